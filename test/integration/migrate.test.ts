@@ -1,0 +1,39 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
+import { migrate, heraldMigrations, sourceMigrations } from '../../src/db/migrate.js';
+import { pgliteDb } from '../../src/db/pgliteDb.js';
+
+describe('migrations', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase({ migrate: false });
+  });
+  afterAll(async () => t?.drop());
+
+  it('applies herald and source sets once, idempotently, even when two runners race', async () => {
+    const [a, b] = await Promise.all([migrate(t.db, heraldMigrations), migrate(t.db, heraldMigrations)]);
+    expect([...a, ...b]).toEqual(['001_herald_schema.sql']);
+    expect(await migrate(t.db, heraldMigrations)).toEqual([]);
+    expect(await migrate(t.db, sourceMigrations)).toEqual(['001_source_schema.sql']);
+    expect(await migrate(t.db, sourceMigrations)).toEqual([]);
+    const tables = await t.db.query<{ t: string }>(
+      `SELECT table_schema || '.' || table_name AS t FROM information_schema.tables
+        WHERE table_schema IN ('herald', 'public') ORDER BY 1`,
+    );
+    expect(tables.rows.map((r) => r.t)).toEqual(expect.arrayContaining([
+      'herald.runs', 'herald.alerts', 'public.tenants', 'public.posthog_events', 'public.deliverability_daily_summary',
+    ]));
+  });
+
+  it('runs on the embedded PGlite used by the demo', async () => {
+    const db = await pgliteDb();
+    try {
+      expect(await migrate(db, heraldMigrations)).toEqual(['001_herald_schema.sql']);
+      expect(await migrate(db, sourceMigrations)).toEqual(['001_source_schema.sql']);
+      const { rows } = await db.query<{ d: string }>(`SELECT '2026-11-21'::date AS d`);
+      expect(rows[0].d).toBe('2026-11-21');
+    } finally {
+      await db.close();
+    }
+  });
+});
