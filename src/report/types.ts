@@ -114,11 +114,14 @@ export interface DecisionsTracked {
   items: { decision_id: string; title: string; decision_type: string; decision_date: string; expected_revenue_impact: number | null; expected_cost_impact: number | null }[];
 }
 
+/** Alerts of the period, grouped by rule and severity (a crisis is one line, not forty). */
 export interface AlertItem {
   rule: string;
   severity: Severity;
-  occurred_at: string;
-  summary: string;
+  occurred_at: string;              // first occurrence in the period (ISO)
+  last_at?: string;                 // last occurrence when count > 1
+  count?: number;                   // events folded into this line
+  summary: string;                  // e.g. "Bounce rate 18.7% (threshold 15%)"; the worst value
   source: 'event' | 'alert';
 }
 
