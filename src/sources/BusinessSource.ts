@@ -1,0 +1,80 @@
+import type { Db } from '../db/Db.js';
+import type { InstantRange } from './EventStore.js';
+import type { AlertAckRow, DailySummaryRow, IpRow, PaymentRow, SubscriptionRow, TenantRow, VpsRow } from './types.js';
+
+/**
+ * Read-only queries on the platform's business database (SPEC §2.1). Each table is aggregated
+ * on its own: joining payments, instances and IPs in one query multiplies rows.
+ * Every value is a bound parameter.
+ */
+export class BusinessSource {
+  constructor(private readonly db: Db) {}
+
+  async tenant(id: string): Promise<TenantRow | null> {
+    const { rows } = await this.db.query<TenantRow>(
+      `SELECT id, name, timezone, monthly_budget::float8 AS monthly_budget FROM tenants WHERE id = $1`, [id]);
+    return rows[0] ?? null;
+  }
+
+  async tenants(): Promise<TenantRow[]> {
+    return (await this.db.query<TenantRow>(
+      `SELECT id, name, timezone, monthly_budget::float8 AS monthly_budget FROM tenants ORDER BY id`)).rows;
+  }
+
+  /** Daily summaries whose calendar date is one of [firstDay, lastDay]. */
+  async dailySummaries(tenantId: string, firstDay: string, lastDay: string): Promise<DailySummaryRow[]> {
+    return (await this.db.query<DailySummaryRow>(
+      `SELECT tracking_date::text AS date, emails_sent, emails_delivered, emails_bounced, emails_spam,
+              ip_reputation, domain_reputation
+         FROM deliverability_daily_summary
+        WHERE tenant_id = $1 AND tracking_date BETWEEN $2::date AND $3::date
+        ORDER BY tracking_date`, [tenantId, firstDay, lastDay])).rows;
+  }
+
+  async newestSummaryDate(tenantId: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ d: string | null }>(
+      `SELECT max(tracking_date)::text AS d FROM deliverability_daily_summary WHERE tenant_id = $1`, [tenantId]);
+    return rows[0]?.d ?? null;
+  }
+
+  async vpsInstances(tenantId: string): Promise<VpsRow[]> {
+    return (await this.db.query<VpsRow>(
+      `SELECT id, status, approximate_cost::float8 AS monthly_cost, cpu_utilization::float8 AS cpu_utilization,
+              memory_utilization::float8 AS memory_utilization
+         FROM vps_instances WHERE tenant_id = $1 ORDER BY id`, [tenantId])).rows;
+  }
+
+  async ipAddresses(tenantId: string): Promise<IpRow[]> {
+    return (await this.db.query<IpRow>(
+      `SELECT id, vps_instance_id, host(ip) AS ip, approximate_cost::float8 AS monthly_cost,
+              warmup_progress::float8 AS warmup_progress, daily_capacity
+         FROM smtp_ip_addresses
+        WHERE vps_instance_id IN (SELECT id FROM vps_instances WHERE tenant_id = $1)
+        ORDER BY id`, [tenantId])).rows;
+  }
+
+  /** Payments of the tenant's subscriptions paid in [start, end), with their local calendar date. */
+  async payments(tenantId: string, range: InstantRange, timezone: string): Promise<PaymentRow[]> {
+    return (await this.db.query<PaymentRow>(
+      `SELECT id, amount::float8 AS amount, paid_at, (paid_at AT TIME ZONE $4)::date::text AS date
+         FROM payments
+        WHERE subscription_id IN (SELECT id FROM subscriptions WHERE tenant_id = $1)
+          AND paid_at >= $2 AND paid_at < $3
+        ORDER BY paid_at, id`, [tenantId, range.start, range.end, timezone])).rows;
+  }
+
+  async subscriptions(tenantId: string): Promise<SubscriptionRow[]> {
+    return (await this.db.query<SubscriptionRow>(
+      `SELECT s.id, s.status, p.name AS plan_name, p.price_monthly::float8 AS price_monthly
+         FROM subscriptions s JOIN plans p ON p.id = s.plan_id
+        WHERE s.tenant_id = $1 ORDER BY s.id`, [tenantId])).rows;
+  }
+}
+
+/** Herald's own alert records (herald.alerts in DATABASE_URL) raised in [start, end). */
+export async function alertsRaised(heraldDb: Db, tenantId: string, range: InstantRange): Promise<AlertAckRow[]> {
+  return (await heraldDb.query<AlertAckRow>(
+    `SELECT rule, severity, raised_at, acknowledged_at FROM herald.alerts
+      WHERE tenant_id = $1 AND raised_at >= $2 AND raised_at < $3 ORDER BY raised_at`,
+    [tenantId, range.start, range.end])).rows;
+}

@@ -1,0 +1,86 @@
+/** Rows the sources hand to the pure metric functions. Money is USD as numbers; dates are calendar strings. */
+
+export interface TenantRow { id: string; name: string; timezone: string; monthly_budget: number | null }
+
+export interface DailySummaryRow {
+  date: string;                       // tracking_date, a calendar date
+  emails_sent: number;
+  emails_delivered: number;
+  emails_bounced: number;
+  emails_spam: number;
+  ip_reputation: string | null;
+  domain_reputation: string | null;
+}
+
+export interface VpsRow {
+  id: string;
+  status: string;
+  monthly_cost: number | null;
+  cpu_utilization: number | null;     // percent
+  memory_utilization: number | null;  // percent
+}
+
+export interface IpRow {
+  id: string;
+  vps_instance_id: string;
+  ip: string;
+  monthly_cost: number | null;
+  warmup_progress: number | null;
+  daily_capacity: number | null;
+}
+
+export interface PaymentRow { id: string; amount: number; paid_at: Date; date: string /* local calendar date */ }
+
+export interface SubscriptionRow { id: string; status: string; plan_name: string; price_monthly: number }
+
+/** A herald alert, for revenue_protection_rate. */
+export interface AlertAckRow { rule: string; severity: string; raised_at: Date; acknowledged_at: Date | null }
+
+/** Business facts of one tenant for one half-open period, as the business database gives them. */
+export interface BusinessFacts {
+  daily: DailySummaryRow[];
+  vps: VpsRow[];
+  ips: IpRow[];
+  payments: PaymentRow[];
+  subscriptions: SubscriptionRow[];
+  alerts: AlertAckRow[];
+}
+
+export interface OptimizationAggregate {
+  category: string;
+  type: string;                       // implemented | identified | …
+  savings: number;
+  baseline: number;
+  roi_sum: number;
+  roi_count: number;
+  count: number;
+}
+
+export interface DecisionEvent {
+  decision_id: string;
+  title: string;
+  decision_type: string;
+  decision_date: Date;
+  requested_at: Date | null;
+  expected_revenue_impact: number | null;
+  expected_cost_impact: number | null;
+  outcome_timeframe: string | null;
+}
+
+/** An event that one of the alert rules may classify (SPEC §8). */
+export interface AlertCandidateEvent {
+  uuid: string;
+  event: string;
+  timestamp: Date;
+  properties: Record<string, unknown>;
+}
+
+/** Event facts of one tenant for one period, as an event store gives them (deduplicated by uuid). */
+export interface EventFacts {
+  revenue_impact: { negative_total: number; positive_total: number; event_count: number };
+  optimization: OptimizationAggregate[];
+  utilization: { mean_percent: number | null; samples: number };
+  decisions: DecisionEvent[];
+  alert_candidates: AlertCandidateEvent[];
+  newest_event_at: Date | null;
+}

@@ -1,0 +1,251 @@
+/**
+ * The one place that owns time and periods (SPEC §3). Periods are half-open local intervals
+ * [start, end) in an IANA zone; all calendar arithmetic is done on civil dates (UTC-midnight
+ * DateTimes) and only converted to instants at the edges, so DST never shifts a day boundary.
+ */
+import { DateTime, Info } from 'luxon';
+import type { PeriodInfo, PeriodKind } from '../report/types.js';
+
+// Fixed so month and weekday names do not depend on the host's locale.
+const LOCALE = 'en-US';
+
+export interface Period {
+  kind: PeriodKind;
+  label: string;        // 2026-11-21 | 2026-W47 | 2026-11
+  start: DateTime;      // inclusive, in `timezone`
+  end: DateTime;        // exclusive, in `timezone`
+  timezone: string;
+  days: string[];       // local calendar dates covered, 'YYYY-MM-DD'
+}
+
+export class PeriodError extends Error {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.name = 'PeriodError';
+    this.field = field;
+  }
+}
+
+export function assertTimezone(tz: string): string {
+  if (typeof tz !== 'string' || tz === '' || !Info.isValidIANAZone(tz)) {
+    throw new PeriodError('timezone', `timezone "${String(tz)}": not an IANA time zone`);
+  }
+  return tz;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Civil dates
+
+/** A calendar date as a UTC-midnight DateTime (no DST, so plus({ days: 1 }) is always 1 day). */
+type Civil = DateTime;
+
+function civil(year: number, month: number, day: number): Civil {
+  return DateTime.utc(year, month, day);
+}
+
+function civilFromIso(date: string): Civil | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) return null;
+  const c = civil(Number(m[1]), Number(m[2]), Number(m[3]));
+  return c.isValid ? c : null;
+}
+
+function isoDate(c: Civil): string {
+  return c.toFormat('yyyy-MM-dd');
+}
+
+function weeksInYear(year: number): number {
+  // 1 June always lies in ISO week-year `year`.
+  return civil(year, 6, 1).weeksInWeekYear;
+}
+
+/**
+ * First instant whose local date is `c`. Usually 00:00, but 01:00 where midnight is skipped
+ * (e.g. America/Havana spring-forward), and the *first* 00:00 where midnight repeats (Havana
+ * fall-back) — luxon resolves an ambiguous wall time to the later offset, so step back.
+ */
+function startOfLocalDate(c: Civil, zone: string): DateTime {
+  const guess = DateTime.fromObject({ year: c.year, month: c.month, day: c.day }, { zone });
+  const before = guess.minus({ milliseconds: 1 });
+  if (before.year === c.year && before.month === c.month && before.day === c.day) {
+    const earlier = guess.minus({ minutes: before.offset - guess.offset });
+    if (earlier.year === c.year && earlier.month === c.month && earlier.day === c.day) return earlier;
+  }
+  return guess;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Construction
+
+function build(kind: PeriodKind, label: string, first: Civil, endExclusive: Civil, zone: string): Period {
+  const days: string[] = [];
+  for (let c = first; c < endExclusive; c = c.plus({ days: 1 })) days.push(isoDate(c));
+  return {
+    kind,
+    label,
+    start: startOfLocalDate(first, zone),
+    end: startOfLocalDate(endExclusive, zone),
+    timezone: zone,
+    days,
+  };
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+function dayPeriod(c: Civil, zone: string): Period {
+  return build('day', isoDate(c), c, c.plus({ days: 1 }), zone);
+}
+
+function weekPeriod(weekYear: number, weekNumber: number, zone: string): Period {
+  const monday = DateTime.fromObject({ weekYear, weekNumber, weekday: 1 }, { zone: 'utc' });
+  return build('week', `${pad(weekYear, 4)}-W${pad(weekNumber, 2)}`, monday, monday.plus({ days: 7 }), zone);
+}
+
+function monthPeriod(year: number, month: number, zone: string): Period {
+  const first = civil(year, month, 1);
+  return build('month', `${pad(year, 4)}-${pad(month, 2)}`, first, first.plus({ months: 1 }), zone);
+}
+
+function periodForCivil(kind: PeriodKind, c: Civil, zone: string): Period {
+  switch (kind) {
+    case 'day':
+      return dayPeriod(c, zone);
+    case 'week':
+      return weekPeriod(c.weekYear, c.weekNumber, zone);
+    case 'month':
+      return monthPeriod(c.year, c.month, zone);
+    default:
+      throw new PeriodError('kind', `period kind "${String(kind)}": expected day, week or month`);
+  }
+}
+
+function localCivil(instant: Date, zone: string): Civil {
+  if (!(instant instanceof Date) || Number.isNaN(instant.getTime())) {
+    throw new PeriodError('instant', 'instant: not a valid Date');
+  }
+  const local = DateTime.fromJSDate(instant, { zone });
+  return civil(local.year, local.month, local.day);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+
+export function parsePeriod(text: string, timezone: string): Period {
+  const zone = assertTimezone(timezone);
+  const fail = (why: string): PeriodError => new PeriodError('period', `period "${String(text)}": ${why}`);
+  const s = typeof text === 'string' ? text.trim() : '';
+  let m: RegExpExecArray | null;
+
+  if ((m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s))) {
+    const c = civilFromIso(s);
+    if (!c) throw fail('not a calendar date');
+    return dayPeriod(c, zone);
+  }
+  if ((m = /^(\d{4})-W(\d{2})$/.exec(s))) {
+    const year = Number(m[1]);
+    const week = Number(m[2]);
+    const n = weeksInYear(year);
+    if (week < 1) throw fail(`week must be 01–${n}`);
+    if (week > n) throw fail(`${year} has ${n} ISO weeks`);
+    return weekPeriod(year, week, zone);
+  }
+  if ((m = /^(\d{4})-(\d{2})$/.exec(s))) {
+    const month = Number(m[2]);
+    if (month < 1 || month > 12) throw fail('month must be 01–12');
+    return monthPeriod(Number(m[1]), month, zone);
+  }
+  throw fail('expected YYYY-MM-DD, YYYY-Www or YYYY-MM');
+}
+
+export function periodContaining(kind: PeriodKind, instant: Date, timezone: string): Period {
+  const zone = assertTimezone(timezone);
+  return periodForCivil(kind, localCivil(instant, zone), zone);
+}
+
+/** The newest period of `kind` that has fully ended at `now` (a period is never partial). */
+export function lastCompletePeriod(kind: PeriodKind, now: Date, timezone: string): Period {
+  return previousPeriod(periodContaining(kind, now, timezone));
+}
+
+export function previousPeriod(p: Period): Period {
+  const first = civilFromIso(p.days[0]);
+  if (!first) throw new PeriodError('period', `period "${p.label}": has no days`);
+  return periodForCivil(p.kind, first.minus({ days: 1 }), p.timezone);
+}
+
+export function describePeriod(p: Period): string {
+  const first = civilFromIso(p.days[0]);
+  const last = civilFromIso(p.days[p.days.length - 1]);
+  if (!first || !last) throw new PeriodError('period', `period "${p.label}": has no days`);
+  const fmt = (c: Civil, f: string): string => c.setLocale(LOCALE).toFormat(f);
+  switch (p.kind) {
+    case 'day':
+      return fmt(first, 'cccc d LLL yyyy');
+    case 'week': {
+      const head = `Week ${first.weekNumber}, `;
+      if (first.year !== last.year) return `${head}${fmt(first, 'd LLL yyyy')} – ${fmt(last, 'd LLL yyyy')}`;
+      if (first.month !== last.month) return `${head}${fmt(first, 'd LLL')} – ${fmt(last, 'd LLL yyyy')}`;
+      return `${head}${first.day}–${last.day} ${fmt(last, 'LLL yyyy')}`;
+    }
+    case 'month':
+      return fmt(first, 'LLLL yyyy');
+    default:
+      throw new PeriodError('kind', `period kind "${String(p.kind)}": expected day, week or month`);
+  }
+}
+
+function isoWithOffset(dt: DateTime): string {
+  const s = dt.toISO({ suppressMilliseconds: true });
+  if (!s) throw new PeriodError('period', `invalid instant: ${dt.invalidExplanation ?? 'unknown'}`);
+  return s;
+}
+
+export function periodToInfo(p: Period): PeriodInfo {
+  return {
+    kind: p.kind,
+    label: p.label,
+    start: isoWithOffset(p.start),
+    end: isoWithOffset(p.end),
+    timezone: p.timezone,
+    words: describePeriod(p),
+  };
+}
+
+export function isoDateInZone(instant: Date, timezone: string): string {
+  return isoDate(localCivil(instant, assertTimezone(timezone)));
+}
+
+export function daysInMonth(date: string): number {
+  const c = civilFromIso(date);
+  if (!c) throw new PeriodError('date', `date "${date}": not a calendar date`);
+  return c.daysInMonth as number;
+}
+
+/**
+ * SPEC §3: sum over days d of monthlyCost / days_in_month(d). Days are grouped by month first so
+ * a whole month is monthlyCost * n / n; the result is rounded to cents to drop float noise.
+ */
+export function prorateMonthly(monthlyCost: number, days: string[]): number {
+  const perMonth = new Map<string, { count: number; length: number }>();
+  for (const d of days) {
+    const length = daysInMonth(d);
+    const key = d.slice(0, 7);
+    const entry = perMonth.get(key);
+    if (entry) entry.count += 1;
+    else perMonth.set(key, { count: 1, length });
+  }
+  let total = 0;
+  for (const { count, length } of perMonth.values()) total += (monthlyCost * count) / length;
+  return Math.round(total * 100) / 100;
+}
+
+export function formatInZone(instant: Date, timezone: string, fmt: string): string {
+  const zone = assertTimezone(timezone);
+  if (!(instant instanceof Date) || Number.isNaN(instant.getTime())) {
+    throw new PeriodError('instant', 'instant: not a valid Date');
+  }
+  return DateTime.fromJSDate(instant, { zone }).setLocale(LOCALE).toFormat(fmt);
+}
