@@ -1,0 +1,70 @@
+import { writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { HeraldConfig } from '../../config/schema.js';
+import { reportNames } from '../../config/schema.js';
+import { InputError } from '../../report/ReportContext.js';
+import { loadExecutiveSummary } from '../../report/loadExecutiveSummary.js';
+import { executiveSummaryHtml, renderExecutiveBrief } from '../../render/renderBrief.js';
+import { closeSharedBrowserPool } from '../../render/BrowserPool.js';
+import { runFailed, runRendered, runStarted } from '../../runs/runRecords.js';
+import { assertTimezone } from '../../time/periods.js';
+import { openDatabases, reportContext } from '../context.js';
+
+export interface PreviewOptions {
+  tenant?: string;
+  portfolio?: boolean;
+  period?: string;
+  format: string;
+  out?: string;
+  timezone?: string;
+  untagged?: boolean;
+}
+
+const FORMATS = ['pdf', 'html', 'json'] as const;
+
+/** `herald preview <report> --tenant ID --period P [--format pdf|html|json] [--out FILE]` */
+export async function previewCommand(report: string, o: PreviewOptions, config: HeraldConfig, out: NodeJS.WritableStream = process.stdout): Promise<void> {
+  if (!(reportNames as readonly string[]).includes(report)) {
+    throw new InputError('report', `unknown report "${report}" (expected one of: ${reportNames.join(', ')})`);
+  }
+  if (report !== 'executive-summary') throw new InputError('report', `"${report}" is not available in this version (available: executive-summary)`);
+  if (o.portfolio) throw new InputError('--portfolio', 'executive-summary is a per-tenant report; use --tenant ID');
+  if (!o.tenant) throw new InputError('--tenant', 'required (the tenant id)');
+  if (!o.period) throw new InputError('--period', 'required (2026-11-21, 2026-W47 or 2026-11)');
+  if (!(FORMATS as readonly string[]).includes(o.format)) throw new InputError('--format', `"${o.format}" (expected pdf, html or json)`);
+  if (o.timezone) assertTimezone(o.timezone);
+
+  const dbs = openDatabases(config);
+  try {
+    const ctx = reportContext(config, dbs);
+    const data = await loadExecutiveSummary(ctx, o.tenant, o.period, o.timezone);
+    const pdfOpts = { confidentiality: config.report.confidentiality, tagged: o.untagged ? false : config.report.pdf.tagged, timeoutMs: config.report.pdf.timeoutMs };
+    if (o.format === 'json') return await emit(JSON.stringify(data, null, 2) + '\n', o.out, out);
+    if (o.format === 'html') return await emit((await executiveSummaryHtml(data, pdfOpts)).html, o.out, out);
+
+    const file = o.out ?? `${data.tenant.id}-executive-summary-${data.period.label}.pdf`;
+    const runId = await runStarted(dbs.herald, { report, scope: data.tenant.id, tenantId: data.tenant.id, period: data.period, trigger: 'preview' });
+    try {
+      const brief = await renderExecutiveBrief(data, pdfOpts);
+      await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+      await writeFile(file, brief.pdf);
+      await runRendered(dbs.herald, runId, { path: path.resolve(file), sha256: brief.sha256, pageCount: brief.pageCount });
+      out.write(`${file} (${brief.pageCount} pages, ${Math.round(brief.pdf.length / 1024)} KB, sha256 ${brief.sha256.slice(0, 12)}…)\n`);
+    } catch (err) {
+      await runFailed(dbs.herald, runId, err);
+      throw err;
+    }
+  } finally {
+    await closeSharedBrowserPool();
+    await dbs.close();
+  }
+}
+
+async function emit(text: string, file: string | undefined, out: NodeJS.WritableStream): Promise<void> {
+  if (file) {
+    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    await writeFile(file, text);
+  } else {
+    out.write(text);
+  }
+}

@@ -1,0 +1,47 @@
+import type { Db } from '../db/Db.js';
+import { pgDb } from '../db/pgDb.js';
+import type { HeraldConfig } from '../config/schema.js';
+import { BusinessSource } from '../sources/BusinessSource.js';
+import { PosthogExportStore } from '../sources/posthogExportStore.js';
+import type { EventStore } from '../sources/EventStore.js';
+import { InputError, type ReportContext } from '../report/ReportContext.js';
+import { systemClock, type Clock } from '../time/clock.js';
+
+/** The databases a command talks to; `close()` closes what was opened here. */
+export interface Databases { herald: Db; source: Db; close(): Promise<void> }
+
+/** Herald's database (DATABASE_URL) and the business database (SOURCE_DATABASE_URL, else the same). */
+export function openDatabases(config: HeraldConfig, env: NodeJS.ProcessEnv = process.env): Databases {
+  const heraldUrl = env.DATABASE_URL;
+  if (!heraldUrl) throw new InputError('DATABASE_URL', 'not set (e.g. postgres://postgres@127.0.0.1:5432/herald); `herald demo` runs without one');
+  const sourceUrl = config.sources.business.url || env.SOURCE_DATABASE_URL || heraldUrl;
+  const herald = pgDb(heraldUrl);
+  const source = sourceUrl === heraldUrl ? herald : pgDb(sourceUrl);
+  return {
+    herald,
+    source,
+    async close() {
+      await herald.close();
+      if (source !== herald) await source.close();
+    },
+  };
+}
+
+export function eventStoreFor(config: HeraldConfig, source: Db): EventStore {
+  if (config.sources.events.kind === 'posthog-api') {
+    throw new InputError('sources.events.kind', 'posthog-api is not available in this version; use posthog-export');
+  }
+  return new PosthogExportStore(source, config.sources.events.table);
+}
+
+export function reportContext(config: HeraldConfig, dbs: { herald: Db; source: Db }, clock: Clock = systemClock): ReportContext {
+  return {
+    heraldDb: dbs.herald,
+    business: new BusinessSource(dbs.source),
+    events: eventStoreFor(config, dbs.source),
+    settings: config.metrics,
+    alertRules: config.alerts.rules,
+    clock,
+    timezone: config.timezone,
+  };
+}

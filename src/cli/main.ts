@@ -1,0 +1,77 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError, loadConfig } from '../config/loadConfig.js';
+import { InputError } from '../report/ReportContext.js';
+import { PeriodError } from '../time/periods.js';
+import { TemplateError } from '../render/templates.js';
+import { systemClock } from '../time/clock.js';
+import { previewCommand } from './commands/preview.js';
+import { migrateCommand } from './commands/migrate.js';
+import { configCheckCommand } from './commands/configCheck.js';
+
+/** Exit codes (SPEC §9): 0 success, 1 the work failed, 2 bad usage or bad input. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+function isInputError(err: unknown): boolean {
+  return err instanceof InputError || err instanceof PeriodError || err instanceof ConfigError;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('herald')
+    .description('Scheduled executive briefs (PDF by email and Slack) and critical alerts (SMS).')
+    .option('-c, --config <file>', 'config file (default: HERALD_CONFIG, else config/herald.yaml)')
+    .exitOverride()
+    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+
+  const config = async () => (await loadConfig(program.opts().config)).config;
+
+  program.command('migrate').description("apply herald's migrations (idempotent)")
+    .action(async () => migrateCommand(await config()));
+
+  program.command('preview <report>')
+    .description('render one report: --tenant ID --period P [--format pdf|html|json] [--out FILE]')
+    .option('--tenant <id>', 'tenant id')
+    .option('--portfolio', 'portfolio scope (all tenants)')
+    .option('--period <period>', '2026-11-21 | 2026-W47 | 2026-11, in the tenant\'s time zone')
+    .option('--timezone <zone>', 'resolve the period in this IANA zone instead')
+    .option('--format <format>', 'pdf | html | json', 'pdf')
+    .option('--out <file>', 'output file (pdf default: <tenant>-executive-summary-<period>.pdf; html/json default: stdout)')
+    .option('--untagged', 'untagged PDF: faster and smaller, less accessible')
+    .action(async (report: string, opts) => previewCommand(report, opts, await config()));
+
+  program.command('demo').description('embedded demo: sample data for three tenants, every executive brief rendered')
+    .option('--out <dir>', 'output folder', 'demo-output')
+    .action(async (opts: { out: string }) => {
+      const { runDemo } = await import('../demo/runDemo.js');
+      const result = await runDemo(await config(), { outDir: opts.out, clock: systemClock });
+      process.stdout.write(`\n${result.briefs.length} briefs in ${result.outDir}:\n`);
+      for (const b of result.briefs) process.stdout.write(`  ${b.file}  (${b.pages} pages)\n`);
+    });
+
+  const cfg = program.command('config').description('configuration');
+  cfg.command('check [file]').description('validate a config file; print each error with its path')
+    .action(async (file?: string) => {
+      process.exitCode = await configCheckCommand(file ?? program.opts().config);
+    });
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. Bad input prints one line and no stack trace. */
+export async function main(argv: string[] = process.argv): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;   // commander already printed the message
+    }
+    if (isInputError(err)) {
+      process.stderr.write(`herald: ${(err as Error).message}\n`);
+      return EXIT.usage;
+    }
+    const message = err instanceof TemplateError ? err.message : err instanceof Error ? err.message : String(err);
+    process.stderr.write(`herald: ${message.split('\n')[0]}\n`);
+    if (process.env.HERALD_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+    return EXIT.failed;
+  }
+}
