@@ -1,0 +1,218 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
+import { insertAcmeFixture, ACME_NAME } from '../helpers/fixture.js';
+import { herald } from '../helpers/cli.js';
+import { pdfText } from '../helpers/pdfText.js';
+import { loadExecutiveSummary } from '../../src/report/loadExecutiveSummary.js';
+import { reportContext } from '../../src/cli/context.js';
+import { parseConfig } from '../../src/config/loadConfig.js';
+import { fixedClock } from '../../src/time/clock.js';
+import type { ExecutiveSummaryData } from '../../src/report/types.js';
+
+let t: TestDatabase;
+let dir: string;
+const ctx = () => reportContext(parseConfig({}), { herald: t.db, source: t.db }, fixedClock('2026-12-02T12:00:00Z'));
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await insertAcmeFixture(t.db);
+  dir = await mkdtemp(path.join(tmpdir(), 'herald-preview-'));
+});
+afterAll(async () => {
+  await t?.drop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('herald preview executive-summary --format json (November 2026, America/New_York)', () => {
+  let data: ExecutiveSummaryData;
+  beforeAll(async () => {
+    const r = await herald(['preview', 'executive-summary', '--tenant', 'acme', '--period', '2026-11', '--format', 'json'], { DATABASE_URL: t.url });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    data = JSON.parse(r.stdout);
+  });
+
+  it('resolves the period as a half-open local month', () => {
+    expect(data.period).toMatchObject({ kind: 'month', label: '2026-11', start: '2026-11-01T00:00:00-04:00', end: '2026-12-01T00:00:00-05:00', timezone: 'America/New_York', words: 'November 2026' });
+    expect(data.previous_period.label).toBe('2026-10');
+    expect(data.tenant).toEqual({ id: 'acme', name: ACME_NAME, timezone: 'America/New_York' });
+    expect(data.has_data).toBe(true);
+  });
+
+  it('revenue protection, number by number', () => {
+    expect(data.revenue_protection).toMatchObject({
+      emails_sent: 30_000, emails_delivered: 28_500, emails_bounced: 900, emails_spam: 150,
+      revenue_at_risk: 82.5, risk_level: 'ok', ip_reputation: 'fair', domain_reputation: 'good', revenue_protection_rate: null,
+    });
+    expect(data.revenue_protection.deliverability_rate).toBeCloseTo(0.95, 12);
+    expect(data.revenue_protection.bounce_rate).toBeCloseTo(0.03, 12);
+    expect(data.revenue_protection.spam_rate).toBeCloseTo(0.005, 12);
+  });
+
+  it('cost counts each VPS, IP and payment once; the stopped VPS and its IPs are excluded', () => {
+    // payments: 500 + 500 (23:59:59 on the 30th) + 250 (canceled subscription, still paid) + 100 + 100; not the 1 Dec 00:00 one
+    expect(data.cost).toMatchObject({ infrastructure_cost: 300, email_service_cost: 80, total_cost: 380, revenue: 1450, mrr: 500 });
+    expect(data.cost.gross_margin).toBeCloseTo(1070 / 1450, 12);
+    expect(data.cost.cost_per_email_delivered).toBeCloseTo(380 / 28_500, 12);
+    expect(data.cost.efficiency_ratio).toBeCloseTo(1450 / 380, 12);
+  });
+
+  it('events: deduplicated by uuid, scoped to the tenant and the local month, junk values ignored', () => {
+    expect(data.revenue_impact).toEqual({ negative_total: 12_000, positive_total: 3000, business_performance_score: -60, event_count: 2 });
+    expect(data.cost_optimization).toMatchObject({ realized_savings: 1200, identified_savings: 6000, average_roi: 170, implemented_baseline_cost: 5000, savings_rate: 0.24 });
+    expect(data.cost_optimization.by_category).toEqual([
+      { category: 'ip_pool', realized: 0, identified: 6000 },
+      { category: 'infrastructure', realized: 1200, identified: 0 },
+    ]);
+    expect(data.decisions).toMatchObject({ decisions_tracked: 1, decision_velocity_hours: 24, by_type: [{ decision_type: 'budget_allocation', count: 1 }] });
+  });
+
+  it('efficiency, health and trends', () => {
+    expect(data.efficiency.resource_utilization).toBeCloseTo(0.6, 12);
+    expect(data.efficiency.missing_components).toEqual([]);
+    expect(data.efficiency.efficiency_score).toBeCloseTo(0.3 * 95 + 0.3 * 100 + 0.2 * 100 + 0.2 * 100, 1);
+    expect(Math.abs(data.health.business_health! - (0.4 * 100 + 0.3 * 100 + 0.3 * 98.5))).toBeLessThanOrEqual(0.051);
+    const bounce = data.kpis.find((k) => k.key === 'bounce_rate')!;
+    // October had one day: 500 sent, 90 bounced (18%) → 3% now is a falling bounce rate: improving.
+    expect(bounce.trend.previous).toBeCloseTo(0.18, 12);
+    expect(bounce.trend.direction).toBe('improving');
+    expect(data.kpis.find((k) => k.key === 'revenue')!.trend).toMatchObject({ previous: 0, direction: 'improving' });
+  });
+
+  it('lists the critical and high alerts of the period, grouped', () => {
+    expect(data.critical_alerts.map((a) => `${a.rule}:${a.severity}`)).toEqual(['deliverability:critical', 'revenue-impact:critical', 'optimization:high']);
+    expect(data.critical_alerts[0].summary).toContain('18.0%');
+  });
+});
+
+describe('periods across DST changes (America/New_York)', () => {
+  it('2026-W44 contains the 25-hour 1 November: whole days, boundary payments, prorated cost', async () => {
+    const d = await loadExecutiveSummary(ctx(), 'acme', '2026-W44');
+    expect(d.period).toMatchObject({ start: '2026-10-26T00:00:00-04:00', end: '2026-11-02T00:00:00-05:00', words: 'Week 44, 26 Oct – 1 Nov 2026' });
+    expect(d.daily.map((p) => p.date)).toEqual(['2026-10-26', '2026-10-27', '2026-10-28', '2026-10-29', '2026-10-30', '2026-10-31', '2026-11-01']);
+    expect(d.revenue_protection.emails_sent).toBe(1500);
+    expect(d.cost.revenue).toBe(100); // 23:59:59 on 1 Nov counts; 00:00 on 2 Nov does not
+    expect(d.cost.infrastructure_cost).toBeCloseTo(300 * 6 / 31 + 300 / 30, 2);
+    expect(d.cost.email_service_cost).toBeCloseTo(80 * 6 / 31 + 80 / 30, 2);
+  });
+
+  it('the 23-hour 8 March is one whole day', async () => {
+    const d = await loadExecutiveSummary(ctx(), 'acme', '2026-03-08');
+    expect(d.period).toMatchObject({ start: '2026-03-08T00:00:00-05:00', end: '2026-03-09T00:00:00-04:00' });
+    expect(d.revenue_protection.emails_sent).toBe(2000);
+    expect(d.cost.revenue).toBe(70);
+    expect(d.cost.infrastructure_cost).toBeCloseTo(300 / 31, 2);
+  });
+
+  it('an empty period gives zeros and nulls, never NaN', async () => {
+    const d = await loadExecutiveSummary(ctx(), 'acme', '2025-06');
+    expect(d.has_data).toBe(false);
+    expect(d.revenue_protection.deliverability_rate).toBeNull();
+    expect(d.cost.gross_margin).toBeNull();
+    expect(JSON.stringify(d)).not.toMatch(/NaN|Infinity/);
+  });
+});
+
+describe('herald preview --format pdf and html', () => {
+  it('renders a PDF whose text carries the tenant, the period and the key figures', async () => {
+    const out = path.join(dir, 'acme.pdf');
+    const r = await herald(['preview', 'executive-summary', '--tenant', 'acme', '--period', '2026-11', '--out', out], { DATABASE_URL: t.url });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const pdf = await readFile(out);
+    const { text, pages } = await pdfText(pdf);
+    expect(pages).toBeGreaterThanOrEqual(2);
+    expect(pages).toBeLessThanOrEqual(4);
+    expect(text).toContain(ACME_NAME);           // hostile name printed as text
+    expect(text).toContain('November 2026');
+    expect(text).toContain('$1,450');             // revenue
+    expect(text).toContain('73.8%');              // gross margin 1070/1450
+    expect(text).toContain('$82.50');             // revenue at risk
+    expect(text).toMatch(/Page 1 of \d/);
+    const runs = await t.db.query<{ status: string; artifact_sha256: string; page_count: number }>(`SELECT status, artifact_sha256, page_count FROM herald.runs WHERE trigger = 'preview'`);
+    expect(runs.rows).toHaveLength(1);
+    expect(runs.rows[0]).toMatchObject({ status: 'rendered', page_count: pages });
+    expect(runs.rows[0].artifact_sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('escapes hostile tenant names and event properties in the HTML', async () => {
+    const r = await herald(['preview', 'executive-summary', '--tenant', 'acme', '--period', '2026-11', '--format', 'html'], { DATABASE_URL: t.url });
+    expect(r.code).toBe(0);
+    // Handlebars also escapes `=` (as &#x3D;), which is just as inert.
+    expect(r.stdout).toContain('Acme &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;img src&#x3D;x onerror&#x3D;alert(2)&gt; Co');
+    expect(r.stdout).not.toMatch(/<script|<img|onerror=alert\(2\)>/i);
+    expect(r.stdout).toContain('Scale infra &lt;script&gt;');
+  });
+});
+
+describe('bad input: one line naming the problem, exit 2, no stack trace', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['unknown tenant', ['--tenant', 'nope', '--period', '2026-11'], /^herald: tenant: unknown tenant "nope"$/],
+    ['week 54', ['--tenant', 'acme', '--period', '2026-W54'], /2026-W54.*53/],
+    ['month 13', ['--tenant', 'acme', '--period', '2026-13'], /2026-13.*month/],
+    ['bad zone', ['--tenant', 'acme', '--period', '2026-11', '--timezone', 'Mars/Olympus'], /Mars\/Olympus/],
+    ['bad format', ['--tenant', 'acme', '--period', '2026-11', '--format', 'docx'], /--format/],
+  ];
+  for (const [name, args, message] of cases) {
+    it(name, async () => {
+      const r = await herald(['preview', 'executive-summary', ...args], { DATABASE_URL: t.url });
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr.trim()).toMatch(message);
+      expect(r.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    });
+  }
+
+  it('unknown report', async () => {
+    const r = await herald(['preview', 'weekly-gossip', '--tenant', 'acme', '--period', '2026-11'], { DATABASE_URL: t.url });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^herald: report: unknown report "weekly-gossip"/);
+  });
+
+  it('no DATABASE_URL', async () => {
+    const r = await herald(['preview', 'executive-summary', '--tenant', 'acme', '--period', '2026-11'], { DATABASE_URL: '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^herald: DATABASE_URL: not set/);
+  });
+
+  it('a bad config file: config check lists every error with its path', async () => {
+    const file = path.join(dir, 'bad.yaml');
+    await writeFile(file, [
+      'timezone: Mars/Olympus',
+      'metrics:',
+      '  riskThresholds:',
+      '    bounceRate: { critical: 0.05, warning: 0.10, monitor: 0.01 }',
+      '    spamRate: { critical: 0.02, warning: 0.015, monitor: 0.01 }',
+      'schedules:',
+      '  - id: weekly',
+      '    report: executive-summary',
+      '    every: fortnightly',
+      '    at: "25:00"',
+      '    deliver: [{ channel: email, to: [c-suite] }]',
+      'typo_key: 1',
+    ].join('\n'));
+    const r = await herald(['config', 'check', file]);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toEqual(expect.arrayContaining([
+      expect.stringMatching(/bad\.yaml: timezone: not an IANA time zone$/),
+      expect.stringMatching(/metrics\.riskThresholds\.bounceRate: must satisfy critical ≥ warning ≥ monitor$/),
+      expect.stringMatching(/schedules\[0\]\.every: /),
+      expect.stringMatching(/schedules\[0\]\.at: expected HH:MM/),
+      expect.stringMatching(/typo_key/),
+    ]));
+    const preview = await herald(['--config', file, 'preview', 'executive-summary', '--tenant', 'acme', '--period', '2026-11'], { DATABASE_URL: t.url });
+    expect(preview.code).toBe(2);
+    expect(preview.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('the shipped example config is valid', async () => {
+    const r = await herald(['config', 'check', 'config/herald.yaml']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ok \(3 schedules\)/);
+  });
+});
