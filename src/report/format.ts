@@ -1,0 +1,331 @@
+/**
+ * Display formatting shared by every view of a report (PDF, email body, Slack digest, SMS).
+ *
+ * Pure functions, no decisions: statuses, directions and labels come with the data object;
+ * these only turn them into text and colours. Every function accepts null (and, defensively,
+ * undefined, NaN, ±Infinity and non-numbers from malformed data) and then returns `NA`.
+ *
+ * Glyphs are limited to what Liberation Sans and DejaVu Sans (the only fonts on the print
+ * machines) both contain: − (U+2212) for negatives, ▲ ▼ ► for trends, × · – —, no emoji.
+ * Deliberately avoided: ▶ (U+25B6, missing from Liberation Sans) and the narrow no-break
+ * space U+202F (same); a plain no-break space U+00A0 joins numbers to their units.
+ */
+import { DateTime } from 'luxon';
+import type { Direction, Polarity, RiskLevel, Severity, Status } from './types.js';
+
+/** What every formatter prints for a missing value. */
+export const NA = 'n/a';
+/** A real minus sign (U+2212): a hyphen looks like a dash in print. */
+export const MINUS = '\u2212';
+/** No-break space between a number and its unit ("31.5 h"). */
+const NBSP = '\u00a0';
+
+export type Nullable<T> = T | null | undefined;
+
+/** True for real numbers only: rejects null, undefined, NaN, ±Infinity and non-numbers. */
+export function isFiniteNumber(n: unknown): n is number {
+  return typeof n === 'number' && Number.isFinite(n);
+}
+
+const groupedFormats = new Map<string, Intl.NumberFormat>();
+function grouped(n: number, minDigits: number, maxDigits = minDigits): string {
+  const key = `${minDigits}:${maxDigits}`;
+  let f = groupedFormats.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat('en-US', { minimumFractionDigits: minDigits, maximumFractionDigits: maxDigits, useGrouping: true });
+    groupedFormats.set(key, f);
+  }
+  return f.format(n);
+}
+
+/**
+ * Formats |n| with `digits` decimals and puts the sign in front: a real minus sign, and `+`
+ * when `plus` is set. A value that rounds to zero gets no sign ("0.0%", never "−0.0%").
+ */
+function signed(n: number, digits: number, plus = false): string {
+  const body = grouped(Math.abs(n), digits);
+  const roundsToZero = Number(body.replace(/,/g, '')) === 0;
+  if (roundsToZero) return body;
+  if (n < 0) return MINUS + body;
+  return plus ? `+${body}` : body;
+}
+
+/**
+ * US dollars. Rule: whole dollars from $1,000 ("$12,345"), cents below ("$812.40", "$0.00"),
+ * and two significant digits under $1 so a per-unit cost never collapses to "$0.00"
+ * ("$0.00065"). Negatives get a real minus sign before the dollar sign ("−$1,234").
+ */
+export function formatUsd(n: Nullable<number>): string {
+  if (!isFiniteNumber(n)) return NA;
+  const abs = Math.abs(n);
+  let body: string;
+  if (Math.round(abs * 100) / 100 >= 1000) {
+    body = grouped(Math.round(abs), 0);
+  } else if (abs === 0 || Math.round(abs * 100) >= 100) {
+    body = grouped(abs, 2);
+  } else if (abs < 0.000001) {
+    return n < 0 ? `${MINUS}<$0.000001` : '<$0.000001';
+  } else {
+    const digits = Math.min(6, Math.max(2, -Math.floor(Math.log10(abs)) + 1));
+    body = grouped(abs, digits);
+  }
+  return (n < 0 ? MINUS : '') + '$' + body;
+}
+
+/**
+ * Compact US dollars for tight spaces (charts, Slack): whole dollars under $1,000 ("$812"),
+ * then one decimal with K, M, B, T and a trailing ".0" dropped ("$12K", "$1.2M").
+ */
+export function formatUsdCompact(n: Nullable<number>): string {
+  if (!isFiniteNumber(n)) return NA;
+  const abs = Math.abs(n);
+  const sign = n < 0 && abs >= 0.5 ? MINUS : '';
+  const units: [number, string][] = [[1e3, 'K'], [1e6, 'M'], [1e9, 'B'], [1e12, 'T']];
+  let chosen: [number, string] | null = null;
+  for (const [div, suffix] of units) {
+    const v = Math.round((abs / div) * 10) / 10;
+    if (v >= 1) chosen = [v, suffix];
+  }
+  if (!chosen) return `${sign}$${grouped(Math.round(abs), 0)}`;
+  return `${sign}$${grouped(chosen[0], 0, 1)}${chosen[1]}`;
+}
+
+/** A fraction as a percentage: 0.125 → "12.5%", −0.031 → "−3.1%". */
+export function formatPercent(fraction: Nullable<number>, digits = 1): string {
+  if (!isFiniteNumber(fraction)) return NA;
+  return `${signed(fraction * 100, digits)}%`;
+}
+
+/** A value that is already in percent (ROI 240 → "240%"). */
+export function formatPercentValue(percent: Nullable<number>, digits = 0): string {
+  if (!isFiniteNumber(percent)) return NA;
+  return `${signed(percent, digits)}%`;
+}
+
+/** A 0–100 score (or the −100…100 business performance score), whole: 81.6 → "82". */
+export function formatScore(n: Nullable<number>): string {
+  if (!isFiniteNumber(n)) return NA;
+  return signed(n, 0);
+}
+
+/** A count or plain number with thousands separators: 4218640 → "4,218,640". */
+export function formatNumber(n: Nullable<number>, digits = 0): string {
+  if (!isFiniteNumber(n)) return NA;
+  return signed(n, digits);
+}
+
+/** Hours, one decimal at most: 31.46 → "31.5 h", 36 → "36 h". */
+export function formatHours(n: Nullable<number>): string {
+  if (!isFiniteNumber(n)) return NA;
+  const abs = Math.abs(n);
+  const body = grouped(abs, 0, 1);
+  const sign = n < 0 && Number(body.replace(/,/g, '')) !== 0 ? MINUS : '';
+  return `${sign}${body}${NBSP}h`;
+}
+
+/** A multiple: revenue ÷ cost 3.486 → "3.5×". */
+export function formatMultiple(n: Nullable<number>, digits = 1): string {
+  if (!isFiniteNumber(n)) return NA;
+  return `${signed(n, digits)}\u00d7`;
+}
+
+/** A change already in percent, always signed: 4.21 → "+4.2%", −3.1 → "−3.1%", 0 → "0.0%". */
+export function formatChangePct(pct: Nullable<number>, digits = 1): string {
+  if (!isFiniteNumber(pct)) return NA;
+  return `${signed(pct, digits, true)}%`;
+}
+
+export type KpiUnit = 'usd' | 'ratio' | 'score' | 'count' | 'hours';
+
+/**
+ * A KPI value by its unit. Ratios get two decimals under 1% so small rates stay readable
+ * (spam rate "0.31%", gross margin "71.3%").
+ */
+export function formatKpiValue(value: Nullable<number>, unit: KpiUnit | string): string {
+  switch (unit) {
+    case 'usd': return formatUsd(value);
+    case 'ratio': return formatPercent(value, isFiniteNumber(value) && Math.abs(value) < 0.01 ? 2 : 1);
+    case 'score': return formatScore(value);
+    case 'count': return formatNumber(value);
+    case 'hours': return formatHours(value);
+    default: return formatNumber(value, 1);
+  }
+}
+
+/** Trend glyphs; all present in Liberation Sans and DejaVu Sans. */
+export const TREND_GLYPHS = { up: '\u25b2', down: '\u25bc', flat: '\u25ba' } as const;
+
+/**
+ * The arrow shows which way the value moved; its colour (see `trendStatus`) says whether that
+ * is good. With the KPI's polarity an improving bounce rate (lower is better) points down.
+ * Returns "" when there is no direction (a side of the comparison is missing).
+ */
+export function trendArrow(direction: Nullable<Direction | string>, polarity: Nullable<Polarity | string> = 'higher_is_better'): string {
+  const lowerIsBetter = polarity === 'lower_is_better';
+  switch (direction) {
+    case 'improving': return lowerIsBetter ? TREND_GLYPHS.down : TREND_GLYPHS.up;
+    case 'declining': return lowerIsBetter ? TREND_GLYPHS.up : TREND_GLYPHS.down;
+    case 'stable': return TREND_GLYPHS.flat;
+    default: return '';
+  }
+}
+
+/** Colour class of a trend: improving is good, declining is critical, otherwise neutral. */
+export function trendStatus(direction: Nullable<Direction | string>): Status {
+  if (direction === 'improving') return 'good';
+  if (direction === 'declining') return 'critical';
+  return 'neutral';
+}
+
+export function directionLabel(direction: Nullable<Direction | string>): string {
+  switch (direction) {
+    case 'improving': return 'Improving';
+    case 'declining': return 'Declining';
+    case 'stable': return 'Stable';
+    default: return NA;
+  }
+}
+
+const STATUS_COLORS: Record<Status, string> = {
+  good: '#16a34a',
+  warning: '#d97706',
+  critical: '#dc2626',
+  neutral: '#2563eb',
+};
+/** Light backgrounds for badges and banners, paired with STATUS_COLORS. */
+const STATUS_TINTS: Record<Status, string> = {
+  good: '#dcfce7',
+  warning: '#fef3c7',
+  critical: '#fee2e2',
+  neutral: '#dbeafe',
+};
+const STATUS_LABELS: Record<Status, string> = {
+  good: 'Good',
+  warning: 'Warning',
+  critical: 'Critical',
+  neutral: 'Info',
+};
+
+/** Normalises anything to a known status; unknown values are neutral. */
+export function toStatus(status: unknown): Status {
+  return status === 'good' || status === 'warning' || status === 'critical' ? status : 'neutral';
+}
+
+/** good green #16a34a, warning amber #d97706, critical red #dc2626, neutral/info blue #2563eb. */
+export function statusColor(status: Nullable<Status | string>): string {
+  return STATUS_COLORS[toStatus(status)];
+}
+
+export function statusTint(status: Nullable<Status | string>): string {
+  return STATUS_TINTS[toStatus(status)];
+}
+
+export function statusLabel(status: Nullable<Status | string>): string {
+  return STATUS_LABELS[toStatus(status)];
+}
+
+/** Colour of a deliverability risk level: ok good, monitor info, warning, critical. */
+export function riskLevelStatus(level: Nullable<RiskLevel | string>): Status {
+  if (level === 'ok') return 'good';
+  if (level === 'warning' || level === 'critical') return level;
+  return 'neutral';
+}
+
+export function riskLevelLabel(level: Nullable<RiskLevel | string>): string {
+  switch (level) {
+    case 'ok': return 'OK';
+    case 'monitor': return 'Monitor';
+    case 'warning': return 'Warning';
+    case 'critical': return 'Critical';
+    default: return NA;
+  }
+}
+
+/** Colour of an alert severity: critical red, high amber, medium info. */
+export function severityStatus(severity: Nullable<Severity | string>): Status {
+  if (severity === 'critical') return 'critical';
+  if (severity === 'high') return 'warning';
+  return 'neutral';
+}
+
+/** Colour of a recommendation priority: high amber, otherwise info. */
+export function priorityStatus(priority: Nullable<string>): Status {
+  return priority === 'high' ? 'warning' : 'neutral';
+}
+
+/** Colour of an IP or domain reputation ('good' | 'fair' | 'poor'). */
+export function reputationStatus(reputation: Nullable<string>): Status {
+  if (reputation === 'good') return 'good';
+  if (reputation === 'fair') return 'warning';
+  if (reputation === 'poor') return 'critical';
+  return 'neutral';
+}
+
+/** Words that stay upper case when an identifier is turned into words. */
+const ACRONYMS = new Set(['ip', 'ips', 'vps', 'smtp', 'roi', 'kpi', 'mrr', 'dns', 'api', 'cpu', 'sms', 'crm', 'ceo', 'cfo', 'cto', 'q1', 'q2', 'q3', 'q4']);
+
+/** "budget_allocation" → "Budget allocation"; "ip_management" → "IP management". null → "n/a". */
+export function humanize(s: Nullable<string>): string {
+  if (typeof s !== 'string' || s.trim() === '') return NA;
+  const words = s
+    .trim()
+    .replace(/[_-]+/g, ' ')
+    .split(/\s+/)
+    .map((w) => (ACRONYMS.has(w.toLowerCase()) ? (w.toLowerCase() === 'ips' ? 'IPs' : w.toUpperCase()) : w))
+    .join(' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** ["a", "b", "c"] → "a, b and c". */
+export function formatList(items: readonly string[]): string {
+  if (items.length === 0) return '';
+  if (items.length === 1) return items[0];
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** "1 decision" / "3 decisions". */
+export function pluralize(count: Nullable<number>, singular: string, plural = `${singular}s`): string {
+  if (!isFiniteNumber(count)) return `${NA} ${plural}`;
+  return `${formatNumber(count)} ${Math.abs(count) === 1 ? singular : plural}`;
+}
+
+/** Percentage width for a 0–100 bar, clamped: a CSS number, never NaN. */
+export function barWidth(score: Nullable<number>, max = 100): number {
+  if (!isFiniteNumber(score) || !isFiniteNumber(max) || max <= 0) return 0;
+  return Math.round(Math.min(100, Math.max(0, (score / max) * 100)) * 10) / 10;
+}
+
+function inZone(iso: Nullable<string>, zone: Nullable<string>): DateTime | null {
+  if (typeof iso !== 'string' || iso === '') return null;
+  let dt = DateTime.fromISO(iso, { zone: 'utc', setZone: true });
+  if (!dt.isValid) return null;
+  const zoned = dt.setZone(typeof zone === 'string' && zone !== '' ? zone : 'UTC');
+  // An unknown zone must not hide the time: fall back to UTC, which prints its own name.
+  dt = zoned.isValid ? zoned : dt.setZone('UTC');
+  return dt.setLocale('en-US');
+}
+
+/** An instant in a timezone: "23 Nov 2026, 07:00 EST". */
+export function formatDateTime(iso: Nullable<string>, zone: Nullable<string>): string {
+  const dt = inZone(iso, zone);
+  return dt ? dt.toFormat('d LLL yyyy, HH:mm ZZZZ') : NA;
+}
+
+/** A short instant for lists, zone name omitted: "Wed 18 Nov, 14:32". */
+export function formatShortDateTime(iso: Nullable<string>, zone: Nullable<string>): string {
+  const dt = inZone(iso, zone);
+  return dt ? dt.toFormat('ccc d LLL, HH:mm') : NA;
+}
+
+/**
+ * A date: "17 Nov 2026". A date-only string ("2026-11-17") is a calendar date and is printed
+ * as is; an instant is converted to the zone first.
+ */
+export function formatDate(iso: Nullable<string>, zone?: Nullable<string>): string {
+  if (typeof iso === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(iso)) {
+    const d = DateTime.fromISO(iso, { zone: 'utc' });
+    return d.isValid ? d.setLocale('en-US').toFormat('d LLL yyyy') : NA;
+  }
+  const dt = inZone(iso, zone);
+  return dt ? dt.toFormat('d LLL yyyy') : NA;
+}

@@ -1,0 +1,454 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { describe, expect, it, vi } from 'vitest';
+import fixtureJson from '../fixtures/executive-summary.sample.json' with { type: 'json' };
+import {
+  MINUS,
+  formatChangePct,
+  formatDate,
+  formatDateTime,
+  formatHours,
+  formatKpiValue,
+  formatList,
+  formatMultiple,
+  formatNumber,
+  formatPercent,
+  formatScore,
+  formatUsd,
+  formatUsdCompact,
+  humanize,
+  statusColor,
+  statusTint,
+  trendArrow,
+  trendStatus,
+} from '../../src/report/format.js';
+import { TemplateError, briefFooterTemplate, briefHeaderTemplate, renderExecutiveSummaryHtml } from '../../src/render/templates.js';
+import type { ExecutiveSummaryData } from '../../src/report/types.js';
+
+// ---- the fixture type-checks against the interface -------------------------------------------
+// A JSON import widens literals ("week" becomes string), so compare it with the interface with its
+// literal unions widened: every field must exist with the right shape. The enum values are
+// checked at run time below.
+type Widen<T> = T extends string
+  ? string
+  : T extends number
+    ? number
+    : T extends boolean
+      ? boolean
+      : T extends null
+        ? null
+        : T extends readonly (infer U)[]
+          ? Widen<U>[]
+          : T extends object
+            ? { [K in keyof T]: Widen<T[K]> }
+            : T;
+const fixtureShape: Widen<ExecutiveSummaryData> = fixtureJson;
+
+const ENUMS = {
+  kind: ['day', 'week', 'month'],
+  direction: ['improving', 'stable', 'declining', null],
+  polarity: ['higher_is_better', 'lower_is_better'],
+  status: ['good', 'warning', 'critical', 'neutral'],
+  unit: ['usd', 'ratio', 'score', 'count', 'hours'],
+  risk: ['ok', 'monitor', 'warning', 'critical', null],
+  severity: ['critical', 'high', 'medium'],
+  priority: ['high', 'medium', 'low'],
+  source: ['event', 'alert'],
+  component: ['deliverability', 'cost_efficiency', 'utilization', 'response_time'],
+} as const;
+
+function checkedFixture(): ExecutiveSummaryData {
+  const f = fixtureShape;
+  const inEnum = (name: keyof typeof ENUMS, v: unknown) => expect(ENUMS[name] as readonly unknown[], `${name} ${String(v)}`).toContain(v);
+  expect(f.report).toBe('executive-summary');
+  expect(f.schema_version).toBe(1);
+  inEnum('kind', f.period.kind);
+  inEnum('kind', f.previous_period.kind);
+  inEnum('status', f.health.status);
+  for (const k of f.kpis) {
+    inEnum('polarity', k.polarity);
+    inEnum('status', k.status);
+    inEnum('unit', k.unit);
+    inEnum('direction', k.trend.direction);
+  }
+  for (const d of Object.values(f.trends)) inEnum('direction', d);
+  inEnum('risk', f.revenue_protection.risk_level);
+  for (const a of f.critical_alerts) {
+    inEnum('severity', a.severity);
+    inEnum('source', a.source);
+  }
+  for (const r of f.recommended_actions) inEnum('priority', r.priority);
+  for (const c of f.efficiency.components) inEnum('component', c.name);
+  return f as ExecutiveSummaryData;
+}
+
+/** A fresh deep copy of the fixture, to modify freely. */
+function sample(): ExecutiveSummaryData {
+  return structuredClone(checkedFixture());
+}
+
+const CSP_META = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:">`;
+const HOSTILE = 'Acme <script>alert(1)</script> & <img src=x onerror=alert(2)>';
+const HOSTILE_ESCAPED = 'Acme &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;img src&#x3D;x onerror&#x3D;alert(2)&gt;';
+const PROBE_SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="680" height="120" viewBox="0 0 680 120"><rect data-probe="raw-chart" width="10" height="10"/></svg>';
+
+/** The text of the <tr> whose header cell starts with `label`: tags stripped, entities decoded. */
+function rowText(html: string, label: string): string {
+  const start = html.search(new RegExp(`<th(?: [^>]*)?>${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  expect(start, `row ${label}`).toBeGreaterThan(-1);
+  const row = html.slice(start, html.indexOf('</tr>', start));
+  return row
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .replace(/&gt;/g, '>')
+    .replace(/&lt;/g, '<')
+    .replace(/&amp;/g, '&')
+    .trim();
+}
+
+function expectNoRawHostileMarkup(out: string) {
+  expect(out).not.toMatch(/<script/i);
+  expect(out).not.toMatch(/<img/i);
+  expect(out).not.toContain('onerror=');
+}
+
+describe('format', () => {
+  it('formats dollars: whole from $1,000, cents below, significant digits under $1', () => {
+    expect(formatUsd(12345.4)).toBe('$12,345');
+    expect(formatUsd(1234.56)).toBe('$1,235');
+    expect(formatUsd(999.994)).toBe('$999.99');
+    expect(formatUsd(999.996)).toBe('$1,000');
+    expect(formatUsd(812.4)).toBe('$812.40');
+    expect(formatUsd(0)).toBe('$0.00');
+    expect(formatUsd(0.5)).toBe('$0.50');
+    expect(formatUsd(0.000652)).toBe('$0.00065');
+    expect(formatUsd(-1234.5)).toBe(`${MINUS}$1,235`);
+    expect(formatUsd(-0.25)).toBe(`${MINUS}$0.25`);
+    expect(formatUsd(-0)).toBe('$0.00');
+    expect(formatUsd(1e15)).toBe('$1,000,000,000,000,000');
+  });
+
+  it('formats compact dollars', () => {
+    expect(formatUsdCompact(812.4)).toBe('$812');
+    expect(formatUsdCompact(999.6)).toBe('$1K');
+    expect(formatUsdCompact(12_345)).toBe('$12.3K');
+    expect(formatUsdCompact(1_230_000)).toBe('$1.2M');
+    expect(formatUsdCompact(999_950)).toBe('$1M');
+    expect(formatUsdCompact(2_000_000_000)).toBe('$2B');
+    expect(formatUsdCompact(-1_500_000)).toBe(`${MINUS}$1.5M`);
+  });
+
+  it('prints n/a for null, undefined, NaN, Infinity and non-numbers', () => {
+    const fns = [formatUsd, formatUsdCompact, formatPercent, formatScore, formatNumber, formatHours, formatChangePct, formatMultiple];
+    for (const fn of fns) {
+      for (const bad of [null, undefined, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, '12' as unknown as number]) {
+        expect(fn(bad), `${fn.name}(${String(bad)})`).toBe('n/a');
+      }
+    }
+    expect(formatKpiValue(null, 'usd')).toBe('n/a');
+    expect(formatDateTime(null, 'UTC')).toBe('n/a');
+    expect(formatDateTime('not a date', 'UTC')).toBe('n/a');
+    expect(formatDate(null)).toBe('n/a');
+    expect(humanize(null)).toBe('n/a');
+  });
+
+  it('formats percentages, scores, numbers, hours and multiples with rounding and a real minus sign', () => {
+    expect(formatPercent(0.125)).toBe('12.5%');
+    expect(formatPercent(0.713116)).toBe('71.3%');
+    expect(formatPercent(0.0046, 2)).toBe('0.46%');
+    expect(formatPercent(0.05, 0)).toBe('5%');
+    expect(formatPercent(-0.031)).toBe(`${MINUS}3.1%`);
+    expect(formatPercent(-0.00001)).toBe('0.0%');
+    expect(formatPercent(12.5)).toBe('1,250.0%');
+    expect(formatScore(81.6)).toBe('82');
+    expect(formatScore(-42.4)).toBe(`${MINUS}42`);
+    expect(formatScore(-0.4)).toBe('0');
+    expect(formatNumber(4218640)).toBe('4,218,640');
+    expect(formatNumber(-1500)).toBe(`${MINUS}1,500`);
+    expect(formatHours(31.46)).toBe('31.5\u00a0h');
+    expect(formatHours(36)).toBe('36\u00a0h');
+    expect(formatMultiple(3.4857)).toBe('3.5\u00d7');
+  });
+
+  it('formats signed changes', () => {
+    expect(formatChangePct(4.21)).toBe('+4.2%');
+    expect(formatChangePct(-3.1)).toBe(`${MINUS}3.1%`);
+    expect(formatChangePct(0)).toBe('0.0%');
+    expect(formatChangePct(-0.04)).toBe('0.0%');
+    expect(formatChangePct(0.05)).toBe('+0.1%');
+    expect(formatChangePct(-0.05)).toBe(`${MINUS}0.1%`);
+    expect(formatChangePct(102.44)).toBe('+102.4%');
+  });
+
+  it('formats KPI values by unit', () => {
+    expect(formatKpiValue(9050, 'usd')).toBe('$9,050');
+    expect(formatKpiValue(0.713116, 'ratio')).toBe('71.3%');
+    expect(formatKpiValue(0.0046, 'ratio')).toBe('0.46%');
+    expect(formatKpiValue(85.31, 'score')).toBe('85');
+    expect(formatKpiValue(3, 'count')).toBe('3');
+    expect(formatKpiValue(31.5, 'hours')).toBe('31.5\u00a0h');
+  });
+
+  it('draws trend arrows with polarity, from glyphs the installed fonts have', () => {
+    expect(trendArrow('improving')).toBe('\u25b2');
+    expect(trendArrow('declining')).toBe('\u25bc');
+    expect(trendArrow('improving', 'lower_is_better')).toBe('\u25bc');
+    expect(trendArrow('declining', 'lower_is_better')).toBe('\u25b2');
+    expect(trendArrow('stable')).toBe('\u25ba');
+    expect(trendArrow(null)).toBe('');
+    expect(trendStatus('improving')).toBe('good');
+    expect(trendStatus('declining')).toBe('critical');
+    expect(trendStatus('stable')).toBe('neutral');
+  });
+
+  it('maps statuses to the colour scheme', () => {
+    expect(statusColor('good')).toBe('#16a34a');
+    expect(statusColor('warning')).toBe('#d97706');
+    expect(statusColor('critical')).toBe('#dc2626');
+    expect(statusColor('neutral')).toBe('#2563eb');
+    expect(statusColor('bogus')).toBe('#2563eb');
+    expect(statusTint('critical')).toBe('#fee2e2');
+  });
+
+  it('formats times in the tenant zone and words', () => {
+    expect(formatDateTime('2026-11-23T12:00:00.000Z', 'America/New_York')).toBe('23 Nov 2026, 07:00 EST');
+    expect(formatDateTime('2026-07-01T11:00:00Z', 'America/New_York')).toBe('1 Jul 2026, 07:00 EDT');
+    expect(formatDateTime('2026-11-23T12:00:00Z', 'Not/AZone')).toBe('23 Nov 2026, 12:00 UTC');
+    expect(formatDate('2026-11-22')).toBe('22 Nov 2026');
+    expect(formatDate('2026-11-17T03:00:00Z', 'America/New_York')).toBe('16 Nov 2026');
+    expect(humanize('ip_management')).toBe('IP management');
+    expect(humanize('budget_allocation')).toBe('Budget allocation');
+    expect(formatList(['a', 'b', 'c'])).toBe('a, b and c');
+  });
+});
+
+describe('renderExecutiveSummaryHtml', () => {
+  it('renders the fixture with its key figures formatted', () => {
+    const data = sample();
+    const html = renderExecutiveSummaryHtml(data, {});
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html).toContain('<h1>Northwind Mail Co</h1>');
+    expect(html).toContain('Week 47, 16–22 Nov 2026');
+    expect(html).toContain('Generated 23 Nov 2026, 07:00 EST');
+    expect(html).toContain('Confidential — prepared for Northwind Mail Co leadership');
+    // health
+    expect(html).toMatch(/<div class="health-value">86<span class="of">/);
+    // KPI cards: value, signed change with a real minus, previous value, target
+    expect(html).toContain('<div class="kpi-value">$9,050</div>');
+    expect(html).toContain('<div class="kpi-value">71.3%</div>');
+    expect(html).toContain('+4.1%');
+    expect(html).toContain(`${MINUS}3.0%`);
+    expect(html).toContain('Prev. 70.2% · Target &gt; 70%');
+    // tables
+    expect(rowText(html, 'Gross margin')).toBe('Gross margin target > 70% 71.3%');
+    expect(rowText(html, 'Sent')).toBe('Sent 4,218,640');
+    expect(rowText(html, 'Bounced')).toBe('Bounced 245,868 5.83%');
+    expect(rowText(html, 'Revenue at risk')).toBe('Revenue at risk $17,155');
+    expect(rowText(html, 'Cost per email delivered')).toBe('Cost per email delivered $0.00065');
+    expect(rowText(html, 'Efficiency ratio')).toBe('Efficiency ratio revenue ÷ cost 3.5×');
+    expect(rowText(html, 'IP management')).toBe('IP management $310.00 $620.00');
+    // alerts, actions, decisions, efficiency
+    expect(html).toContain('Bounce rate reached 16.8% on 19 Nov, above the 15% critical threshold');
+    expect(html).toContain('Thu 19 Nov, 09:32');
+    expect(html).not.toContain('No critical alerts in this period');
+    expect(html).toContain('4 medium-severity alerts also recorded');
+    expect(html).toContain('<strong>$1,450</strong>');
+    expect(html).toContain('<code>right-size-vps</code>');
+    expect(html).toContain('Not measured this period: Resource utilization.');
+    expect(html).toContain('31.5\u00a0h');
+    expect(html).toContain('Raise Growth plan price by 8% for new customers');
+    // four sections, one per page
+    expect(html.match(/<section class="page /g)).toHaveLength(4);
+  });
+
+  it('declares utf-8 and the exact CSP first, and contains no script', () => {
+    const html = renderExecutiveSummaryHtml(sample(), { 'deliverability-trend': PROBE_SVG });
+    const head = html.slice(html.indexOf('<head>'), html.indexOf('</head>'));
+    expect(head).toMatch(/^<head>\s*<meta charset="utf-8">\s*<meta http-equiv="Content-Security-Policy"/);
+    expect(head).toContain(CSP_META);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/https?:\/\//i.source.replace('https?', 'https?(?!://www\\.w3\\.org)'));
+    expect(html).toContain('font-family: "Liberation Sans", "DejaVu Sans", sans-serif');
+    expect(html).toContain('size: A4;');
+  });
+
+  it('prints n/a for null metrics', () => {
+    const data = sample();
+    data.cost.gross_margin = null;
+    data.cost.cost_per_email_delivered = null;
+    data.revenue_protection.risk_level = null;
+    data.revenue_protection.ip_reputation = null;
+    data.kpis[0].value = null;
+    data.kpis[0].trend = { previous: null, change_pct: null, direction: null };
+    data.health.business_health = null;
+    const html = renderExecutiveSummaryHtml(data, {});
+    expect(rowText(html, 'Gross margin')).toBe('Gross margin target > 70% n/a');
+    expect(rowText(html, 'Cost per email delivered')).toBe('Cost per email delivered n/a');
+    expect(rowText(html, 'Risk level')).toBe('Risk level n/a');
+    expect(rowText(html, 'IP reputation')).toBe('IP reputation · domain reputation n/a · Fair');
+    expect(html).toContain('<div class="kpi-value">n/a</div>');
+    expect(html).toContain('Prev. n/a');
+    expect(html).toContain('<div class="health-value">n/a</div>');
+    expect(html).not.toMatch(/NaN|undefined|Infinity/);
+  });
+
+  it('escapes hostile strings everywhere and never emits their tags', () => {
+    const data = sample();
+    data.tenant.name = HOSTILE;
+    data.recommended_actions[0].title = HOSTILE;
+    data.recommended_actions[1].detail = HOSTILE;
+    data.recommended_actions[2].rule = HOSTILE;
+    data.critical_alerts[0].summary = HOSTILE;
+    data.critical_alerts[1].rule = HOSTILE;
+    data.decisions.items[0].title = HOSTILE;
+    data.decisions.by_type[0].decision_type = HOSTILE;
+    data.cost_optimization.by_category[0].category = HOSTILE;
+    data.period.words = HOSTILE;
+    data.efficiency.missing_components = [HOSTILE];
+    data.kpis[0].label = HOSTILE;
+    data.kpis[0].target = HOSTILE;
+    data.kpis[1].status = HOSTILE as never;
+    data.kpis[1].unit = HOSTILE as never;
+    const html = renderExecutiveSummaryHtml(data, {});
+    expectNoRawHostileMarkup(html);
+    expect(html).toContain(`<h1>${HOSTILE_ESCAPED}</h1>`);
+    expect(html).toContain(`<title>Executive summary · ${HOSTILE_ESCAPED}`);
+    expect(html).toContain(`<div class="action-title">${HOSTILE_ESCAPED}</div>`);
+    expect(html).toContain(`<span class="alert-summary">${HOSTILE_ESCAPED}</span>`);
+    expect(html).toContain(`<td class="wrap">${HOSTILE_ESCAPED}</td>`);
+    expect(html).toContain('&lt;script&gt;');
+    expect(html).toContain('&amp;');
+    // an unknown status never becomes a class name
+    expect(html).toContain('<div class="kpi tone-neutral">');
+  });
+
+  it('escapes hostile strings in the footer and header templates', () => {
+    const data = sample();
+    data.tenant.name = HOSTILE;
+    data.period.words = HOSTILE;
+    const footer = briefFooterTemplate(data);
+    const header = briefHeaderTemplate(data);
+    for (const out of [footer, header]) {
+      expectNoRawHostileMarkup(out);
+      expect(out).toContain(HOSTILE_ESCAPED);
+    }
+    expect(footer).toContain(`Confidential — prepared for ${HOSTILE_ESCAPED} leadership`);
+    const custom = briefFooterTemplate(sample(), { confidentiality: HOSTILE });
+    expectNoRawHostileMarkup(custom);
+    expect(custom).toContain(HOSTILE_ESCAPED);
+    const body = renderExecutiveSummaryHtml(sample(), {}, { confidentiality: HOSTILE });
+    expectNoRawHostileMarkup(body);
+    expect(body).toContain(`<p class="confidential">${HOSTILE_ESCAPED}</p>`);
+  });
+
+  it('builds a Puppeteer footer with page numbers and an explicit font size', () => {
+    const footer = briefFooterTemplate(sample());
+    expect(footer).toContain('<span class="pageNumber"></span>');
+    expect(footer).toContain('<span class="totalPages"></span>');
+    expect(footer).toContain('font-size: 8px');
+    expect(footer).toContain('Northwind Mail Co · Week 47, 16–22 Nov 2026');
+    expect(footer).toContain('Confidential — prepared for Northwind Mail Co leadership</span>');
+    expect(footer).toContain('<span style="flex: 0 0 auto; white-space: nowrap;">· Page <span class="pageNumber"></span> of <span class="totalPages"></span></span>');
+    expect(footer).not.toMatch(/<style|<link|class="(?!pageNumber|totalPages)/);
+    const header = briefHeaderTemplate(sample());
+    expect(header).toContain('font-size: 8px');
+    expect(header).toContain('Generated 23 Nov 2026, 07:00 EST');
+    expect(briefFooterTemplate(sample(), { confidentiality: 'Board only' })).toContain('>Board only</span>');
+  });
+
+  it('inserts chart SVG raw, only through trustedChartSvg, and a placeholder for a missing chart', () => {
+    const html = renderExecutiveSummaryHtml(sample(), { 'deliverability-trend': `<?xml version="1.0"?>\n${PROBE_SVG}` });
+    expect(html).toContain(`<div class="chart">${PROBE_SVG}</div>`);
+    expect(html.match(/Chart not available/g)).toHaveLength(4);
+    expect(() => renderExecutiveSummaryHtml(sample(), { 'cost-breakdown': '<div>not a chart</div>' })).toThrow(/cost-breakdown" is not an <svg> element/);
+    expect(() => renderExecutiveSummaryHtml(sample(), { 'cost-breakdown': '<svg><script>alert(1)</script></svg>' })).toThrow(/contains a script/);
+  });
+
+  it('has no triple-stash in any template: data is always escaped', () => {
+    const root = new URL('../../templates/', import.meta.url);
+    const files = [
+      ...readdirSync(root).filter((f) => f.endsWith('.hbs')).map((f) => new URL(f, root)),
+      ...readdirSync(new URL('partials/', root)).map((f) => new URL(`partials/${f}`, root)),
+    ];
+    expect(files.length).toBeGreaterThan(10);
+    for (const file of files) {
+      const src = readFileSync(file, 'utf8');
+      expect(src, file.pathname).not.toMatch(/\{\{\{|\{\{~?&/);
+    }
+    const code = readFileSync(new URL('../../src/render/templates.ts', import.meta.url), 'utf8');
+    expect(code.match(/new Handlebars\.SafeString\(/g)).toHaveLength(2); // the chart and its placeholder
+  });
+
+  it('says plainly when the period had no activity, with n/a figures', () => {
+    const data = sample();
+    data.has_data = false;
+    data.kpis = data.kpis.map((k) => ({ ...k, value: null, trend: { previous: null, change_pct: null, direction: null } }));
+    data.health = { business_health: null, revenue_health: null, cost_efficiency: null, efficiency_score: null, status: 'neutral' };
+    data.critical_alerts = [];
+    data.medium_alert_count = 0;
+    data.recommended_actions = [];
+    data.decisions = { decisions_tracked: 0, by_type: [], decision_velocity_hours: null, velocity_samples: 0, items: [] };
+    data.cost_optimization.by_category = [];
+    const html = renderExecutiveSummaryHtml(data, {});
+    expect(html).toContain('No activity was recorded for Northwind Mail Co in Week 47, 16–22 Nov 2026.');
+    expect(html.indexOf('No activity was recorded')).toBeLessThan(html.indexOf('Key indicators'));
+    expect(html).toContain('<main class="brief no-data">');
+    expect(html).toContain('No critical alerts in this period');
+    expect(html).toContain('No recommended actions for this period.');
+    expect(html).toContain('No strategic decisions were recorded in this period.');
+    expect(html).toContain('No savings recorded in this period.');
+    expect(html.match(/<div class="kpi-value">n\/a<\/div>/g)).toHaveLength(data.kpis.length);
+    expect(html).not.toMatch(/NaN|undefined/);
+  });
+
+  it('names the template and the field when the data lacks one (strict mode)', () => {
+    const noMargin = sample() as unknown as { cost: Record<string, unknown> };
+    delete noMargin.cost.gross_margin;
+    expect(() => renderExecutiveSummaryHtml(noMargin as unknown as ExecutiveSummaryData, {})).toThrow(TemplateError);
+    try {
+      renderExecutiveSummaryHtml(noMargin as unknown as ExecutiveSummaryData, {});
+    } catch (err) {
+      const e = err as TemplateError;
+      expect(e.message).toMatch(/^Template "executive-summary > cost": missing field "cost\.gross_margin"/);
+      expect(e.templates).toEqual(['executive-summary', 'cost']);
+      expect(e.field).toBe('cost.gross_margin');
+    }
+
+    const noLabel = sample() as unknown as { kpis: Record<string, unknown>[] };
+    delete noLabel.kpis[2].label;
+    expect(() => renderExecutiveSummaryHtml(noLabel as unknown as ExecutiveSummaryData, {})).toThrow(
+      /Template "executive-summary > kpi-card": missing field "kpis\.2\.label"/,
+    );
+
+    const noTrend = sample() as unknown as { kpis: { trend: Record<string, unknown> }[] };
+    delete noTrend.kpis[3].trend.change_pct;
+    expect(() => renderExecutiveSummaryHtml(noTrend as unknown as ExecutiveSummaryData, {})).toThrow(
+      /Template "executive-summary > kpi-card": missing field "kpis\.3\.trend\.change_pct"/,
+    );
+
+    const noName = sample() as unknown as { tenant: Record<string, unknown> };
+    delete noName.tenant.name;
+    expect(() => renderExecutiveSummaryHtml(noName as unknown as ExecutiveSummaryData, {})).toThrow(
+      /Template "executive-summary": missing field "tenant\.name" at line \d+/,
+    );
+    expect(() => briefFooterTemplate(noName as unknown as ExecutiveSummaryData)).toThrow(/Template "brief-footer": missing field "tenant\.name"/);
+
+    const noItems = sample() as unknown as { decisions: Record<string, unknown> };
+    delete noItems.decisions.by_type;
+    expect(() => renderExecutiveSummaryHtml(noItems as unknown as ExecutiveSummaryData, {})).toThrow(/missing field "decisions\.by_type"/);
+  });
+
+  it('is deterministic and reads its templates relative to the project, not the working directory', async () => {
+    const a = renderExecutiveSummaryHtml(sample(), { 'cost-breakdown': PROBE_SVG });
+    expect(renderExecutiveSummaryHtml(sample(), { 'cost-breakdown': PROBE_SVG })).toBe(a);
+    const cwd = process.cwd();
+    try {
+      process.chdir(tmpdir());
+      vi.resetModules();
+      const fresh = await import('../../src/render/templates.js');
+      expect(fresh.renderExecutiveSummaryHtml(sample(), { 'cost-breakdown': PROBE_SVG })).toBe(a);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});
