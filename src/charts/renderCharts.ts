@@ -1,0 +1,295 @@
+/**
+ * Server-side charts: Vega-Lite specs from templates/charts/ rendered to self-contained SVG
+ * strings (no browser, no canvas) that the PDF template inlines.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parse, View, type Runtime, type Spec } from 'vega';
+import { compile, type TopLevelSpec, type Config } from 'vega-lite';
+import type { ExecutiveSummaryData } from '../report/types.js';
+import { executiveChartValues } from './executiveChartValues.js';
+import { CHART_FONT, installTextMetrics, measureText } from './textMetrics.js';
+
+export type ChartName =
+  | 'deliverability-trend'
+  | 'cost-breakdown'
+  | 'savings-by-category'
+  | 'efficiency-components'
+  | 'kpi-sparklines';
+
+export const CHART_NAMES: readonly ChartName[] = [
+  'deliverability-trend',
+  'cost-breakdown',
+  'savings-by-category',
+  'efficiency-components',
+  'kpi-sparklines',
+];
+
+export interface RenderChartOptions {
+  /** Shown, centred, instead of the chart when there is nothing to plot. Default "No data for this period". */
+  emptyMessage?: string;
+  /** Receives vega's warnings (dropped by default); errors always reject. */
+  onWarning?: (message: string) => void;
+}
+
+export const NO_DATA_MESSAGE = 'No data for this period';
+
+type Row = Record<string, unknown>;
+
+interface ChartDef {
+  /** Whether the rows hold anything to plot; otherwise the chart is the "no data" message. */
+  hasData(rows: Row[]): boolean;
+  /** Signals (Vega-Lite params) computed from the rows, set on the view before it runs. */
+  signals?(rows: Row[], theme: Config): Record<string, unknown>;
+}
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+const CHARTS: Record<ChartName, ChartDef> = {
+  'deliverability-trend': { hasData: (rows) => rows.some((r) => r.kind === 'series' && finite(r.value)) },
+  // All-zero cost and revenue is an idle tenant, not a chart worth drawing.
+  'cost-breakdown': { hasData: (rows) => rows.some((r) => finite(r.value) && r.value !== 0) },
+  'savings-by-category': {
+    hasData: (rows) => rows.some((r) => finite(r.value)),
+    signals: (rows, theme) => ({ labelLimit: categoryLabelLimit(rows, theme) }),
+  },
+  'efficiency-components': { hasData: (rows) => rows.some((r) => finite(r.value)) },
+  'kpi-sparklines': { hasData: (rows) => rows.some((r) => finite(r.value)) },
+};
+
+/** Full width of the page column the specs are sized for. */
+const FULL_WIDTH = 680;
+
+/**
+ * Axis label limit for the savings categories: the widest measured label, so that none gets an
+ * ellipsis, capped so a pathological label cannot squeeze the bars to nothing.
+ */
+function categoryLabelLimit(rows: Row[], theme: Config): number {
+  const fontSize = Number(theme.axis?.labelFontSize ?? 10);
+  let widest = 0;
+  for (const r of rows) widest = Math.max(widest, measureText(String(r.category ?? ''), fontSize));
+  return Math.min(Math.ceil(widest) + 4, Math.round(FULL_WIDTH * 0.6));
+}
+
+const TEMPLATE_DIR = new URL('../../templates/charts/', import.meta.url);
+
+interface Compiled {
+  /** The parsed dataflow description; read-only to View, so one serves every render. */
+  runtime: Runtime;
+  emptySize: [number, number];
+}
+
+let theme: Config | null = null;
+const compiled = new Map<ChartName, Compiled>();
+
+function loadTheme(): Config {
+  theme ??= JSON.parse(readFileSync(new URL('theme.json', TEMPLATE_DIR), 'utf8')) as Config;
+  return theme;
+}
+
+/** vega's and vega-lite's logger shape (both LoggerInterface from vega-util). */
+interface Logger {
+  level(l?: number): number | Logger;
+  error(...args: unknown[]): Logger;
+  warn(...args: unknown[]): Logger;
+  info(...args: unknown[]): Logger;
+  debug(...args: unknown[]): Logger;
+}
+
+function makeLogger(onError: (error: unknown) => void, onWarning: (message: string) => void): Logger {
+  let level = 2; // Warn
+  const text = (args: unknown[]) => args.map(String).join(' ');
+  const logger: Logger = {
+    level(l?: number) {
+      if (l === undefined) return level;
+      level = l;
+      return logger;
+    },
+    error(...args) {
+      onError(args.length === 1 ? args[0] : text(args));
+      return logger;
+    },
+    warn(...args) {
+      onWarning(text(args));
+      return logger;
+    },
+    info: () => logger,
+    debug: () => logger,
+  };
+  return logger;
+}
+
+// Known, harmless compile notes: vega-lite says it drops "fit-y" whenever a spec asks for
+// fit-x with a step height (which is what we ask for), and its dataflow optimizer may stop early.
+const HARMLESS_COMPILE_WARNINGS = [/^Dropping "fit-y" because spec has discrete height/, /^Maximum optimization runs/];
+
+function compileLogger(name: ChartName): Logger {
+  return makeLogger(
+    (error) => {
+      throw new Error(`chart spec ${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    },
+    (message) => {
+      if (!HARMLESS_COMPILE_WARNINGS.some((re) => re.test(message))) console.warn(`chart spec ${name}: ${message}`);
+    },
+  );
+}
+
+/**
+ * Vega-Lite compilation (a few ms) and vega's parse (up to ~17 ms for the faceted trend) depend
+ * only on the spec: do both once per process and chart.
+ */
+function compiledChart(name: ChartName): Compiled {
+  let c = compiled.get(name);
+  if (!c) {
+    const vl = JSON.parse(readFileSync(new URL(`${name}.vl.json`, TEMPLATE_DIR), 'utf8')) as TopLevelSpec & {
+      usermeta?: { herald?: { emptySize?: [number, number] } };
+    };
+    const emptySize = vl.usermeta?.herald?.emptySize ?? [FULL_WIDTH, 120];
+    const logger = compileLogger(name) as NonNullable<Parameters<typeof compile>[1]>['logger'];
+    const spec = compile(vl, { config: loadTheme(), logger }).spec;
+    c = { runtime: parse(spec), emptySize };
+    compiled.set(name, c);
+  }
+  return c;
+}
+
+/** A framed box of the chart's footprint with the message centred in it. */
+function emptySpec([width, height]: [number, number], message: string): Spec {
+  return {
+    width,
+    height,
+    padding: 0,
+    autosize: 'none',
+    background: '#ffffff',
+    marks: [
+      {
+        type: 'group',
+        name: 'no_data_frame',
+        aria: false,
+        encode: {
+          enter: {
+            x: { value: 0.5 },
+            y: { value: 0.5 },
+            width: { value: width - 1 },
+            height: { value: height - 1 },
+            cornerRadius: { value: 4 },
+            fill: { value: '#f9fafb' },
+            stroke: { value: '#e5e7eb' },
+          },
+        },
+      },
+      {
+        type: 'text',
+        name: 'no_data',
+        aria: false,
+        encode: {
+          enter: {
+            x: { value: width / 2 },
+            y: { value: height / 2 },
+            align: { value: 'center' },
+            baseline: { value: 'middle' },
+            text: { value: message },
+            font: { value: loadTheme().font ?? CHART_FONT },
+            fontSize: { value: 12 },
+            fill: { value: '#6b7280' },
+          },
+        },
+      },
+    ],
+  };
+}
+
+type VegaLogger = NonNullable<NonNullable<ConstructorParameters<typeof View>[1]>['logger']>;
+
+async function renderSpec(
+  name: ChartName,
+  runtime: Runtime,
+  rows: Row[] | null,
+  signals: Record<string, unknown>,
+  opts: RenderChartOptions,
+): Promise<string> {
+  // vega catches errors inside its dataflow, logs them and still resolves toSVG() with a broken
+  // picture; collecting them lets the render fail instead, so a broken chart is never sent.
+  const errors: unknown[] = [];
+  const logger = makeLogger((e) => errors.push(e), (m) => opts.onWarning?.(m)) as unknown as VegaLogger;
+  const view = new View(runtime, { renderer: 'none', logger, logLevel: 2 });
+  try {
+    // vega's transforms write fields onto the tuples they ingest: give it copies.
+    if (rows) view.data('values', rows.map((r) => ({ ...r })));
+    for (const [k, v] of Object.entries(signals)) view.signal(k, v);
+    const svg = await view.toSVG();
+    if (errors.length > 0) {
+      const first = errors[0];
+      throw new Error(`chart ${name} failed to render: ${first instanceof Error ? first.message : String(first)}`, { cause: first });
+    }
+    return stableIds(svg);
+  } finally {
+    view.finalize();
+  }
+}
+
+const ID_OR_REF = /(\sid=")([^"]+)(")|(url\(#)([^)]+)(\))|(href=")#([^"]+)(")/g;
+
+/**
+ * vega numbers clip paths and gradients from a process-wide counter (clip1, clip2, …), so the same
+ * chart renders differently each time, and two SVGs inlined in one page could point at each
+ * other's defs if their counters ever met. Renumber them in order of appearance under a prefix
+ * hashed from the content: reproducible, and distinct unless the charts (and so the defs) are equal.
+ */
+function stableIds(svg: string): string {
+  const index = new Map<string, number>();
+  const token = (id: string) => {
+    if (!index.has(id)) index.set(id, index.size);
+    return `\u0000${index.get(id)}\u0000`;
+  };
+  const canonical = svg.replace(ID_OR_REF, (_m, a1, id1, a3, b1, id2, b3, c1, id3, c3) =>
+    a1 ? `${a1}${token(id1)}${a3}` : b1 ? `${b1}${token(id2)}${b3}` : `${c1}#${token(id3)}${c3}`,
+  );
+  if (index.size === 0) return svg;
+  const prefix = `hc${createHash('sha1').update(canonical).digest('hex').slice(0, 10)}`;
+  return canonical.replace(/\u0000(\d+)\u0000/g, (_m, n: string) => `${prefix}-${n}`);
+}
+
+/**
+ * Renders one chart to an SVG string (width/height attributes plus a viewBox, so CSS can scale
+ * it). `values` are the chart's rows, see each spec's description; none to plot gives a framed
+ * "No data for this period" instead of an empty frame.
+ */
+export async function renderChart(name: ChartName, values: object[], opts: RenderChartOptions = {}): Promise<string> {
+  if (!Object.hasOwn(CHARTS, name)) throw new TypeError(`unknown chart: ${String(name)}`);
+  const def = CHARTS[name];
+  if (!Array.isArray(values)) throw new TypeError(`chart ${name}: values must be an array`);
+  installTextMetrics();
+  const c = compiledChart(name);
+  const rows = values as Row[];
+  if (!def.hasData(rows)) {
+    return renderSpec(name, parse(emptySpec(c.emptySize, opts.emptyMessage ?? NO_DATA_MESSAGE)), null, {}, opts);
+  }
+  return renderSpec(name, c.runtime, rows, def.signals?.(rows, loadTheme()) ?? {}, opts);
+}
+
+/** Every chart of the executive summary, rendered from its data object. */
+export async function renderExecutiveCharts(data: ExecutiveSummaryData): Promise<Record<ChartName, string>> {
+  const values = executiveChartValues(data);
+  const svgs = await Promise.all(CHART_NAMES.map((name) => renderChart(name, values[name])));
+  return Object.fromEntries(CHART_NAMES.map((name, i) => [name, svgs[i]])) as Record<ChartName, string>;
+}
+
+// A leaf mark container: vega writes `<g class="mark-rect role-mark …">` with one element per
+// item and no nested groups. Axes, legends and titles have other roles (role-axis, …).
+// Group containers (which do nest) are never matched, so the lazy match cannot swallow one.
+const MARK_CONTAINER = /<g class="mark-(?!group\b)([a-z]+) role-mark\b[^"]*"[^>]*>([\s\S]*?)<\/g>/g;
+const MARK_ELEMENT = /<(?:path|rect|line|circle|ellipse|polygon|polyline)\b/g;
+
+/**
+ * Number of drawn data marks (bars, lines, points, rules, areas) in a rendered chart; text marks,
+ * axes and legends are not counted, so the "no data" message counts 0.
+ */
+export function chartMarkCount(svg: string): number {
+  let n = 0;
+  for (const m of svg.matchAll(MARK_CONTAINER)) {
+    if (m[1] === 'text') continue;
+    n += m[2].match(MARK_ELEMENT)?.length ?? 0;
+  }
+  return n;
+}
