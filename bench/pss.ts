@@ -31,15 +31,17 @@ export function treePssKb(root: number | undefined): number {
   return root === undefined ? 0 : processTree(root).reduce((sum, pid) => sum + pssKb(pid), 0);
 }
 
-/** Samples PSS of node and of a Chromium tree every `everyMs` and keeps the peaks. */
-export function pssSampler(chromiumPid: () => number | undefined, everyMs = 50) {
+/**
+ * Peak PSS of node and of a Chromium tree, sampled when `sample()` is called (after each render).
+ * Not on a timer: walking /proc every few ms on the same event loop slowed the renders it measured.
+ */
+export function pssSampler(chromiumPid: () => number | undefined) {
   const peak = { node: 0, chromium: 0 };
   const sample = () => {
     peak.node = Math.max(peak.node, pssKb(process.pid));
     peak.chromium = Math.max(peak.chromium, treePssKb(chromiumPid()));
   };
-  const timer = setInterval(sample, everyMs);
-  return { peak, stop: () => { clearInterval(timer); sample(); return peak; } };
+  return { peak, sample, stop: () => { sample(); return peak; } };
 }
 
 export function percentile(values: number[], p: number): number {
