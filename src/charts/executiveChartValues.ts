@@ -3,6 +3,7 @@
  * dataset `values`). Pure: the decisions (what counts as data, which status colour) live here,
  * the specs in templates/charts/ only draw.
  */
+import { humanize } from '../report/format.js';
 import type { ExecutiveSummaryData, Status } from '../report/types.js';
 import type { ChartName } from './renderCharts.js';
 
@@ -58,8 +59,8 @@ function costBreakdown(data: ExecutiveSummaryData): object[] {
 
 function savingsByCategory(data: ExecutiveSummaryData): object[] {
   return data.cost_optimization.by_category.flatMap((c) => [
-    { category: c.category, type: 'Realized', value: c.realized },
-    { category: c.category, type: 'Identified', value: c.identified },
+    { category: humanize(c.category), type: 'Realized', value: c.realized },
+    { category: humanize(c.category), type: 'Identified', value: c.identified },
   ]);
 }
 

@@ -5,9 +5,14 @@ import { clamp } from './trend.js';
 const WEIGHTS = { deliverability: 0.3, cost_efficiency: 0.3, utilization: 0.2, response_time: 0.2 } as const;
 const LABELS = { deliverability: 'Deliverability', cost_efficiency: 'Cost efficiency', utilization: 'Resource utilization', response_time: 'Alert response' } as const;
 
-/** clamp(gross_margin / target × 100); null without a margin. */
-export function costEfficiency(grossMargin: number | null, target: number): number | null {
-  return grossMargin === null ? null : clamp((grossMargin / target) * 100);
+/**
+ * clamp(gross_margin / target × 100). With no revenue but real costs, gross_margin is null (its
+ * denominator is zero) yet the margin's limit is −∞, so cost efficiency is 0, not missing: a
+ * tenant paying for servers and earning nothing must not look healthy. Null with neither.
+ */
+export function costEfficiency(grossMargin: number | null, target: number, revenue = 0, totalCost = 0): number | null {
+  if (grossMargin === null) return revenue === 0 && totalCost > 0 ? 0 : null;
+  return clamp((grossMargin / target) * 100);
 }
 
 /** 100 inside the optimal band, falling linearly to 0 at 0% and at 100% utilization. */
@@ -23,12 +28,12 @@ export function utilizationScore(percent: number | null, band: { low: number; hi
  * A missing component drops out and the others' weights are rescaled to sum to 1.
  */
 export function computeEfficiency(
-  input: { deliverability_rate: number | null; gross_margin: number | null; utilization_percent: number | null; revenue_protection_rate: number | null; alerts_considered: number },
+  input: { deliverability_rate: number | null; gross_margin: number | null; revenue?: number; total_cost?: number; utilization_percent: number | null; revenue_protection_rate: number | null; alerts_considered: number },
   s: MetricSettings,
 ): OperationalEfficiency {
   const values: Record<keyof typeof WEIGHTS, number | null> = {
     deliverability: input.deliverability_rate === null ? null : input.deliverability_rate * 100,
-    cost_efficiency: costEfficiency(input.gross_margin, s.grossMarginTarget),
+    cost_efficiency: costEfficiency(input.gross_margin, s.grossMarginTarget, input.revenue, input.total_cost),
     utilization: utilizationScore(input.utilization_percent, s.utilizationBand),
     // No alerts to answer is a perfect response record (SPEC §4).
     response_time: input.alerts_considered === 0 ? 100 : input.revenue_protection_rate === null ? null : input.revenue_protection_rate * 100,

@@ -28,6 +28,8 @@ export function computePeriodMetrics(business: BusinessFacts, events: EventFacts
     {
       deliverability_rate: revenue_protection.deliverability_rate,
       gross_margin: cost.gross_margin,
+      revenue: cost.revenue,
+      total_cost: cost.total_cost,
       utilization_percent: events.utilization.mean_percent,
       revenue_protection_rate: revenue_protection.revenue_protection_rate,
       alerts_considered: revenue_protection.alerts_considered,
@@ -40,7 +42,7 @@ export function computePeriodMetrics(business: BusinessFacts, events: EventFacts
     cost,
     cost_optimization: computeCostOptimization(events.optimization),
     efficiency,
-    health: computeBusinessHealth(revenue_protection.risk_level, costEfficiency(cost.gross_margin, s.grossMarginTarget), efficiency.efficiency_score),
+    health: computeBusinessHealth(revenue_protection.risk_level, costEfficiency(cost.gross_margin, s.grossMarginTarget, cost.revenue, cost.total_cost), efficiency.efficiency_score),
     decisions: computeDecisionsTracked(events.decisions),
   };
 }

@@ -25,35 +25,40 @@ export function recommendActions(
       priority: 'high',
     });
   }
-  const underused = activeInstances(input.vps).filter((v) => v.cpu_utilization !== null && v.cpu_utilization < s.rightSize.cpuBelowPercent);
-  for (const v of underused) {
-    if (!v.monthly_cost) continue;
+  // One line per rule, not per instance: an executive acts on "right-size 4 instances", and the
+  // detail names them.
+  const underused = activeInstances(input.vps)
+    .filter((v) => v.cpu_utilization !== null && v.cpu_utilization < s.rightSize.cpuBelowPercent && (v.monthly_cost ?? 0) > 0)
+    .sort((a, b) => (b.monthly_cost ?? 0) - (a.monthly_cost ?? 0));
+  if (underused.length > 0) {
+    const saving = cents(underused.reduce((sum, v) => sum + v.monthly_cost! * s.rightSize.savingShare, 0));
     out.push({
       rule: 'right-size-vps',
-      title: `Right-size VPS ${v.id}`,
-      detail: `Average CPU ${v.cpu_utilization!.toFixed(0)}% (under ${s.rightSize.cpuBelowPercent}%) on a $${v.monthly_cost.toFixed(0)}/month instance.`,
-      estimated_monthly_saving: cents(v.monthly_cost * s.rightSize.savingShare),
-      priority: v.monthly_cost * s.rightSize.savingShare >= 100 ? 'medium' : 'low',
+      title: underused.length === 1 ? `Right-size VPS ${underused[0].id}` : `Right-size ${underused.length} under-used VPS instances`,
+      detail: `Average CPU under ${s.rightSize.cpuBelowPercent}%: ${listInstances(underused.map((v) => `${v.id} (${v.cpu_utilization!.toFixed(0)}% CPU, $${v.monthly_cost!.toFixed(0)}/month)`))}.`,
+      estimated_monthly_saving: saving,
+      priority: saving >= 500 ? 'high' : saving >= 100 ? 'medium' : 'low',
     });
-    // An under-used instance rarely needs more than one sending IP: release the rest.
-    const ips = input.ips.filter((ip) => ip.vps_instance_id === v.id).sort((a, b) => (b.monthly_cost ?? 0) - (a.monthly_cost ?? 0));
-    const extra = ips.slice(1);
-    const saving = extra.reduce((sum, ip) => sum + (ip.monthly_cost ?? 0), 0);
-    if (extra.length > 0 && saving > 0) {
-      out.push({
-        rule: 'release-underused-ips',
-        title: `Release ${extra.length} IP${extra.length > 1 ? 's' : ''} on ${v.id}`,
-        detail: `${ips.length} sending IPs on an instance at ${v.cpu_utilization!.toFixed(0)}% CPU; keep one.`,
-        estimated_monthly_saving: cents(saving),
-        priority: 'low',
-      });
-    }
+  }
+  // An under-used instance rarely needs more than one sending IP: release the rest.
+  const releasable = underused.flatMap((v) =>
+    input.ips.filter((ip) => ip.vps_instance_id === v.id).sort((a, b) => (a.monthly_cost ?? 0) - (b.monthly_cost ?? 0)).slice(0, -1));
+  const ipSaving = cents(releasable.reduce((sum, ip) => sum + (ip.monthly_cost ?? 0), 0));
+  if (releasable.length > 0 && ipSaving > 0) {
+    const hosts = new Set(releasable.map((ip) => ip.vps_instance_id));
+    out.push({
+      rule: 'release-underused-ips',
+      title: `Release ${releasable.length} sending IP${releasable.length > 1 ? 's' : ''} on under-used instances`,
+      detail: `Keep one IP on each of ${listInstances([...hosts])}.`,
+      estimated_monthly_saving: ipSaving,
+      priority: ipSaving >= 500 ? 'high' : ipSaving >= 100 ? 'medium' : 'low',
+    });
   }
   for (const c of input.optimization.by_category) {
     if (c.identified <= 0) continue;
     out.push({
       rule: 'implement-identified-savings',
-      title: `Implement identified ${c.category.replace(/_/g, ' ')} savings`,
+      title: `Implement identified ${categoryWords(c.category)} savings`,
       detail: `$${Math.round(c.identified).toLocaleString('en-US')} identified, $${Math.round(c.realized).toLocaleString('en-US')} realized so far.`,
       estimated_monthly_saving: c.identified,
       priority: c.identified >= 5000 ? 'high' : c.identified >= 1000 ? 'medium' : 'low',
@@ -62,6 +67,15 @@ export function recommendActions(
   return out
     .sort((a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || (b.estimated_monthly_saving ?? Number.MAX_SAFE_INTEGER) - (a.estimated_monthly_saving ?? Number.MAX_SAFE_INTEGER))
     .slice(0, limit);
+}
+
+/** "ip_pool" → "IP pool": category ids read as words in a title. */
+function categoryWords(category: string): string {
+  return category.replace(/[_-]+/g, ' ').replace(/\b(ip|ips|vps|smtp|roi)\b/gi, (w) => (w.toLowerCase() === 'ips' ? 'IPs' : w.toUpperCase()));
+}
+
+function listInstances(items: string[], max = 4): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
 }
 
 function fmtPct(x: number | null): string {

@@ -295,6 +295,8 @@ function registerHelpers(hb: typeof Handlebars): void {
   h('priorityClass', (p) => `tone-${fmt.priorityStatus(p)}`);
   h('reputationClass', (r) => `tone-${fmt.reputationStatus(r)}`);
   h('isNull', (v) => v === null);
+  // A daily brief has one point per series: a day-by-day chart of it says nothing.
+  h('severalDays', (daily) => Array.isArray(daily) && daily.length > 1);
 
   hb.registerHelper('trustedChartSvg', trustedChartSvg);
 

@@ -8,6 +8,7 @@ import type { DailyPoint, ExecutiveSummaryData } from '../../src/report/types.js
 import { executiveChartValues } from '../../src/charts/executiveChartValues.js';
 import { CHART_NAMES, chartMarkCount, NO_DATA_MESSAGE, renderChart, renderExecutiveCharts } from '../../src/charts/renderCharts.js';
 import { installTextMetrics, measureText } from '../../src/charts/textMetrics.js';
+import { humanize } from '../../src/report/format.js';
 
 const FONT_DIR = '/usr/share/fonts/truetype/liberation';
 const LONG_CATEGORY = 'infrastructure_rightsizing_and_ip_pool_consolidation';
@@ -177,7 +178,7 @@ describe('renderExecutiveCharts', () => {
     // the label is wider than vega-lite's default 180 px label limit: the test would catch a cut
     expect(measureText(LONG_CATEGORY, 10)).toBeGreaterThan(180);
     const charts = await renderExecutiveCharts(fixture(7));
-    expect(texts(charts['savings-by-category'])).toContain(LONG_CATEGORY);
+    expect(texts(charts['savings-by-category'])).toContain(humanize(LONG_CATEGORY));   // shown as words, whole
     expect(charts['savings-by-category']).not.toContain('…');
     expect(charts['savings-by-category']).toMatch(/width="680"/);
   });

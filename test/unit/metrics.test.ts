@@ -155,6 +155,10 @@ describe('operational efficiency and health', () => {
     expect(h.status).toBe('warning');
     const neg = computeEfficiency({ deliverability_rate: null, gross_margin: -0.5, utilization_percent: null, revenue_protection_rate: null, alerts_considered: 1 }, s);
     expect(neg.components.find((c) => c.name === 'cost_efficiency')!.value).toBe(0);
+    // No revenue but real costs: margin is null (zero denominator) yet cost efficiency is 0, not missing.
+    const noRevenue = computeEfficiency({ deliverability_rate: null, gross_margin: null, revenue: 0, total_cost: 900, utilization_percent: null, revenue_protection_rate: null, alerts_considered: 0 }, s);
+    expect(noRevenue.components.find((c) => c.name === 'cost_efficiency')!.value).toBe(0);
+    expect(computeEfficiency({ deliverability_rate: null, gross_margin: null, revenue: 0, total_cost: 0, utilization_percent: null, revenue_protection_rate: null, alerts_considered: 0 }, s).missing_components).toContain('cost_efficiency');
     expect(computeBusinessHealth(null, null, null).business_health).toBeNull();
   });
 });
@@ -202,9 +206,18 @@ describe('recommendations', () => {
       revenue: computeRevenueProtection([day('2026-11-21', 1000, 800, 180, 20)], [], s),
     }, s);
     expect(recs.map((r) => r.rule)).toEqual(['deliverability-risk', 'implement-identified-savings', 'right-size-vps', 'release-underused-ips']);
-    expect(recs.find((r) => r.rule === 'right-size-vps')).toMatchObject({ title: 'Right-size VPS idle', estimated_monthly_saving: 200 });
+    expect(recs.find((r) => r.rule === 'right-size-vps')).toMatchObject({ title: 'Right-size VPS idle', estimated_monthly_saving: 200, priority: 'medium' });
     expect(recs.find((r) => r.rule === 'release-underused-ips')!.estimated_monthly_saving).toBe(30);
-    expect(recs.some((r) => r.title.includes('off'))).toBe(false);
+    expect(recs.some((r) => r.title.includes('off') || r.detail.includes('off'))).toBe(false);
+  });
+
+  it('folds several idle instances into one right-size action naming them', () => {
+    const vps = [1, 2, 3, 4, 5].map((i) => ({ id: `v${i}`, status: 'active', monthly_cost: 100 * i, cpu_utilization: 10, memory_utilization: 10 }));
+    const recs = recommendActions({ vps, ips: [], optimization: computeCostOptimization([]), revenue: computeRevenueProtection([], [], s) }, s);
+    expect(recs).toHaveLength(1);
+    expect(recs[0]).toMatchObject({ rule: 'right-size-vps', title: 'Right-size 5 under-used VPS instances', estimated_monthly_saving: 750, priority: 'high' });
+    expect(recs[0].detail).toContain('v5 (10% CPU, $500/month), v4');
+    expect(recs[0].detail).toContain('and 1 more');
   });
 });
 

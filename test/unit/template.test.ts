@@ -223,6 +223,14 @@ describe('format', () => {
 });
 
 describe('renderExecutiveSummaryHtml', () => {
+  it('shows the day-by-day section for a week, not for a single day', () => {
+    const week = sample();
+    expect(renderExecutiveSummaryHtml(week, {})).toContain('Day by day');
+    const day = sample();
+    day.daily = day.daily.slice(0, 1);
+    expect(renderExecutiveSummaryHtml(day, {})).not.toContain('Day by day');
+  });
+
   it('renders the fixture with its key figures formatted', () => {
     const data = sample();
     const html = renderExecutiveSummaryHtml(data, {});
