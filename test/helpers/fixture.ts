@@ -60,6 +60,27 @@ export async function insertAcmeFixture(db: Db): Promise<void> {
   await insertEvent(db, 'other-1', 'revenue_impact_event', '2026-11-21T15:00:00Z', { tenant_id: 'other', impact_type: 'negative', impact_amount: 99999 });
 }
 
+/** A Europe/Berlin tenant with data on both 2026 DST change days and payments at their edges. */
+export async function insertBerlinFixture(db: Db): Promise<void> {
+  await db.exec(`
+    INSERT INTO plans (id, name, price_monthly) VALUES ('eu', 'EU', 300) ON CONFLICT DO NOTHING;
+    INSERT INTO tenants (id, name, timezone) VALUES ('berlin', 'Berliner Post GmbH', 'Europe/Berlin');
+    INSERT INTO subscriptions (id, tenant_id, plan_id, status) VALUES ('sb', 'berlin', 'eu', 'active');
+    INSERT INTO payments (id, subscription_id, amount, paid_at) VALUES
+      ('b1', 'sb', 11, '2026-03-29T23:59:59+02:00'),   -- last second of the 23-hour day (and of 2026-W13)
+      ('b2', 'sb', 13, '2026-03-30T00:00:00+02:00'),
+      ('b3', 'sb', 17, '2026-10-25T23:59:59+01:00'),   -- last second of the 25-hour day (and of 2026-W43)
+      ('b4', 'sb', 19, '2026-10-26T00:00:00+01:00'),
+      ('b5', 'sb', 23, '2026-10-25T00:30:00+02:00');   -- 30 minutes into the 25-hour day (22:30 UTC the day before)
+    INSERT INTO vps_instances (id, tenant_id, status, approximate_cost) VALUES ('b-vps', 'berlin', 'active', 310);
+    INSERT INTO deliverability_daily_summary VALUES
+      ('berlin', '2026-03-29', 100, 90, 5, 1, 'good', 'good'),
+      ('berlin', '2026-03-30', 1000, 900, 50, 10, 'good', 'good'),
+      ('berlin', '2026-10-25', 200, 180, 10, 2, 'good', 'good'),
+      ('berlin', '2026-10-26', 2000, 1800, 100, 20, 'good', 'good');
+  `);
+}
+
 function literal(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
-import { insertAcmeFixture, ACME_NAME } from '../helpers/fixture.js';
+import { insertAcmeFixture, insertBerlinFixture, ACME_NAME } from '../helpers/fixture.js';
 import { herald } from '../helpers/cli.js';
 import { pdfText } from '../helpers/pdfText.js';
 import { loadExecutiveSummary } from '../../src/report/loadExecutiveSummary.js';
@@ -19,6 +19,7 @@ const ctx = () => reportContext(parseConfig({}), { herald: t.db, source: t.db },
 beforeAll(async () => {
   t = await createTestDatabase();
   await insertAcmeFixture(t.db);
+  await insertBerlinFixture(t.db);
   dir = await mkdtemp(path.join(tmpdir(), 'herald-preview-'));
 });
 afterAll(async () => {
@@ -105,6 +106,34 @@ describe('periods across DST changes (America/New_York)', () => {
     expect(d.revenue_protection.emails_sent).toBe(2000);
     expect(d.cost.revenue).toBe(70);
     expect(d.cost.infrastructure_cost).toBeCloseTo(300 / 31, 2);
+  });
+
+  it('Europe/Berlin: the 23-hour 29 March and the 25-hour 25 October, as days and as weeks', async () => {
+    const spring = await loadExecutiveSummary(ctx(), 'berlin', '2026-03-29');
+    expect(spring.period).toMatchObject({ start: '2026-03-29T00:00:00+01:00', end: '2026-03-30T00:00:00+02:00' });
+    expect(spring.revenue_protection.emails_sent).toBe(100);
+    expect(spring.cost.revenue).toBe(11);
+    expect(spring.cost.infrastructure_cost).toBeCloseTo(310 / 31, 2);
+
+    const fall = await loadExecutiveSummary(ctx(), 'berlin', '2026-10-25');
+    expect(fall.period).toMatchObject({ start: '2026-10-25T00:00:00+02:00', end: '2026-10-26T00:00:00+01:00' });
+    expect(fall.revenue_protection.emails_sent).toBe(200);
+    expect(fall.cost.revenue).toBe(17 + 23);
+
+    const w13 = await loadExecutiveSummary(ctx(), 'berlin', '2026-W13');
+    expect(w13.period).toMatchObject({ start: '2026-03-23T00:00:00+01:00', end: '2026-03-30T00:00:00+02:00' });
+    expect(w13.daily).toHaveLength(7);
+    expect(w13.revenue_protection.emails_sent).toBe(100);
+    expect(w13.cost.revenue).toBe(11);
+    expect(w13.cost.infrastructure_cost).toBeCloseTo(310 * 7 / 31, 2);
+
+    const w43 = await loadExecutiveSummary(ctx(), 'berlin', '2026-W43');
+    expect(w43.period).toMatchObject({ start: '2026-10-19T00:00:00+02:00', end: '2026-10-26T00:00:00+01:00' });
+    expect(w43.revenue_protection.emails_sent).toBe(200);
+    expect(w43.cost.revenue).toBe(17 + 23);
+    // The same instants read in another zone fall into other days: the tenant's zone decides.
+    const utcDay = await loadExecutiveSummary(ctx(), 'berlin', '2026-10-24', 'UTC');
+    expect(utcDay.cost.revenue).toBe(23);
   });
 
   it('an empty period gives zeros and nulls, never NaN', async () => {
