@@ -12,8 +12,8 @@ CREATE TABLE herald.runs (
   period_start timestamptz NOT NULL,
   period_end timestamptz NOT NULL,
   timezone text NOT NULL,
-  trigger text NOT NULL,               -- preview | demo | schedule
-  status text NOT NULL CHECK (status IN ('running', 'rendered', 'failed')),
+  trigger text NOT NULL CHECK (trigger IN ('preview', 'demo', 'schedule', 'manual')),
+  status text NOT NULL CHECK (status IN ('running', 'rendered', 'failed', 'held')),
   started_at timestamptz NOT NULL DEFAULT now(),
   finished_at timestamptz,
   artifact_path text,

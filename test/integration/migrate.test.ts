@@ -12,7 +12,7 @@ describe('migrations', () => {
 
   it('applies herald and source sets once, idempotently, even when two runners race', async () => {
     const [a, b] = await Promise.all([migrate(t.db, heraldMigrations), migrate(t.db, heraldMigrations)]);
-    expect([...a, ...b]).toEqual(['001_herald_schema.sql']);
+    expect([...a, ...b]).toEqual(['001_herald_schema.sql', '002_delivery.sql']);
     expect(await migrate(t.db, heraldMigrations)).toEqual([]);
     expect(await migrate(t.db, sourceMigrations)).toEqual(['001_source_schema.sql']);
     expect(await migrate(t.db, sourceMigrations)).toEqual([]);
@@ -28,7 +28,7 @@ describe('migrations', () => {
   it('runs on the embedded PGlite used by the demo', async () => {
     const db = await pgliteDb();
     try {
-      expect(await migrate(db, heraldMigrations)).toEqual(['001_herald_schema.sql']);
+      expect(await migrate(db, heraldMigrations)).toEqual(['001_herald_schema.sql', '002_delivery.sql']);
       expect(await migrate(db, sourceMigrations)).toEqual(['001_source_schema.sql']);
       const { rows } = await db.query<{ d: string }>(`SELECT '2026-11-21'::date AS d`);
       expect(rows[0].d).toBe('2026-11-21');

@@ -1,0 +1,13 @@
+/** A person who receives briefs (SPEC §7). tenant null: one of the platform's own executives. */
+export interface Recipient {
+  id: number;
+  tenantId: string | null;
+  name: string;
+  role: string | null;
+  email: string | null;
+  slackChannel: string | null;
+  phone: string | null;          // E.164
+  timezone: string | null;
+  quietHours: { start: string; end: string } | null;   // local "HH:MM"
+  groups: string[];
+}
