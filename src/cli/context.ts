@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { Db } from '../db/Db.js';
 import { pgDb } from '../db/pgDb.js';
 import type { HeraldConfig } from '../config/schema.js';
@@ -8,7 +9,7 @@ import { InputError, type ReportContext } from '../report/ReportContext.js';
 import { systemClock, type Clock } from '../time/clock.js';
 
 /** The databases a command talks to; `close()` closes what was opened here. */
-export interface Databases { herald: Db; source: Db; close(): Promise<void> }
+export interface Databases { herald: Db; source: Db; heraldPool: pg.Pool; close(): Promise<void> }
 
 /** Herald's database (DATABASE_URL) and the business database (SOURCE_DATABASE_URL, else the same). */
 export function openDatabases(config: HeraldConfig, env: NodeJS.ProcessEnv = process.env): Databases {
@@ -20,6 +21,7 @@ export function openDatabases(config: HeraldConfig, env: NodeJS.ProcessEnv = pro
   return {
     herald,
     source,
+    heraldPool: herald.pool,
     async close() {
       await herald.close();
       if (source !== herald) await source.close();

@@ -7,6 +7,7 @@ import { systemClock } from '../time/clock.js';
 import { previewCommand } from './commands/preview.js';
 import { migrateCommand } from './commands/migrate.js';
 import { configCheckCommand } from './commands/configCheck.js';
+import { registerRecipientsCommands } from './commands/recipients.js';
 
 /** Exit codes (SPEC §9): 0 success, 1 the work failed, 2 bad usage or bad input. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -52,6 +53,38 @@ export function buildProgram(): Command {
     .action(async (file?: string) => {
       process.exitCode = await configCheckCommand(file ?? program.opts().config);
     });
+  // Delivery commands load their modules on use: `herald preview` need not load Agenda.
+  program.command('worker').description('scheduler + outbox + HTTP (/healthz, /metrics); SIGTERM drains and exits 0')
+    .option('--port <port>', 'HTTP port', '8080')
+    .action(async (opts: { port: string }) => {
+      const { workerCommand } = await import('./commands/worker.js');
+      process.exitCode = await workerCommand(await config(), opts);
+    });
+
+  program.command('run <schedule-id>').description("produce and send a schedule's briefs now")
+    .option('--period <period>', 'one period (default: the last complete one)')
+    .option('--from <period>', 'first period of a range')
+    .option('--to <period>', 'last period of a range')
+    .option('--tenant <id>', 'only this tenant')
+    .option('--dry-run', 'render and check, archive and send nothing')
+    .option('--force', 'resend deliveries that were already sent (same delivery keys)')
+    .action(async (scheduleId: string, opts) => {
+      const { runCommand } = await import('./commands/run.js');
+      process.exitCode = await runCommand(scheduleId, opts, await config());
+    });
+
+  const schedules = program.command('schedules').description('configured schedules');
+  schedules.command('list').description('next run of each schedule, in its time zone')
+    .action(async () => (await import('./commands/schedules.js')).schedulesListCommand(await config()));
+
+  const runs = program.command('runs').description('what was rendered and who received it');
+  runs.command('list').description('recent runs with delivery counts')
+    .option('--tenant <id>', 'only this tenant').option('--period <period>', 'only this period label').option('--limit <n>', 'rows', '20')
+    .action(async (opts) => (await import('./commands/runs.js')).runsListCommand(await config(), opts));
+  runs.command('show <run-id>').description('the artifact and every delivery of a run')
+    .action(async (runId: string) => (await import('./commands/runs.js')).runsShowCommand(await config(), runId));
+
+  registerRecipientsCommands(program, config);
   return program;
 }
 

@@ -52,6 +52,31 @@ export const scheduleSchema = z.object({
   onStale: z.enum(['hold', 'send-delayed-notice']).default('hold'),
 }).strict().refine((s) => (s.every === undefined) !== (s.cron === undefined), { message: 'set exactly one of every or cron', path: ['every'] });
 
+const deliveryDefaults = {
+  from: 'Herald <herald@localhost>',
+  pages: { min: 2, max: 4 },
+  freshness: { eventLagHours: 3, requireDailySummary: true },
+  staleRetryMinutes: 30,
+  staleGiveUpHours: 24,
+  outboxConcurrency: 4,
+};
+export const deliverySchema = z.object({
+  from: z.string().min(3).default(deliveryDefaults.from),
+  pages: z.object({ min: z.number().int().min(1), max: z.number().int().min(1) }).strict()
+    .refine((p) => p.min <= p.max, { message: 'min must not exceed max' }).default(deliveryDefaults.pages),
+  freshness: z.object({ eventLagHours: z.number().min(0), requireDailySummary: z.boolean() }).strict().default(deliveryDefaults.freshness),
+  staleRetryMinutes: z.number().positive().default(deliveryDefaults.staleRetryMinutes),
+  staleGiveUpHours: z.number().positive().default(deliveryDefaults.staleGiveUpHours),
+  outboxConcurrency: z.number().int().min(1).max(32).default(deliveryDefaults.outboxConcurrency),
+  opsSlackChannel: z.string().regex(/^[CG][A-Z0-9]{6,}$/, 'a Slack channel id (C…)').optional(),
+}).strict();
+
+const schedulerDefaults = { tickSeconds: 30, misfireGraceMinutes: 10 };
+export const schedulerSchema = z.object({
+  tickSeconds: z.number().int().min(1).max(300).default(schedulerDefaults.tickSeconds),
+  misfireGraceMinutes: z.number().min(1).default(schedulerDefaults.misfireGraceMinutes),
+}).strict();
+
 export const configSchema = z.object({
   timezone: zone.default('UTC'),
   sources: z.object({
@@ -70,6 +95,8 @@ export const configSchema = z.object({
     }).strict().default({ tagged: true, pagePool: 2, timeoutMs: 30_000 }),
   }).strict().default({ confidentiality: 'Confidential: prepared for the leadership of {tenant}. Do not forward.', pdf: { tagged: true, pagePool: 2, timeoutMs: 30_000 } }),
   archiveDir: z.string().min(1).default('var/archive'),
+  delivery: deliverySchema.default(deliveryDefaults),
+  scheduler: schedulerSchema.default(schedulerDefaults),
   metrics: metricsSchema.default(metricsSchema.parse({})),
   alerts: z.object({ rules: alertRulesSchema.default(alertRulesSchema.parse({})) }).strict().default({ rules: alertRulesSchema.parse({}) }),
   schedules: z.array(scheduleSchema).default([])

@@ -16,6 +16,8 @@ export interface BriefOptions {
 
 export interface RenderedBrief {
   html: string;
+  /** The chart SVGs inlined in the HTML, for the pre-send check. */
+  charts: Record<string, string>;
   pdf: Buffer;
   pageCount: number;
   sha256: string;
@@ -28,18 +30,18 @@ function confidentialityFor(data: ExecutiveSummaryData, text?: string): string |
 }
 
 /** The brief's HTML: charts rendered to SVG and inlined into the Handlebars view of the data. */
-export async function executiveSummaryHtml(data: ExecutiveSummaryData, opts: BriefOptions = {}): Promise<{ html: string; chartsMs: number; htmlMs: number }> {
+export async function executiveSummaryHtml(data: ExecutiveSummaryData, opts: BriefOptions = {}): Promise<{ html: string; charts: Record<string, string>; chartsMs: number; htmlMs: number }> {
   installTextMetrics();
   const t0 = performance.now();
   const charts = await renderExecutiveCharts(data);
   const t1 = performance.now();
   const html = renderExecutiveSummaryHtml(data, charts, { confidentiality: confidentialityFor(data, opts.confidentiality) });
-  return { html, chartsMs: t1 - t0, htmlMs: performance.now() - t1 };
+  return { html, charts, chartsMs: t1 - t0, htmlMs: performance.now() - t1 };
 }
 
 /** data → charts → HTML → PDF. Throws (TemplateError, RenderError) rather than return a bad PDF. */
 export async function renderExecutiveBrief(data: ExecutiveSummaryData, opts: BriefOptions = {}): Promise<RenderedBrief> {
-  const { html, chartsMs, htmlMs } = await executiveSummaryHtml(data, opts);
+  const { html, charts, chartsMs, htmlMs } = await executiveSummaryHtml(data, opts);
   const t2 = performance.now();
   const { pdf, pageCount } = await htmlToPdf(
     html,
@@ -53,6 +55,7 @@ export async function renderExecutiveBrief(data: ExecutiveSummaryData, opts: Bri
   );
   return {
     html,
+    charts,
     pdf,
     pageCount,
     sha256: createHash('sha256').update(pdf).digest('hex'),

@@ -208,20 +208,29 @@ function env(): Environment {
   return environment;
 }
 
-/** Compiles `templates/<name>.hbs` once and caches it. */
-function template(name: string): Compiled {
+/**
+ * How a view is compiled. `html`: every `{{ }}` is HTML-escaped. `text`: values are written as
+ * they are, for plain-text views (an email's text part) whose output is never parsed as HTML.
+ * A text view must not include the shared partials: they are compiled for HTML and escape.
+ */
+export type ViewFormat = 'html' | 'text';
+
+/** Compiles `templates/<name>.hbs` once per format and caches it. */
+function template(name: string, format: ViewFormat = 'html'): Compiled {
   const e = env();
-  let compiled = e.templates.get(name);
+  const key = format === 'html' ? name : `${format}:${name}`;
+  let compiled = e.templates.get(key);
   if (!compiled) {
     const source = readFileSync(path.join(TEMPLATES_DIR, `${name}.hbs`), 'utf8');
-    compiled = { render: e.hb.compile(source, COMPILE_OPTIONS), source };
-    e.templates.set(name, compiled);
+    const options = format === 'text' ? { ...COMPILE_OPTIONS, noEscape: true } : COMPILE_OPTIONS;
+    compiled = { render: e.hb.compile(source, options), source };
+    e.templates.set(key, compiled);
   }
   return compiled;
 }
 
-function render(name: string, context: unknown, view: ViewData): string {
-  const { render: fn, source } = template(name);
+function render(name: string, context: unknown, view: ViewData, format: ViewFormat = 'html'): string {
+  const { render: fn, source } = template(name, format);
   try {
     return fn(context, { data: view });
   } catch (err) {
@@ -294,6 +303,17 @@ function registerHelpers(hb: typeof Handlebars): void {
   h('severityClass', (s) => `tone-${fmt.severityStatus(s)}`);
   h('priorityClass', (p) => `tone-${fmt.priorityStatus(p)}`);
   h('reputationClass', (r) => `tone-${fmt.reputationStatus(r)}`);
+  // Inline colours, for views that cannot rely on a stylesheet (email clients strip <style>).
+  h('statusColor', (s) => fmt.statusColor(s));
+  h('statusTint', (s) => fmt.statusTint(s));
+  h('severityStatus', (s) => fmt.severityStatus(s));
+  h('priorityStatus', (p) => fmt.priorityStatus(p));
+  // Like trendClass: no direction is muted grey, not the "info" blue.
+  h('trendColor', (direction) => (direction === null ? '#6b7280' : fmt.statusColor(fmt.trendStatus(direction))));
+  // Plain-text columns: pad to a width in characters (code points); never truncates.
+  h('padEnd', (s, width) => padText(String(s), width, 'end'));
+  h('padStart', (s, width) => padText(String(s), width, 'start'));
+
   h('isNull', (v) => v === null);
   // A daily brief has one point per series: a day-by-day chart of it says nothing.
   h('severalDays', (daily) => Array.isArray(daily) && daily.length > 1);
@@ -330,6 +350,11 @@ function registerHelpers(hb: typeof Handlebars): void {
   });
 }
 
+function padText(s: string, width: unknown, side: 'start' | 'end'): string {
+  const missing = typeof width === 'number' && width > 0 ? Math.max(0, Math.floor(width) - [...s].length) : 0;
+  return side === 'end' ? s + ' '.repeat(missing) : ' '.repeat(missing) + s;
+}
+
 function viewData(opts: RenderOptions | undefined, charts: Record<string, string>): ViewData {
   const confidentiality = typeof opts?.confidentiality === 'string' && opts.confidentiality.trim() !== '' ? opts.confidentiality : null;
   return { charts, confidentiality };
@@ -346,6 +371,15 @@ export function renderExecutiveSummaryHtml(
   opts?: RenderOptions,
 ): string {
   return render('executive-summary', data, viewData(opts, charts ?? {}));
+}
+
+/**
+ * Any other view of a report data object, `templates/<name>.hbs` (e.g. "email/executive-summary.html"),
+ * with the same helpers, strictness and TemplateError as the brief. `@confidentiality` is the
+ * configured line or null. `format: 'text'` writes values unescaped (see ViewFormat).
+ */
+export function renderView(name: string, data: unknown, opts?: RenderOptions & { format?: ViewFormat }): string {
+  return render(name, data, viewData(opts, {}), opts?.format ?? 'html');
 }
 
 /** Puppeteer `footerTemplate`: tenant · period on the left; confidentiality and "Page X of Y" on the right. */

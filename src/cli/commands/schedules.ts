@@ -1,0 +1,38 @@
+import type { HeraldConfig } from '../../config/schema.js';
+import { BusinessSource } from '../../sources/BusinessSource.js';
+import { describeSchedule, nextSlot } from '../../scheduler/slots.js';
+import { formatInZone } from '../../time/periods.js';
+import { systemClock, type Clock } from '../../time/clock.js';
+import { openDatabases } from '../context.js';
+
+/**
+ * `herald schedules list`: each schedule's next run in its time zone. A schedule without its own
+ * zone runs at its local time in each tenant's zone: one line per zone in use.
+ */
+export async function schedulesListCommand(config: HeraldConfig, out: NodeJS.WritableStream = process.stdout, clock: Clock = systemClock, env = process.env): Promise<void> {
+  let zones = [config.timezone];
+  if (env.DATABASE_URL && config.schedules.some((s) => !s.timezone)) {
+    const dbs = openDatabases(config, env);
+    try {
+      const tenants = await new BusinessSource(dbs.source).tenants();
+      zones = [...new Set(tenants.map((t) => t.timezone || config.timezone))].sort();
+    } finally {
+      await dbs.close();
+    }
+  }
+  const now = clock.now();
+  const rows: string[][] = [['SCHEDULE', 'REPORT', 'WHEN', 'SCOPE', 'TIME ZONE', 'NEXT RUN (LOCAL)', 'COVERS', 'CATCH-UP']];
+  for (const s of config.schedules) {
+    for (const zone of s.timezone ? [s.timezone] : zones) {
+      const slot = nextSlot(s, zone, now);
+      rows.push([s.id, s.report, describeSchedule(s), typeof s.scope === 'string' ? s.scope : s.scope.tenants.join(','), zone,
+        formatInZone(slot.at, zone, "ccc d LLL yyyy HH:mm ZZZZ"), slot.period.label, s.catchUp]);
+    }
+  }
+  if (config.schedules.length === 0) {
+    out.write('no schedules configured\n');
+    return;
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const r of rows) out.write(`${r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()}\n`);
+}

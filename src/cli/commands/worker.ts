@@ -1,0 +1,39 @@
+import type { HeraldConfig } from '../../config/schema.js';
+import { createLogger } from '../../ops/logger.js';
+import { systemClock } from '../../time/clock.js';
+import { Worker } from '../../worker/Worker.js';
+import { channelsFromEnv } from '../../worker/channelsFromEnv.js';
+import { openDatabases } from '../context.js';
+import { InputError } from '../../report/ReportContext.js';
+
+/**
+ * `herald worker [--port 8080]`: runs until SIGTERM/SIGINT. The first signal drains (running
+ * briefs and sends finish) and exits 0; a second one exits at once.
+ */
+export async function workerCommand(config: HeraldConfig, opts: { port: string }): Promise<number> {
+  const port = Number(opts.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError('--port', `"${opts.port}" is not a port number`);
+  const logger = createLogger();
+  const dbs = openDatabases(config);
+  const channels = channelsFromEnv(config);
+  const worker = new Worker({ config, dbs, channels, clock: systemClock, logger, port });
+  let signals = 0;
+  const stopped = new Promise<number>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(1);
+      }
+      logger.info({ signal }, 'draining');
+      void worker.stop().then(() => dbs.close()).then(() => resolve(0), (err: Error) => {
+        logger.error({ err: err.message }, 'drain failed');
+        resolve(1);
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await worker.start();
+  return stopped;
+}

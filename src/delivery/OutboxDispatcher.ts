@@ -1,0 +1,174 @@
+import type { Db } from '../db/Db.js';
+import type { Clock } from '../time/clock.js';
+import type { Logger } from '../ops/logger.js';
+import type { HeraldMetrics } from '../ops/metrics.js';
+import type { OperatorNotices } from '../ops/operatorNotices.js';
+import type { ExecutiveSummaryData } from '../report/types.js';
+import type { Recipient } from '../recipients/Recipient.js';
+import { DeliveryError, type Channel, type ChannelName, type Delivery } from './Channel.js';
+import { claimDue, enqueueDeliveries, markDead, markRetry, markSent, saveProgress, type OutboxRow } from './outboxRepo.js';
+import { nextRetry } from './backoff.js';
+import { readArchivedPdf } from './archive.js';
+
+export interface DispatcherOptions {
+  db: Db;
+  channels: Partial<Record<ChannelName, Channel>>;
+  clock: Clock;
+  logger: Logger;
+  metrics: HeraldMetrics;
+  notices: OperatorNotices;
+  /** Deliveries sent at once by this worker. Default 4. */
+  concurrency?: number;
+  /** How long a claimed delivery stays ours before another worker may take it over. Default 5 min. */
+  leaseMs?: number;
+  /** Randomness for retry jitter (tests pass () => 0). */
+  random?: () => number;
+}
+
+/**
+ * Sends the outbox: claims due rows (SKIP LOCKED, so workers never take the same one), resolves
+ * each into a Delivery, sends it through its channel, and records sent / retry / dead. A Slack
+ * delivery that fails permanently falls back to email for the same recipient (SPEC §7).
+ */
+export class OutboxDispatcher {
+  readonly #o: Required<Omit<DispatcherOptions, 'random'>> & { random: () => number };
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<unknown> | undefined;
+  #stopped = false;
+
+  constructor(o: DispatcherOptions) {
+    this.#o = { concurrency: 4, leaseMs: 5 * 60_000, random: Math.random, ...o };
+  }
+
+  /** Claims and sends what is due now; returns how many deliveries were attempted. */
+  async runOnce(): Promise<number> {
+    const o = this.#o;
+    const rows = await claimDue(o.db, o.clock.now(), o.concurrency, o.leaseMs);
+    await Promise.all(rows.map((row) => this.#deliver(row)));
+    return rows.length;
+  }
+
+  /** Polls every `everyMs` until stop(); loops at once while there is more due. */
+  start(everyMs = 1000): void {
+    this.#stopped = false;
+    const loop = async () => {
+      if (this.#stopped) return;
+      try {
+        this.#running = this.runOnce();
+        const n = (await this.#running) as number;
+        if (!this.#stopped) this.#timer = setTimeout(loop, n > 0 ? 0 : everyMs);
+      } catch (err) {
+        this.#o.logger.error({ err: (err as Error).message }, 'outbox dispatch failed');
+        if (!this.#stopped) this.#timer = setTimeout(loop, everyMs);
+      }
+    };
+    this.#timer = setTimeout(loop, 0);
+  }
+
+  /** Stops polling and waits for the deliveries in flight. Idempotent. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running?.catch(() => undefined);
+  }
+
+  async #deliver(row: OutboxRow): Promise<void> {
+    const o = this.#o;
+    const log = o.logger.child({ delivery: row.delivery_key, channel: row.channel, attempt: row.attempts });
+    try {
+      const channel = o.channels[row.channel];
+      if (!channel) throw new DeliveryError(`channel ${row.channel} is not configured`, false, 'bad_request');
+      const delivery = await this.#resolve(row);
+      const result = await channel.send(delivery);
+      await markSent(o.db, row.id, result.providerId, o.clock.now());
+      o.metrics.deliveries.labels(row.channel, 'sent').inc();
+      log.info({ provider_id: result.providerId, recipient: row.recipient_id }, 'delivered');
+    } catch (err) {
+      const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error)?.message ?? String(err), true, 'unknown', { cause: err });
+      o.metrics.failure(row.channel, e.reason);
+      const verdict = nextRetry(row.attempts, e.retryable, e.retryAfterMs, o.random() * 2 - 1);
+      if (verdict.kind === 'retry') {
+        const at = new Date(o.clock.now().getTime() + verdict.delayMs);
+        await markRetry(o.db, row.id, e.message, e.reason, at);
+        log.warn({ reason: e.reason, retry_at: at.toISOString(), error: e.message }, 'delivery failed; will retry');
+        return;
+      }
+      await markDead(o.db, row.id, e.message, e.reason);
+      o.metrics.deliveries.labels(row.channel, 'dead').inc();
+      o.metrics.deadDeliveries.labels(row.channel).inc();
+      await o.notices.raise({
+        kind: 'delivery-dead',
+        dedupeKey: `dead:${row.delivery_key}:${row.attempts}`,
+        message: `delivery ${row.delivery_key} is dead after ${row.attempts} attempt(s): ${e.reason}`,
+        details: { delivery: row.delivery_key, channel: row.channel, reason: e.reason, error: e.message },
+      });
+      if (row.channel === 'slack' && !e.retryable) await this.#fallBackToEmail(row, e);
+    }
+  }
+
+  /** A permanent Slack failure: the same brief by email, if the recipient has an address. */
+  async #fallBackToEmail(row: OutboxRow, e: DeliveryError): Promise<void> {
+    const o = this.#o;
+    const { rows } = await o.db.query<{ email: string | null }>(`SELECT email FROM herald.recipients WHERE id = $1`, [row.recipient_id]);
+    if (!rows[0]?.email || !o.channels.email) return;
+    const key = `${row.delivery_key}:fallback-email`;
+    await enqueueDeliveries(o.db, [{
+      deliveryKey: key, scheduleId: row.schedule_id, report: row.report, tenantId: row.tenant_id, periodLabel: row.period_label,
+      channel: 'email', recipientId: row.recipient_id, runId: row.run_id, kind: row.kind,
+    }]);
+    await o.db.query(`UPDATE herald.outbox SET fallback_of = $2 WHERE delivery_key = $1`, [key, row.id]);
+    await o.notices.raise({
+      kind: 'channel-fallback',
+      dedupeKey: `fallback:${row.delivery_key}`,
+      message: `Slack delivery ${row.delivery_key} failed permanently (${e.reason}); sending by email instead`,
+      details: { delivery: row.delivery_key, reason: e.reason },
+    });
+  }
+
+  async #resolve(row: OutboxRow): Promise<Delivery> {
+    const db = this.#o.db;
+    const [recipient, run] = await Promise.all([
+      recipientById(db, row.recipient_id),
+      db.query<{ data: ExecutiveSummaryData; artifact_path: string | null; artifact_sha256: string | null }>(
+        `SELECT data, artifact_path, artifact_sha256 FROM herald.runs WHERE id = $1`, [row.run_id]).then((r) => r.rows[0]),
+    ]);
+    if (!recipient) throw new DeliveryError(`recipient ${row.recipient_id} no longer exists`, false, 'invalid_recipient');
+    if (!run?.data) throw new DeliveryError(`run ${row.run_id} has no report data`, false, 'bad_request');
+    let pdf: Delivery['pdf'];
+    if (row.kind === 'brief') {
+      if (!run.artifact_path || !run.artifact_sha256) throw new DeliveryError(`run ${row.run_id} has no archived PDF`, false, 'bad_request');
+      const bytes = await readArchivedPdf(run.artifact_path, run.artifact_sha256);
+      pdf = { bytes, sha256: run.artifact_sha256, filename: `${row.report}-${row.tenant_id ?? 'portfolio'}-${row.period_label}.pdf` };
+    }
+    return {
+      id: row.id,
+      deliveryKey: row.delivery_key,
+      channel: row.channel,
+      kind: row.kind,
+      recipient,
+      data: run.data,
+      pdf,
+      progress: row.progress,
+      checkpoint: (progress) => saveProgress(db, row.id, progress),
+    };
+  }
+}
+
+/** The recipient of a delivery, with its groups. */
+export async function recipientById(db: Db, id: number): Promise<Recipient | null> {
+  const { rows } = await db.query<{
+    id: number; tenant_id: string | null; name: string; role: string | null; email: string | null; slack_channel: string | null;
+    phone: string | null; timezone: string | null; quiet_start: string | null; quiet_end: string | null; groups: string[];
+  }>(
+    `SELECT r.id::int AS id, r.tenant_id, r.name, r.role, r.email, r.slack_channel, r.phone, r.timezone,
+            to_char(r.quiet_start, 'HH24:MI') AS quiet_start, to_char(r.quiet_end, 'HH24:MI') AS quiet_end,
+            coalesce((SELECT array_agg(g.name ORDER BY g.name) FROM herald.group_members m JOIN herald.recipient_groups g ON g.id = m.group_id
+                       WHERE m.recipient_id = r.id), '{}') AS groups
+       FROM herald.recipients r WHERE r.id = $1`, [id]);
+  const r = rows[0];
+  if (!r) return null;
+  return {
+    id: r.id, tenantId: r.tenant_id, name: r.name, role: r.role, email: r.email, slackChannel: r.slack_channel, phone: r.phone,
+    timezone: r.timezone, quietHours: r.quiet_start && r.quiet_end ? { start: r.quiet_start, end: r.quiet_end } : null, groups: r.groups,
+  };
+}

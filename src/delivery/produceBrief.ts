@@ -1,0 +1,134 @@
+import type { Db } from '../db/Db.js';
+import type { HeraldConfig, ScheduleConfig } from '../config/schema.js';
+import type { ReportContext } from '../report/ReportContext.js';
+import type { Logger } from '../ops/logger.js';
+import type { HeraldMetrics } from '../ops/metrics.js';
+import type { OperatorNotices } from '../ops/operatorNotices.js';
+import type { BrowserPool } from '../render/BrowserPool.js';
+import { loadExecutiveSummary } from '../report/loadExecutiveSummary.js';
+import { renderExecutiveBrief } from '../render/renderBrief.js';
+import { runFailed, runStarted } from '../runs/runRecords.js';
+import { parsePeriod } from '../time/periods.js';
+import { recipientsForDelivery } from '../recipients/recipientsRepo.js';
+import type { Recipient } from '../recipients/Recipient.js';
+import { archivePdf } from './archive.js';
+import { preSendChecks, type CheckResult } from './preSendChecks.js';
+import { deliveryKey, enqueueDeliveries, type NewDelivery } from './outboxRepo.js';
+import type { ChannelName } from './Channel.js';
+
+/** One brief to produce: a schedule's report for one tenant and one period. */
+export interface BriefJobData {
+  scheduleId: string;
+  tenantId: string;
+  periodLabel: string;
+  timezone: string;
+  /** The slot this brief belongs to (ISO), for the deadline and the stale give-up. */
+  slotAt: string;
+  force?: boolean;
+}
+
+export type BriefOutcome =
+  | { status: 'queued'; runId: number; deliveries: number }
+  | { status: 'held'; runId: number; check: CheckResult; retryAt: Date | null; noticesQueued: number }
+  | { status: 'dry-run'; runId: null; recipients: number; check: CheckResult };
+
+export interface BriefDeps {
+  db: Db;
+  ctx: ReportContext;
+  config: HeraldConfig;
+  pool: BrowserPool;
+  logger: Logger;
+  metrics: HeraldMetrics;
+  notices: OperatorNotices;
+}
+
+const ADDRESS: Record<ChannelName, (r: Recipient) => string | null> = {
+  email: (r) => r.email,
+  slack: (r) => r.slackChannel,
+  sms: (r) => r.phone,
+};
+
+/**
+ * Renders, checks, archives and enqueues one brief (SPEC §5–§7). Idempotent: the outbox keys
+ * make a rerun (a retry, a second worker, a restart) enqueue nothing twice. A brief that fails its
+ * checks is held and never sent; a stale one may send a "delayed" notice and is tried again later.
+ */
+export async function produceBrief(deps: BriefDeps, schedule: ScheduleConfig, job: BriefJobData, opts: { dryRun?: boolean } = {}): Promise<BriefOutcome> {
+  const { db, config, logger, metrics, notices } = deps;
+  const log = logger.child({ schedule: schedule.id, tenant: job.tenantId, period: job.periodLabel });
+  const period = parsePeriod(job.periodLabel, job.timezone);
+  const data = await loadExecutiveSummary(deps.ctx, job.tenantId, period);
+  const groups = schedule.deliver.flatMap((d) => d.to);
+  const { recipients, missingGroups } = await recipientsForDelivery(db, job.tenantId, [...new Set(groups)]);
+  if (missingGroups.length > 0) {
+    await notices.raise({
+      kind: 'missing-recipients',
+      dedupeKey: `missing-groups:${schedule.id}:${job.tenantId}:${missingGroups.join(',')}`,
+      message: `schedule ${schedule.id}: tenant ${job.tenantId} has no recipient group ${missingGroups.join(', ')}`,
+      details: { schedule: schedule.id, tenant: job.tenantId, groups: missingGroups },
+    });
+  }
+
+  const runId = opts.dryRun ? null : await runStarted(db, { report: schedule.report, scope: job.tenantId, tenantId: job.tenantId, period: data.period, trigger: 'schedule' });
+  const started = performance.now();
+  try {
+    const brief = await renderExecutiveBrief(data, {
+      pool: deps.pool, confidentiality: config.report.confidentiality, tagged: config.report.pdf.tagged, timeoutMs: config.report.pdf.timeoutMs,
+    });
+    metrics.renderSeconds.labels(schedule.report).observe((performance.now() - started) / 1000);
+    const check = preSendChecks({ data, pageCount: brief.pageCount, charts: brief.charts }, { pages: config.delivery.pages, freshness: config.delivery.freshness });
+    if (runId === null) return { status: 'dry-run', runId: null, recipients: recipients.length, check };
+
+    const artifact = await archivePdf(config.archiveDir, { scope: job.tenantId, report: schedule.report, period: data.period.label, pdf: brief.pdf });
+    await db.query(
+      `UPDATE herald.runs SET status = $2, finished_at = now(), schedule_id = $3, artifact_path = $4, artifact_sha256 = $5,
+              page_count = $6, checks = $7, data = $8 WHERE id = $1`,
+      [runId, check.ok ? 'rendered' : 'held', schedule.id, artifact.path, artifact.sha256, brief.pageCount, JSON.stringify(check), JSON.stringify(data)],
+    );
+
+    const deliveries = (kind: NewDelivery['kind']): NewDelivery[] =>
+      schedule.deliver.flatMap((d) =>
+        recipients
+          // A member without an address for this channel (no Slack channel, say) simply gets the others.
+          .filter((r) => r.groups.some((g) => d.to.includes(g)) && ADDRESS[d.channel](r) !== null)
+          .map((r) => ({
+            deliveryKey: deliveryKey({ scheduleId: schedule.id, report: schedule.report, scope: job.tenantId, period: data.period.label, channel: d.channel, recipientId: r.id, kind }),
+            scheduleId: schedule.id, report: schedule.report, tenantId: job.tenantId, periodLabel: data.period.label,
+            channel: d.channel, recipientId: r.id, runId, kind,
+          })),
+      );
+
+    if (!check.ok) {
+      metrics.briefs.labels(schedule.report, 'held').inc();
+      const retryAt = check.stale && deps.ctx.clock.now().getTime() - Date.parse(job.slotAt) < config.delivery.staleGiveUpHours * 3600_000
+        ? new Date(deps.ctx.clock.now().getTime() + config.delivery.staleRetryMinutes * 60_000)
+        : null;
+      const noticesQueued = check.stale && schedule.onStale === 'send-delayed-notice'
+        ? (await enqueueDeliveries(db, dedupe(deliveries('delayed-notice')))).length
+        : 0;
+      await notices.raise({
+        kind: 'brief-held',
+        dedupeKey: `held:${schedule.id}:${job.tenantId}:${data.period.label}:${retryAt ? 'waiting' : 'final'}`,
+        message: `brief ${schedule.id} for ${job.tenantId} ${data.period.label} held: ${check.problems.map((p) => p.message).join('; ')}`,
+        details: { schedule: schedule.id, tenant: job.tenantId, period: data.period.label, problems: check.problems, retry_at: retryAt?.toISOString() ?? null },
+      });
+      log.warn({ problems: check.problems, retry_at: retryAt }, 'brief held by its pre-send checks');
+      return { status: 'held', runId, check, retryAt, noticesQueued };
+    }
+
+    const planned = dedupe(deliveries('brief'));
+    await enqueueDeliveries(db, planned, { force: job.force });
+    metrics.briefs.labels(schedule.report, 'queued').inc();
+    log.info({ run: runId, deliveries: planned.length, sha256: artifact.sha256 }, 'brief rendered and queued');
+    return { status: 'queued', runId, deliveries: planned.length };
+  } catch (err) {
+    if (runId !== null) await runFailed(db, runId, err);
+    metrics.briefs.labels(schedule.report, 'failed').inc();
+    throw err;
+  }
+}
+
+/** One delivery per key even when a recipient is in two groups of the same channel. */
+function dedupe(rows: NewDelivery[]): NewDelivery[] {
+  return [...new Map(rows.map((r) => [r.deliveryKey, r])).values()];
+}

@@ -1,0 +1,221 @@
+/**
+ * The Slack channel (SPEC §7): the Block Kit digest with chat.postMessage, then the PDF uploaded
+ * into that message's thread with filesUploadV2 (files.getUploadURLExternal → POST upload_url →
+ * files.completeUploadExternal).
+ *
+ * Idempotency: the message and the upload are two steps. After the message is posted its
+ * `{ts, channel}` is checkpointed; a retry that finds a ts in `delivery.progress` only uploads,
+ * so an upload failure never posts the digest twice. A completed upload is checkpointed too
+ * (`fileId`), so a retry after a crash between "uploaded" and "recorded as sent" sends nothing.
+ *
+ * Retries, two layers:
+ * - The outbox does the long-range retries (1 min, 5 min, 30 min, 2 h; SPEC §7) from the
+ *   DeliveryError this channel throws.
+ * - The WebClient retries 5xx and network errors briefly (`retryConfig`, default 3 retries,
+ *   backoff 1–2 s, 2–4 s, 4–8 s: ≤ 14 s; with the 10 s request timeout a call gives up within
+ *   about a minute). The client's default (10 retries over ~30 min) would hold a worker slot
+ *   for half an hour and duplicate the outbox's backoff.
+ * - Rate limits: the client is built with `rejectRateLimitedCalls: true`, because otherwise a
+ *   429 pauses its whole request queue for the full Retry-After, however long (an hour), and
+ *   then retries only within `retryConfig` (with `retries: 0` it never retries). This channel
+ *   waits a Retry-After of at most `maxRetryAfterSeconds` (default 60, ≤ 3 times, the total wait
+ *   also ≤ that bound) and retries; a longer one fails at once with a retryable 'rate_limited'
+ *   DeliveryError carrying `retryAfterMs`, which the outbox honours. A Retry-After is
+ *   remembered per method (per channel for chat.postMessage, whose limit is per channel), so
+ *   other deliveries through this channel wait or fail fast without hitting Slack again.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LogLevel, WebClient, type ChatPostMessageArguments, type RetryOptions } from '@slack/web-api';
+import { DeliveryError, type Channel, type Delivery, type SendResult } from '../Channel.js';
+import { slackDigest } from './slackDigest.js';
+import { isRateLimited, retryAfterSeconds, slackErrorCode, toDeliveryError } from './slackErrors.js';
+
+export interface SlackChannelOptions {
+  /** Bot token (`SLACK_TOKEN`, `xoxb-…`). Never printed: errors name the call and Slack's error code only. */
+  token: string;
+  /** Web API base URL (`SLACK_API_URL`), e.g. `http://127.0.0.1:PORT/api/`. Default: `https://slack.com/api/`. */
+  apiUrl?: string;
+  /**
+   * A ready WebClient (tests, shared clients). Build it with `rejectRateLimitedCalls: true`, or a
+   * long Retry-After pauses it for the full time and `maxRetryAfterSeconds` cannot apply.
+   * Default: one built from `token`, `apiUrl`, `retries` and `timeoutMs`.
+   */
+  client?: WebClient;
+  /** Client-level retries of 5xx and network errors, exponential from 1 s (see above). Default 3; tests use 0. */
+  retries?: number;
+  /** The longest Retry-After this channel waits out before failing with 'rate_limited'. Default 60. */
+  maxRetryAfterSeconds?: number;
+  /** Per-request timeout in milliseconds (a timed-out request counts as a network error). Default 10,000. */
+  timeoutMs?: number;
+  /** Confidentiality line of the digest; `{tenant}` becomes the tenant's name. Default: as in the PDF. */
+  confidentiality?: string;
+}
+
+/** What a Slack delivery has completed, persisted through `Delivery.checkpoint`. */
+export interface SlackProgress {
+  /** The posted digest's ts: a retry does not post again. */
+  ts: string;
+  /** The channel id Slack answered with. */
+  channel: string;
+  /** The PDF's file id once the upload completed: a retry does not upload again. */
+  fileId?: string;
+}
+
+/** Scopes the bot token needs: post the digest, upload the PDF. */
+export const REQUIRED_SCOPES = ['chat:write', 'files:write'] as const;
+
+/** Conversation ids: C (public), G (private/legacy), D (direct message). Names like #general are not accepted: file uploads need an id. */
+const CHANNEL_ID = /^[CGD][A-Z0-9]{6,}$/;
+const MAX_RATE_LIMIT_RETRIES = 3;
+
+/** The production retry policy for 5xx and network errors (see the file comment). */
+export function slackRetryConfig(retries = 3): RetryOptions {
+  return { retries, factor: 2, minTimeout: 1_000, maxTimeout: 8_000, randomize: true };
+}
+
+function readProgress(p: Record<string, unknown> | null): SlackProgress | null {
+  if (!p || typeof p.ts !== 'string' || p.ts === '' || typeof p.channel !== 'string' || p.channel === '') return null;
+  return { ts: p.ts, channel: p.channel, fileId: typeof p.fileId === 'string' ? p.fileId : undefined };
+}
+
+export function createSlackChannel(opts: SlackChannelOptions): Channel {
+  if (!opts.client && (typeof opts.token !== 'string' || opts.token.trim() === '')) {
+    throw new Error('slack: token is required (SLACK_TOKEN)');
+  }
+  const maxWaitMs = Math.max(0, opts.maxRetryAfterSeconds ?? 60) * 1000;
+  const token = opts.token || undefined;
+  const client = opts.client ?? new WebClient(opts.token, {
+    slackApiUrl: opts.apiUrl,
+    retryConfig: slackRetryConfig(opts.retries ?? 3),
+    rejectRateLimitedCalls: true,
+    timeout: opts.timeoutMs ?? 10_000,
+    logLevel: LogLevel.ERROR,
+  });
+  /** Rate-limit gates: no call of this kind before this epoch ms. */
+  const notBefore = new Map<string, number>();
+
+  function rateLimited(what: string, waitMs: number, cause?: unknown): DeliveryError {
+    const seconds = Math.ceil(waitMs / 1000);
+    return new DeliveryError(`slack ${what}: rate_limited, retry after ${seconds} s (longer than the ${maxWaitMs / 1000} s this channel waits)`, true, 'rate_limited', { cause, retryAfterMs: waitMs });
+  }
+
+  /** Runs one Slack call, waiting out short rate limits and classifying every failure. */
+  async function call<T>(gate: string, what: string, fn: () => Promise<T>): Promise<T> {
+    let waitedMs = 0;
+    for (let attempt = 0; ; attempt++) {
+      const until = notBefore.get(gate) ?? 0;
+      const pending = until - Date.now();
+      if (pending > 0) {
+        if (waitedMs + pending > maxWaitMs || attempt > MAX_RATE_LIMIT_RETRIES) throw rateLimited(what, pending);
+        await sleep(pending);
+        waitedMs += pending;
+      }
+      try {
+        return await fn();
+      } catch (err) {
+        if (!isRateLimited(err)) throw toDeliveryError(err, what, token);
+        // A 429 without a usable Retry-After: Slack's documented minimum is about a second.
+        const waitMs = Math.max(1, retryAfterSeconds(err) ?? 1) * 1000;
+        notBefore.set(gate, Math.max(notBefore.get(gate) ?? 0, Date.now() + waitMs));
+        if (waitedMs + waitMs > maxWaitMs || attempt >= MAX_RATE_LIMIT_RETRIES) throw rateLimited(what, waitMs, err);
+      }
+    }
+  }
+
+  return {
+    name: 'slack',
+
+    async send(d: Delivery): Promise<SendResult> {
+      const target = d.recipient.slackChannel?.trim();
+      if (!target) throw new DeliveryError(`slack: recipient ${d.recipient.id} has no Slack channel`, false, 'invalid_recipient');
+      if (!CHANNEL_ID.test(target)) throw new DeliveryError(`slack: recipient ${d.recipient.id} has an invalid Slack channel id (expected an id like C0123ABCD)`, false, 'invalid_recipient');
+      if (d.kind === 'brief' && !d.pdf) throw new DeliveryError(`slack: delivery ${d.id} is a brief without a PDF`, false, 'bad_request');
+
+      let progress = readProgress(d.progress);
+      if (!progress) {
+        const digest = slackDigest(d.data, d.kind, { confidentiality: opts.confidentiality });
+        const args = {
+          channel: target,
+          text: digest.text,
+          blocks: digest.blocks,
+          // Data is escaped in the digest; these stop Slack from adding links or mentions of its own.
+          parse: 'none',
+          link_names: false,
+          unfurl_links: false,
+          unfurl_media: false,
+        } as unknown as ChatPostMessageArguments;
+        const what = `chat.postMessage to ${target}`;
+        const res = await call(`chat.postMessage:${target}`, what, () => client.chat.postMessage(args));
+        if (typeof res.ts !== 'string' || res.ts === '') {
+          throw new DeliveryError(`slack ${what}: answer without a message ts`, true, 'unknown');
+        }
+        progress = { ts: res.ts, channel: typeof res.channel === 'string' && res.channel !== '' ? res.channel : target };
+        await d.checkpoint({ ...progress });
+      }
+
+      if (d.kind === 'brief' && d.pdf && !progress.fileId) {
+        const pdf = d.pdf;
+        const { ts, channel } = progress;
+        const what = `file upload to ${channel} (thread ${ts})`;
+        const res = await call('files.uploadV2', what, () => client.filesUploadV2({
+          channel_id: channel,
+          thread_ts: ts,
+          file: pdf.bytes,
+          filename: pdf.filename,
+          title: pdf.filename.replace(/\.pdf$/i, ''),
+        }));
+        const fileId = extractFileId(res);
+        if (fileId) await d.checkpoint({ ...progress, fileId });
+      }
+      return { providerId: `${progress.channel}/${progress.ts}` };
+    },
+
+    async check(destinations: string[]): Promise<{ ok: boolean; problems: string[] }> {
+      const problems: string[] = [];
+      let scopes: string[] | undefined;
+      try {
+        const auth = await call('auth.test', 'auth.test', () => client.auth.test());
+        scopes = auth.response_metadata?.scopes;
+      } catch (err) {
+        problems.push(`slack token: ${codeOf(err)}`);
+        return { ok: false, problems };
+      }
+      // Slack sends the token's scopes in the x-oauth-scopes header; a proxy may drop it.
+      if (scopes) {
+        const missing = REQUIRED_SCOPES.filter((s) => !scopes.includes(s));
+        if (missing.length) problems.push(`slack token: missing scope ${missing.join(', ')}`);
+      }
+      const publicPosting = scopes?.includes('chat:write.public') ?? false;
+      for (const id of [...new Set(destinations.map((c) => c.trim()))]) {
+        if (!CHANNEL_ID.test(id)) {
+          problems.push(`slack channel ${id}: not a channel id (expected an id like C0123ABCD)`);
+          continue;
+        }
+        try {
+          const info = await call('conversations.info', `conversations.info ${id}`, () => client.conversations.info({ channel: id }));
+          const ch = info.channel;
+          if (ch?.is_archived) problems.push(`slack channel ${id}: is_archived`);
+          else if (ch && ch.is_member === false && !(publicPosting && ch.is_channel && !ch.is_private)) {
+            problems.push(`slack channel ${id}: not_in_channel (invite the app to the channel)`);
+          }
+        } catch (err) {
+          problems.push(`slack channel ${id}: ${codeOf(err)}`);
+        }
+      }
+      return { ok: problems.length === 0, problems };
+    },
+  };
+}
+
+/** The Slack error code behind a DeliveryError from `call`, for one-line problem reports. */
+function codeOf(err: unknown): string {
+  if (err instanceof DeliveryError) return err.cause !== undefined ? slackErrorCode(err.cause) : err.reason;
+  return slackErrorCode(err);
+}
+
+function extractFileId(res: unknown): string | undefined {
+  // filesUploadV2 answers { ok, files: [ completeUploadExternal answer, … ] }, each with files: [{ id }].
+  const outer = (res as { files?: { files?: { id?: unknown }[] }[] } | undefined)?.files;
+  const id = outer?.[0]?.files?.[0]?.id;
+  return typeof id === 'string' ? id : undefined;
+}

@@ -1,0 +1,185 @@
+import { createHash } from 'node:crypto';
+import type { Db } from '../db/Db.js';
+import type { HeraldConfig, ScheduleConfig } from '../config/schema.js';
+import type { BusinessSource } from '../sources/BusinessSource.js';
+import type { TenantRow } from '../sources/types.js';
+import type { Clock } from '../time/clock.js';
+import type { Logger } from '../ops/logger.js';
+import type { HeraldMetrics } from '../ops/metrics.js';
+import type { OperatorNotices } from '../ops/operatorNotices.js';
+import type { BriefJobData } from '../delivery/produceBrief.js';
+import { slotsBetween } from './slots.js';
+import { slotsToFire } from './catchUp.js';
+
+export interface SchedulerDeps {
+  db: Db;
+  config: HeraldConfig;
+  business: BusinessSource;
+  clock: Clock;
+  logger: Logger;
+  metrics: HeraldMetrics;
+  notices: OperatorNotices;
+  /** Hands a brief to the job queue (Agenda in the worker; direct calls in tests). */
+  enqueueBrief(job: BriefJobData): Promise<void>;
+}
+
+/** What makes a schedule's firing times: a change of these is a changed schedule. */
+export function scheduleHash(s: ScheduleConfig): string {
+  const { id, report, every, cron, at, timezone, scope, deliver, catchUp, deadline, onStale } = s;
+  return createHash('sha256').update(JSON.stringify({ id, report, every, cron, at, timezone, scope, deliver, catchUp, deadline, onStale })).digest('hex').slice(0, 16);
+}
+
+export function slotKey(job: Pick<BriefJobData, 'scheduleId' | 'tenantId' | 'periodLabel'>): string {
+  return `${job.scheduleId}:${job.tenantId}:${job.periodLabel}`;
+}
+
+/**
+ * Brings the schedule cursors in line with the config (SPEC §6): a new schedule starts from now
+ * (nothing was missed before it existed), a changed one keeps its cursor with the new definition,
+ * a removed one is forgotten. Idempotent; safe with several workers.
+ */
+export async function syncSchedules(deps: Pick<SchedulerDeps, 'db' | 'config' | 'clock' | 'logger'>): Promise<{ added: string[]; changed: string[]; removed: string[]; unchanged: string[] }> {
+  const { db, config, clock } = deps;
+  const result = { added: [] as string[], changed: [] as string[], removed: [] as string[], unchanged: [] as string[] };
+  await db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(7438292)');
+    const existing = new Map((await tx.query<{ schedule_id: string; definition_hash: string }>(
+      `SELECT schedule_id, definition_hash FROM herald.schedule_cursors`)).rows.map((r) => [r.schedule_id, r.definition_hash]));
+    for (const s of config.schedules) {
+      const hash = scheduleHash(s);
+      const was = existing.get(s.id);
+      if (was === undefined) {
+        await tx.query(`INSERT INTO herald.schedule_cursors (schedule_id, considered_until, definition_hash) VALUES ($1, $2, $3)`, [s.id, clock.now(), hash]);
+        result.added.push(s.id);
+      } else if (was !== hash) {
+        await tx.query(`UPDATE herald.schedule_cursors SET definition_hash = $2 WHERE schedule_id = $1`, [s.id, hash]);
+        result.changed.push(s.id);
+      } else {
+        result.unchanged.push(s.id);
+      }
+      existing.delete(s.id);
+    }
+    for (const id of existing.keys()) {
+      await tx.query(`DELETE FROM herald.schedule_cursors WHERE schedule_id = $1`, [id]);
+      result.removed.push(id);
+    }
+  });
+  deps.logger.info(result, 'schedules synchronised');
+  return result;
+}
+
+/** The tenants a schedule fans out to, with unknown ids reported. */
+async function tenantsInScope(deps: SchedulerDeps, s: ScheduleConfig): Promise<TenantRow[]> {
+  const all = await deps.business.tenants();
+  if (s.scope === 'all') return all;
+  if (s.scope === 'portfolio') return [];
+  const wanted = new Set(s.scope.tenants);
+  const found = all.filter((t) => wanted.has(t.id));
+  const missing = s.scope.tenants.filter((id) => !found.some((t) => t.id === id));
+  if (missing.length > 0) {
+    await deps.notices.raise({
+      kind: 'missing-recipients',
+      dedupeKey: `unknown-tenants:${s.id}:${missing.join(',')}`,
+      message: `schedule ${s.id} names unknown tenant(s) ${missing.join(', ')}`,
+      details: { schedule: s.id, tenants: missing },
+    });
+  }
+  return found;
+}
+
+/**
+ * One scheduler tick: for each schedule, the slots between its cursor and now, per tenant in its
+ * own time zone; on-time slots fire, missed ones follow `catchUp`. A slot fires once across
+ * workers and restarts: its (schedule, tenant, period) row is unique. Returns the briefs fired.
+ */
+export async function tick(deps: SchedulerDeps): Promise<BriefJobData[]> {
+  const now = deps.clock.now();
+  const graceMs = deps.config.scheduler.misfireGraceMinutes * 60_000;
+  const fired: BriefJobData[] = [];
+  for (const s of deps.config.schedules) {
+    if (s.report !== 'executive-summary' || s.scope === 'portfolio') {
+      await deps.notices.raise({
+        kind: 'brief-failed',
+        dedupeKey: `unsupported:${s.id}:${s.report}:${JSON.stringify(s.scope)}`,
+        message: `schedule ${s.id}: ${s.report} with scope ${JSON.stringify(s.scope)} is not available in this version; it does not run`,
+      });
+      continue;
+    }
+    const tenants = await tenantsInScope(deps, s);
+    const jobs = await deps.db.transaction(async (tx) => {
+      const cursor = (await tx.query<{ considered_until: Date }>(
+        `SELECT considered_until FROM herald.schedule_cursors WHERE schedule_id = $1 FOR UPDATE`, [s.id])).rows[0];
+      if (!cursor) {
+        await tx.query(`INSERT INTO herald.schedule_cursors (schedule_id, considered_until, definition_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [s.id, now, scheduleHash(s)]);
+        return [];
+      }
+      const after = new Date(cursor.considered_until);
+      if (after >= now) return [];   // a clock that went back must not fire anything twice
+      const out: BriefJobData[] = [];
+      for (const tenant of tenants) {
+        const timezone = s.timezone ?? (tenant.timezone || deps.config.timezone);
+        const { fire, skipped } = slotsToFire(slotsBetween(s, timezone, after, now), s.catchUp, now, graceMs);
+        if (skipped.length > 0) deps.logger.info({ schedule: s.id, tenant: tenant.id, skipped: skipped.map((x) => x.period.label) }, 'missed slots not caught up (catchUp policy)');
+        for (const slot of fire) {
+          const job: BriefJobData = { scheduleId: s.id, tenantId: tenant.id, periodLabel: slot.period.label, timezone, slotAt: slot.at.toISOString() };
+          const { rows } = await tx.query(
+            `INSERT INTO herald.schedule_slots (schedule_id, scope, slot_at, period_label, timezone, deadline_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING schedule_id`,
+            [s.id, tenant.id, slot.at, slot.period.label, timezone, slot.deadlineAt]);
+          if (rows.length > 0) out.push(job);
+        }
+      }
+      await tx.query(`UPDATE herald.schedule_cursors SET considered_until = $2 WHERE schedule_id = $1`, [s.id, now]);
+      return out;
+    });
+    // Enqueued after the commit; a crash in between leaves a 'queued' slot that recover() re-enqueues.
+    for (const job of jobs) await deps.enqueueBrief(job);
+    fired.push(...jobs);
+  }
+  await recover(deps, now);
+  await checkDeadlines(deps, now);
+  deps.metrics.schedulerTick.set(now.getTime() / 1000);
+  return fired;
+}
+
+/** Slots still 'queued' long after they fired lost their job (a crash between commit and enqueue). */
+async function recover(deps: SchedulerDeps, now: Date): Promise<void> {
+  const { rows } = await deps.db.query<{ schedule_id: string; scope: string; period_label: string; timezone: string; slot_at: Date }>(
+    `UPDATE herald.schedule_slots SET updated_at = $1
+      WHERE status = 'queued' AND updated_at < $1::timestamptz - interval '15 minutes'
+      RETURNING schedule_id, scope, period_label, timezone, slot_at`, [now]);
+  for (const r of rows) {
+    deps.logger.warn({ schedule: r.schedule_id, tenant: r.scope, period: r.period_label }, 're-enqueueing a queued slot with no progress');
+    await deps.enqueueBrief({ scheduleId: r.schedule_id, tenantId: r.scope, periodLabel: r.period_label, timezone: r.timezone, slotAt: new Date(r.slot_at).toISOString() });
+  }
+}
+
+/**
+ * Dead-man's switch (SPEC §7): a slot whose deadline passed without every delivery sent raises
+ * one operator notice; a slot whose deliveries all went out is marked delivered.
+ */
+export async function checkDeadlines(deps: Pick<SchedulerDeps, 'db' | 'notices' | 'metrics'>, now: Date): Promise<void> {
+  const { rows } = await deps.db.query<{ schedule_id: string; scope: string; period_label: string; deadline_at: Date | null; total: number; sent: number; last_sent: Date | null }>(
+    `SELECT s.schedule_id, s.scope, s.period_label, s.deadline_at,
+            count(o.id)::int AS total, count(o.id) FILTER (WHERE o.status = 'sent')::int AS sent, max(o.sent_at) AS last_sent
+       FROM herald.schedule_slots s
+       LEFT JOIN herald.outbox o ON o.schedule_id = s.schedule_id AND o.tenant_id = s.scope AND o.period_label = s.period_label AND o.kind = 'brief'
+      WHERE s.status <> 'delivered' AND (s.deadline_at IS NULL OR NOT s.deadline_alerted)
+      GROUP BY s.schedule_id, s.scope, s.period_label, s.deadline_at`);
+  for (const r of rows) {
+    if (r.total > 0 && r.sent === r.total) {
+      await deps.db.query(`UPDATE herald.schedule_slots SET status = 'delivered', updated_at = $4 WHERE schedule_id = $1 AND scope = $2 AND period_label = $3`,
+        [r.schedule_id, r.scope, r.period_label, now]);
+      if (r.last_sent) deps.metrics.scheduleLastDelivered.labels(r.schedule_id).set(new Date(r.last_sent).getTime() / 1000);
+    } else if (r.deadline_at && new Date(r.deadline_at) < now) {
+      await deps.db.query(`UPDATE herald.schedule_slots SET deadline_alerted = true WHERE schedule_id = $1 AND scope = $2 AND period_label = $3`,
+        [r.schedule_id, r.scope, r.period_label]);
+      await deps.notices.raise({
+        kind: 'deadline-missed',
+        dedupeKey: `deadline:${r.schedule_id}:${r.scope}:${r.period_label}`,
+        message: `schedule ${r.schedule_id} has not delivered ${r.scope} ${r.period_label} by its deadline (${r.sent}/${r.total} sent)`,
+        details: { schedule: r.schedule_id, tenant: r.scope, period: r.period_label, deadline: new Date(r.deadline_at).toISOString(), sent: r.sent, total: r.total },
+      });
+    }
+  }
+}

@@ -1,0 +1,419 @@
+/**
+ * When a schedule fires (SPEC §3, §6). Pure: instants in, instants out; no clock is read.
+ *
+ * A schedule names local wall times on local calendar days. We walk calendar days as plain day
+ * numbers (never "add 24 h"), pick the wall times the schedule names on each matching day, and
+ * resolve each wall time to an instant in the zone ourselves, because luxon's defaults are not
+ * the ones SPEC §3 asks for:
+ *   - a wall time that does not exist (02:30 on a spring-forward day) fires once, at the first
+ *     valid instant after it: the transition itself (03:00 local in New York). luxon instead
+ *     shifts by the gap length (02:30 → 03:30).
+ *   - a wall time that occurs twice (01:30 on a fall-back day) fires once, at its first
+ *     occurrence (the earlier, summer offset). luxon picks the later offset.
+ * Two wall times that resolve to the same instant (02:00 and 02:30 and 03:00 on a
+ * spring-forward day, for a cron listing all three) fire once.
+ */
+import { DateTime, IANAZone } from 'luxon';
+import type { ScheduleConfig } from '../config/schema.js';
+import type { PeriodKind } from '../report/types.js';
+import { assertTimezone, lastCompletePeriod, type Period } from '../time/periods.js';
+
+export interface Slot {
+  /** The firing instant. */
+  at: Date;
+  /** The firing instant as ISO local time with offset, e.g. 2026-03-09T07:00:00-04:00. */
+  local: string;
+  /** The period the brief delivered at this slot covers. */
+  period: Period;
+  /** The schedule's `deadline` on the slot's local date (next day if deadline ≤ the slot's time). */
+  deadlineAt: Date | null;
+}
+
+export type ScheduleTiming = Pick<ScheduleConfig, 'every' | 'cron' | 'at' | 'deadline'>;
+
+export class ScheduleError extends Error {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.name = 'ScheduleError';
+    this.field = field;
+  }
+}
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+/** nextSlot's search horizon: long enough for a 29 February cron (leap days can be 8 years apart). */
+const NEXT_SLOT_HORIZON_DAYS = 8 * 366 + 7;
+
+// ---------------------------------------------------------------------------------------------
+// Cron expressions: minute hour day-of-month month day-of-week
+
+export interface CronSpec {
+  source: string;            // the five fields, single-spaced
+  minutes: number[];         // sorted, unique
+  hours: number[];
+  daysOfMonth: boolean[];    // index 1..31
+  months: boolean[];         // index 1..12
+  daysOfWeek: boolean[];     // index 0..6, 0 = Sunday (7 is folded into 0)
+  /**
+   * Vixie/cronie rule: a day field written starting with `*` (a bare star, or a star with a
+   * step) does not restrict the day. When both day fields restrict, a day matches if either does.
+   */
+  domStar: boolean;
+  dowStar: boolean;
+}
+
+const MONTH_NAMES = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const DAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+interface FieldDef {
+  name: string;
+  min: number;
+  max: number;
+  names?: string[];          // names[i] stands for min + i
+}
+
+const FIELDS: FieldDef[] = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day-of-month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, names: MONTH_NAMES },
+  { name: 'day-of-week', min: 0, max: 7, names: DAY_NAMES },
+];
+
+function parseField(expr: string, text: string, def: FieldDef): number[] {
+  const fail = (why: string): ScheduleError =>
+    new ScheduleError('cron', `cron "${expr}": ${def.name} "${text}": ${why}`);
+  const value = (s: string): number => {
+    if (/^\d+$/.test(s)) {
+      const n = Number(s);
+      if (n < def.min || n > def.max) throw fail(`${n} is outside ${def.min}–${def.max}`);
+      return n;
+    }
+    const i = def.names?.indexOf(s.toLowerCase()) ?? -1;
+    if (i < 0) throw fail(`"${s}" is not a number`);
+    return def.min + i;
+  };
+  const out = new Set<number>();
+  for (const item of text.split(',')) {
+    const m = /^([^/-]+)(?:-([^/-]+))?(?:\/(\d+))?$/.exec(item);
+    if (!m) throw fail(`cannot read "${item}"`);
+    const [, head, tail, stepText] = m;
+    let lo: number;
+    let hi: number;
+    if (head === '*') {
+      if (tail !== undefined) throw fail(`cannot read "${item}"`);
+      lo = def.min;
+      hi = def.max;
+    } else {
+      lo = value(head);
+      if (tail !== undefined) hi = value(tail);
+      else if (stepText !== undefined) throw fail(`a step needs * or a range ("${head}-${def.max}/${stepText}")`);
+      else hi = lo;
+    }
+    if (lo > hi) throw fail(`range ${lo}-${hi} runs backwards`);
+    const step = stepText === undefined ? 1 : Number(stepText);
+    if (step < 1) throw fail('step must be at least 1');
+    for (let v = lo; v <= hi; v += step) out.add(v);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
+export function parseCron(cron: string): CronSpec {
+  const fields = typeof cron === 'string' ? cron.trim().split(/\s+/) : [];
+  const source = fields.join(' ');
+  if (fields.length !== 5) {
+    throw new ScheduleError('cron', `cron "${String(cron)}": expected 5 fields (minute hour day-of-month month day-of-week)`);
+  }
+  const [min, hour, dom, month, dow] = fields.map((f, i) => parseField(source, f, FIELDS[i]));
+  const flags = (values: number[], size: number): boolean[] => {
+    const a = new Array<boolean>(size).fill(false);
+    for (const v of values) a[v] = true;
+    return a;
+  };
+  const daysOfWeek = flags(dow.map((d) => d % 7), 7);
+  return {
+    source,
+    minutes: min,
+    hours: hour,
+    daysOfMonth: flags(dom, 32),
+    months: flags(month, 13),
+    daysOfWeek,
+    domStar: fields[2].startsWith('*'),
+    dowStar: fields[4].startsWith('*'),
+  };
+}
+
+function cronDayMatches(c: CronSpec, d: CivilDay): boolean {
+  if (!c.months[d.month]) return false;
+  const dom = c.daysOfMonth[d.day];
+  const dow = c.daysOfWeek[d.weekday];
+  // Standard cron: when both day fields restrict, a day matches if EITHER does.
+  return c.domStar || c.dowStar ? dom && dow : dom || dow;
+}
+
+/** A cron that restricts only the day of month can name days no allowed month has (30 Feb). */
+function cronCanFire(c: CronSpec): boolean {
+  if (c.domStar || !c.dowStar) return true;
+  const longest = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  for (let m = 1; m <= 12; m++) {
+    if (!c.months[m]) continue;
+    for (let d = 1; d <= longest[m]; d++) if (c.daysOfMonth[d]) return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plans: which local days, which wall times, which period
+
+interface CivilDay {
+  n: number;        // days since 1970-01-01
+  year: number;
+  month: number;
+  day: number;
+  weekday: number;  // 0 = Sunday
+}
+
+function civilDay(n: number): CivilDay {
+  const d = new Date(n * DAY_MS);
+  return { n, year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), weekday: d.getUTCDay() };
+}
+
+interface Plan {
+  minutesOfDay: number[];                 // sorted wall times, minutes after local midnight
+  matches: (d: CivilDay) => boolean;
+  kind: PeriodKind;
+  deadline: number | null;                // minutes after local midnight
+  cron: CronSpec | null;
+}
+
+function parseLocalTime(field: 'at' | 'deadline', text: string): number {
+  const m = typeof text === 'string' ? /^([01]\d|2[0-3]):([0-5]\d)$/.exec(text) : null;
+  if (!m) throw new ScheduleError(field, `${field} "${String(text)}": expected HH:MM (24-hour)`);
+  return Number(m[1]) * 60 + Number(m[2]);
+}
+
+function planFor(schedule: ScheduleTiming): Plan {
+  const deadline = schedule.deadline === undefined ? null : parseLocalTime('deadline', schedule.deadline);
+  if ((schedule.every === undefined) === (schedule.cron === undefined)) {
+    throw new ScheduleError('every', 'schedule: set exactly one of every or cron');
+  }
+  if (schedule.cron !== undefined) {
+    const c = parseCron(schedule.cron);
+    const minutesOfDay: number[] = [];
+    for (const h of c.hours) for (const m of c.minutes) minutesOfDay.push(h * 60 + m);
+    // A cron's brief covers the last complete local day: cron fields can fire several times a
+    // day or on arbitrary days, so "the previous day" is the only period every firing can own.
+    return { minutesOfDay, matches: (d) => cronDayMatches(c, d), kind: 'day', deadline, cron: c };
+  }
+  const at = parseLocalTime('at', schedule.at);
+  switch (schedule.every) {
+    case 'daily':
+      return { minutesOfDay: [at], matches: () => true, kind: 'day', deadline, cron: null };
+    case 'weekly':
+      return { minutesOfDay: [at], matches: (d) => d.weekday === 1, kind: 'week', deadline, cron: null };
+    case 'monthly':
+      return { minutesOfDay: [at], matches: (d) => d.day === 1, kind: 'month', deadline, cron: null };
+    default:
+      throw new ScheduleError('every', `every "${String(schedule.every)}": expected daily, weekly or monthly`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wall time → instant, with SPEC §3's gap and overlap rules
+
+interface Resolved {
+  ms: number;
+  offset: number;   // minutes east of UTC at `ms`
+}
+
+class WallClock {
+  private readonly zone: IANAZone;
+  private readonly probes = new Map<number, number>();
+
+  constructor(zoneName: string) {
+    this.zone = IANAZone.create(zoneName);
+  }
+
+  offsetAt(ms: number): number {
+    return this.zone.offset(ms);
+  }
+
+  /**
+   * The zone's offset if it is the same throughout the instants that day `n`'s wall times can
+   * map to (offsets lie within ±14 h, so [n - 1 day, n + 2 days] covers them), else null.
+   * Probes are memoised, so walking consecutive days costs about one offset lookup a day.
+   */
+  private steadyOffset(n: number): number | null {
+    let first: number | null = null;
+    for (let k = n - 1; k <= n + 2; k++) {
+      let o = this.probes.get(k);
+      if (o === undefined) {
+        o = this.offsetAt(k * DAY_MS);
+        this.probes.set(k, o);
+      }
+      if (first === null) first = o;
+      else if (o !== first) return null;
+    }
+    return first;
+  }
+
+  resolve(n: number, minuteOfDay: number): Resolved {
+    const wall = n * DAY_MS + minuteOfDay * MINUTE_MS;   // the wall time, read as if it were UTC
+    const steady = this.steadyOffset(n);
+    if (steady !== null) return { ms: wall - steady * MINUTE_MS, offset: steady };
+
+    // Near a transition: the candidate offsets are those a day either side.
+    const before = this.offsetAt(wall - DAY_MS);
+    const after = this.offsetAt(wall + DAY_MS);
+    let best: Resolved | null = null;
+    for (const o of before === after ? [before] : [before, after]) {
+      const ms = wall - o * MINUTE_MS;
+      if (this.offsetAt(ms) === o && (best === null || ms < best.ms)) best = { ms, offset: o };
+    }
+    if (best) return best;   // exists once, or twice and we keep the first occurrence
+
+    // In a gap: fire at the transition, the first instant whose wall time is past `wall`.
+    let lo = wall - Math.max(before, after) * MINUTE_MS;
+    let hi = wall - Math.min(before, after) * MINUTE_MS;
+    const loOffset = this.offsetAt(lo);
+    if (this.offsetAt(hi) === loOffset) {
+      throw new Error(`cannot resolve local time ${new Date(wall).toISOString().slice(0, 16)} in ${this.zone.name}`);
+    }
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (this.offsetAt(mid) === loOffset) lo = mid;
+      else hi = mid;
+    }
+    return { ms: hi, offset: this.offsetAt(hi) };
+  }
+}
+
+/**
+ * What luxon's toISO({ suppressMilliseconds: true }) prints, without building a DateTime per
+ * slot (that dominated the cost of a year of quarter-hourly cron slots): the wall time plus
+ * ±HH:MM, or Z in a universal zone such as UTC.
+ */
+function isoLocal(r: Resolved, universal: boolean): string {
+  const wall = new Date(r.ms + r.offset * MINUTE_MS).toISOString();   // yyyy-mm-ddThh:mm:ss.sssZ
+  const ms = wall.slice(19, 23) === '.000' ? '' : wall.slice(19, 23);
+  let suffix: string;
+  if (universal && r.offset === 0) suffix = 'Z';
+  else {
+    const abs = Math.abs(r.offset);
+    suffix = `${r.offset < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  }
+  return wall.slice(0, 19) + ms + suffix;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Walking
+
+function assertInstant(field: string, d: Date): number {
+  if (!(d instanceof Date) || Number.isNaN(d.getTime())) throw new ScheduleError(field, `${field}: not a valid Date`);
+  return d.getTime();
+}
+
+/**
+ * Building a Period costs far more than finding the instant (a year of daily slots would spend
+ * most of its time there), so a slot's period is computed on first read and then kept. It is an
+ * own enumerable property, so spreading, JSON and deep equality see it like a plain field.
+ */
+function makeSlot(at: Date, local: string, period: () => Period, deadlineAt: Date | null): Slot {
+  let cached: Period | undefined;
+  const slot = { at, local } as Slot;
+  Object.defineProperty(slot, 'period', {
+    enumerable: true,
+    configurable: true,
+    get: () => (cached ??= period()),
+  });
+  slot.deadlineAt = deadlineAt;
+  return slot;
+}
+
+/**
+ * Slots strictly after `afterMs`, in order, on local days up to `lastDay`. Wall times on days
+ * before utcDay(after) - 3 cannot resolve past `after` (offsets are within ±14 h; 3 days also
+ * covers a skipped calendar day such as Pacific/Apia's 2011-12-30).
+ */
+function* walk(plan: Plan, zone: string, afterMs: number, lastDay: number): Generator<Slot> {
+  const clock = new WallClock(zone);
+  const universal = DateTime.fromMillis(0, { zone }).zone.isUniversal;
+  const periods = new Map<number, Period>();   // by the slot's local day
+  let lastMs = afterMs;
+  for (let n = Math.floor(afterMs / DAY_MS) - 3; n <= lastDay; n++) {
+    const day = civilDay(n);
+    if (!plan.matches(day)) continue;
+    for (const minute of plan.minutesOfDay) {
+      const r = clock.resolve(n, minute);
+      if (r.ms <= lastMs) continue;            // before `after`, or a gap already fired
+      lastMs = r.ms;
+      const at = new Date(r.ms);
+      const localDay = Math.floor((r.ms + r.offset * MINUTE_MS) / DAY_MS);
+      const period = (): Period => {
+        let p = periods.get(localDay);
+        if (!p) {
+          p = lastCompletePeriod(plan.kind, at, zone);
+          periods.set(localDay, p);
+        }
+        return p;
+      };
+      let deadlineAt: Date | null = null;
+      if (plan.deadline !== null) {
+        deadlineAt = new Date(clock.resolve(plan.deadline <= minute ? n + 1 : n, plan.deadline).ms);
+      }
+      const local = isoLocal(r, universal);
+      yield makeSlot(at, local, period, deadlineAt);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public API
+
+/** Every firing instant s with after < s ≤ until, in order. */
+export function slotsBetween(schedule: ScheduleTiming, timezone: string, after: Date, until: Date): Slot[] {
+  const zone = assertTimezone(timezone);
+  const plan = planFor(schedule);
+  const afterMs = assertInstant('after', after);
+  const untilMs = assertInstant('until', until);
+  const out: Slot[] = [];
+  if (untilMs <= afterMs) return out;
+  // Wall times on later days resolve to instants at least (day - 14 h) > until.
+  for (const slot of walk(plan, zone, afterMs, Math.floor(untilMs / DAY_MS) + 1)) {
+    if (slot.at.getTime() > untilMs) break;
+    out.push(slot);
+  }
+  return out;
+}
+
+/** The first slot strictly after `after`. Throws if the schedule never fires. */
+export function nextSlot(schedule: ScheduleTiming, timezone: string, after: Date): Slot {
+  const zone = assertTimezone(timezone);
+  const plan = planFor(schedule);
+  const afterMs = assertInstant('after', after);
+  if (plan.cron && !cronCanFire(plan.cron)) {
+    throw new ScheduleError('cron', `cron "${plan.cron.source}": never fires (no allowed month has that day of month)`);
+  }
+  const lastDay = Math.floor(afterMs / DAY_MS) + NEXT_SLOT_HORIZON_DAYS;
+  for (const slot of walk(plan, zone, afterMs, lastDay)) return slot;
+  throw new ScheduleError(
+    plan.cron ? 'cron' : 'every',
+    `${describeSchedule(schedule)}: does not fire within ${NEXT_SLOT_HORIZON_DAYS} days after ${after.toISOString()}`,
+  );
+}
+
+/** "daily at 02:30", "every Monday at 07:00", "monthly on the 1st at 08:00", "cron 0 7 * * 1-5". */
+export function describeSchedule(schedule: ScheduleTiming): string {
+  if (schedule.cron !== undefined) return `cron ${schedule.cron.trim().split(/\s+/).join(' ')}`;
+  switch (schedule.every) {
+    case 'daily':
+      return `daily at ${schedule.at}`;
+    case 'weekly':
+      return `every Monday at ${schedule.at}`;
+    case 'monthly':
+      return `monthly on the 1st at ${schedule.at}`;
+    default:
+      throw new ScheduleError('every', `every "${String(schedule.every)}": expected daily, weekly or monthly`);
+  }
+}

@@ -1,0 +1,160 @@
+import type { Agenda, Job } from 'agenda';
+import type { HeraldConfig } from '../config/schema.js';
+import type { Databases } from '../cli/context.js';
+import { reportContext } from '../cli/context.js';
+import { migrate, heraldMigrations } from '../db/migrate.js';
+import type { Channel, ChannelName } from '../delivery/Channel.js';
+import { OutboxDispatcher } from '../delivery/OutboxDispatcher.js';
+import { produceBrief, type BriefJobData, type BriefDeps } from '../delivery/produceBrief.js';
+import { outboxCounts } from '../delivery/outboxRepo.js';
+import { HeraldMetrics } from '../ops/metrics.js';
+import { OperatorNotices } from '../ops/operatorNotices.js';
+import type { Logger } from '../ops/logger.js';
+import { BrowserPool } from '../render/BrowserPool.js';
+import { BusinessSource } from '../sources/BusinessSource.js';
+import type { Clock } from '../time/clock.js';
+import { agendaBackend, createAgenda } from '../scheduler/agendaQueue.js';
+import { slotKey, syncSchedules, tick, type SchedulerDeps } from '../scheduler/Scheduler.js';
+import { startHttpServer } from './httpServer.js';
+
+export interface WorkerOptions {
+  config: HeraldConfig;
+  dbs: Databases;
+  channels: Partial<Record<ChannelName, Channel>>;
+  clock: Clock;
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+  port?: number;              // HTTP; undefined: no server
+  dispatchEveryMs?: number;
+}
+
+const TICK_JOB = 'herald:tick';
+const BRIEF_JOB = 'herald:brief';
+
+/**
+ * A Herald worker: the scheduler (Agenda tick + per-tenant brief jobs), the outbox dispatcher and
+ * the HTTP endpoints. Any number of workers may share one database; the store coordinates them.
+ */
+export class Worker {
+  readonly metrics = new HeraldMetrics(undefined, { defaultMetrics: true });
+  readonly pool: BrowserPool;
+  readonly notices: OperatorNotices;
+  readonly dispatcher: OutboxDispatcher;
+  #agenda: Agenda | undefined;
+  #http: { port: number; close(): Promise<void> } | undefined;
+  #gauges: NodeJS.Timeout | undefined;
+  #stopping: Promise<void> | undefined;
+  readonly #o: WorkerOptions;
+
+  constructor(o: WorkerOptions) {
+    this.#o = o;
+    this.pool = new BrowserPool({ size: o.config.report.pdf.pagePool, logger: o.logger });
+    this.notices = new OperatorNotices({ db: o.dbs.herald, logger: o.logger, metrics: this.metrics });
+    this.dispatcher = new OutboxDispatcher({
+      db: o.dbs.herald, channels: o.channels, clock: o.clock, logger: o.logger, metrics: this.metrics, notices: this.notices,
+      concurrency: o.config.delivery.outboxConcurrency,
+    });
+  }
+
+  get httpPort(): number | undefined {
+    return this.#http?.port;
+  }
+
+  briefDeps(): BriefDeps {
+    const o = this.#o;
+    return { db: o.dbs.herald, ctx: reportContext(o.config, o.dbs, o.clock), config: o.config, pool: this.pool, logger: o.logger, metrics: this.metrics, notices: this.notices };
+  }
+
+  schedulerDeps(): SchedulerDeps {
+    const o = this.#o;
+    return {
+      db: o.dbs.herald, config: o.config, business: new BusinessSource(o.dbs.source), clock: o.clock, logger: o.logger,
+      metrics: this.metrics, notices: this.notices, enqueueBrief: (job) => this.enqueueBrief(job),
+    };
+  }
+
+  async enqueueBrief(job: BriefJobData, at: Date = new Date(), attempt = 0): Promise<void> {
+    if (!this.#agenda) throw new Error('worker not started');
+    await this.#agenda.create(BRIEF_JOB, { ...job, attempt })
+      .unique({ 'data.key': `${slotKey(job)}#${attempt}` })
+      .schedule(at)
+      .save();
+  }
+
+  async start(): Promise<void> {
+    const o = this.#o;
+    await migrate(o.dbs.herald, heraldMigrations);
+    await syncSchedules({ db: o.dbs.herald, config: o.config, clock: o.clock, logger: o.logger });
+    const { kind, backend } = await agendaBackend(o.env ?? process.env, o.dbs.heraldPool);
+    const agenda = createAgenda(backend, { concurrency: o.config.report.pdf.pagePool });
+    this.#agenda = agenda;
+
+    agenda.define(TICK_JOB, async () => {
+      await tick(this.schedulerDeps());
+    }, { concurrency: 1, lockLifetime: 5 * 60_000 });
+
+    agenda.define(BRIEF_JOB, async (job: Job<BriefJobData & { attempt?: number; key?: string }>) => {
+      const data = job.attrs.data;
+      const schedule = o.config.schedules.find((s) => s.id === data.scheduleId);
+      if (!schedule) return; // removed from the config since it was queued
+      const outcome = await produceBrief(this.briefDeps(), schedule, data).catch(async (err: Error) => {
+        await o.dbs.herald.query(`UPDATE herald.schedule_slots SET status = 'failed', error = $4, updated_at = now() WHERE schedule_id = $1 AND scope = $2 AND period_label = $3`,
+          [data.scheduleId, data.tenantId, data.periodLabel, err.message.slice(0, 1000)]);
+        await this.notices.raise({ kind: 'brief-failed', dedupeKey: `failed:${slotKey(data)}:${data.attempt ?? 0}`, message: `brief ${slotKey(data)} failed: ${err.message}` });
+        throw err;
+      });
+      const status = outcome.status === 'queued' ? 'rendered' : 'held';
+      await o.dbs.herald.query(`UPDATE herald.schedule_slots SET status = $4, error = NULL, updated_at = now() WHERE schedule_id = $1 AND scope = $2 AND period_label = $3`,
+        [data.scheduleId, data.tenantId, data.periodLabel, status]);
+      if (outcome.status === 'held' && outcome.retryAt) await this.enqueueBrief(data, outcome.retryAt, (data.attempt ?? 0) + 1);
+    }, { concurrency: o.config.report.pdf.pagePool, lockLifetime: 10 * 60_000 });
+
+    await agenda.start();
+    await agenda.every(`${o.config.scheduler.tickSeconds} seconds`, TICK_JOB, undefined, { skipImmediate: false });
+    this.dispatcher.start(o.dispatchEveryMs ?? 1000);
+    this.#gauges = setInterval(() => void this.#refreshGauges(), 10_000);
+    if (o.port !== undefined) {
+      this.#http = await startHttpServer({ port: o.port, registry: this.metrics.registry, health: () => this.health() });
+    }
+    o.logger.info({ agenda_backend: kind, schedules: o.config.schedules.length, channels: Object.keys(o.channels), port: this.#http?.port }, 'worker started');
+  }
+
+  async #refreshGauges(): Promise<void> {
+    try {
+      const counts = await outboxCounts(this.#o.dbs.herald);
+      for (const status of ['pending', 'sending', 'sent', 'dead']) this.metrics.outbox.labels(status).set(counts[status] ?? 0);
+    } catch { /* the next refresh will tell */ }
+  }
+
+  async health() {
+    const checks: Record<string, { ok: boolean; detail?: string }> = {};
+    try {
+      await this.#o.dbs.herald.query('SELECT 1');
+      checks.database = { ok: true };
+    } catch (err) {
+      checks.database = { ok: false, detail: (err as Error).message };
+    }
+    const stats = this.pool.stats();
+    checks.browser = { ok: true, detail: `${stats.launches} launch(es), ${stats.crashes} crash(es)` };
+    const tick = (await this.metrics.schedulerTick.get()).values[0]?.value ?? 0;
+    const age = tick === 0 ? null : this.#o.clock.now().getTime() / 1000 - tick;
+    const limit = this.#o.config.scheduler.tickSeconds * 5;
+    checks.scheduler = { ok: age === null || age <= limit, detail: age === null ? 'no tick yet' : `last tick ${Math.round(age)} s ago` };
+    await this.#refreshGauges();
+    return { ok: Object.values(checks).every((c) => c.ok), checks };
+  }
+
+  /** Drains: no new jobs, running briefs finish, sends in flight finish; then closes. Idempotent. */
+  stop(drainMs = 60_000): Promise<void> {
+    this.#stopping ??= (async () => {
+      const o = this.#o;
+      clearInterval(this.#gauges);
+      await this.#agenda?.drain(drainMs).catch(() => undefined);
+      await this.dispatcher.stop();
+      await this.#http?.close();
+      await this.pool.close();
+      o.logger.info('worker stopped');
+    })();
+    return this.#stopping;
+  }
+}
