@@ -59,6 +59,7 @@ const deliveryDefaults = {
   staleRetryMinutes: 30,
   staleGiveUpHours: 24,
   outboxConcurrency: 4,
+  leaseSeconds: 300,
 };
 export const deliverySchema = z.object({
   from: z.string().min(3).default(deliveryDefaults.from),
@@ -68,13 +69,15 @@ export const deliverySchema = z.object({
   staleRetryMinutes: z.number().positive().default(deliveryDefaults.staleRetryMinutes),
   staleGiveUpHours: z.number().positive().default(deliveryDefaults.staleGiveUpHours),
   outboxConcurrency: z.number().int().min(1).max(32).default(deliveryDefaults.outboxConcurrency),
+  leaseSeconds: z.number().int().min(1).default(deliveryDefaults.leaseSeconds),
   opsSlackChannel: z.string().regex(/^[CG][A-Z0-9]{6,}$/, 'a Slack channel id (C…)').optional(),
 }).strict();
 
-const schedulerDefaults = { tickSeconds: 30, misfireGraceMinutes: 10 };
+const schedulerDefaults = { tickSeconds: 30, misfireGraceMinutes: 10, briefLockSeconds: 300 };
 export const schedulerSchema = z.object({
   tickSeconds: z.number().int().min(1).max(300).default(schedulerDefaults.tickSeconds),
   misfireGraceMinutes: z.number().min(1).default(schedulerDefaults.misfireGraceMinutes),
+  briefLockSeconds: z.number().int().min(1).default(schedulerDefaults.briefLockSeconds),
 }).strict();
 
 export const configSchema = z.object({

@@ -123,9 +123,9 @@ export async function tick(deps: SchedulerDeps): Promise<BriefJobData[]> {
         for (const slot of fire) {
           const job: BriefJobData = { scheduleId: s.id, tenantId: tenant.id, periodLabel: slot.period.label, timezone, slotAt: slot.at.toISOString() };
           const { rows } = await tx.query(
-            `INSERT INTO herald.schedule_slots (schedule_id, scope, slot_at, period_label, timezone, deadline_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING schedule_id`,
-            [s.id, tenant.id, slot.at, slot.period.label, timezone, slot.deadlineAt]);
+            `INSERT INTO herald.schedule_slots (schedule_id, scope, slot_at, period_label, timezone, deadline_at, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT DO NOTHING RETURNING schedule_id`,
+            [s.id, tenant.id, slot.at, slot.period.label, timezone, slot.deadlineAt, now]);
           if (rows.length > 0) out.push(job);
         }
       }

@@ -290,20 +290,39 @@ class WallClock {
 }
 
 /**
- * What luxon's toISO({ suppressMilliseconds: true }) prints, without building a DateTime per
- * slot (that dominated the cost of a year of quarter-hourly cron slots): the wall time plus
- * ±HH:MM, or Z in a universal zone such as UTC.
+ * What luxon's toISO({ suppressMilliseconds: true }) prints (wall time, then ±HH:MM, or Z in a
+ * universal zone such as UTC), without building a DateTime per slot: that dominated the cost of
+ * a year of quarter-hourly cron slots. Date strings and suffixes are memoised per walk.
  */
-function isoLocal(r: Resolved, universal: boolean): string {
-  const wall = new Date(r.ms + r.offset * MINUTE_MS).toISOString();   // yyyy-mm-ddThh:mm:ss.sssZ
-  const ms = wall.slice(19, 23) === '.000' ? '' : wall.slice(19, 23);
-  let suffix: string;
-  if (universal && r.offset === 0) suffix = 'Z';
-  else {
-    const abs = Math.abs(r.offset);
-    suffix = `${r.offset < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+class LocalIso {
+  private readonly dates = new Map<number, string>();
+  private readonly suffixes = new Map<number, string>();
+  constructor(private readonly universal: boolean) {}
+
+  format(r: Resolved): string {
+    const wall = r.ms + r.offset * MINUTE_MS;
+    const n = Math.floor(wall / DAY_MS);
+    let date = this.dates.get(n);
+    if (date === undefined) {
+      date = new Date(n * DAY_MS).toISOString().slice(0, 10);
+      this.dates.set(n, date);
+    }
+    let suffix = this.suffixes.get(r.offset);
+    if (suffix === undefined) {
+      const abs = Math.abs(r.offset);
+      suffix = this.universal && r.offset === 0 ? 'Z' : `${r.offset < 0 ? '-' : '+'}${two(Math.floor(abs / 60))}:${two(abs % 60)}`;
+      this.suffixes.set(r.offset, suffix);
+    }
+    const msOfDay = wall - n * DAY_MS;
+    const sec = Math.floor(msOfDay / 1000);
+    const frac = msOfDay % 1000;
+    const time = `${two(Math.floor(sec / 3600))}:${two(Math.floor(sec / 60) % 60)}:${two(sec % 60)}`;
+    return `${date}T${time}${frac === 0 ? '' : `.${String(frac).padStart(3, '0')}`}${suffix}`;
   }
-  return wall.slice(0, 19) + ms + suffix;
+}
+
+function two(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -338,7 +357,7 @@ function makeSlot(at: Date, local: string, period: () => Period, deadlineAt: Dat
  */
 function* walk(plan: Plan, zone: string, afterMs: number, lastDay: number): Generator<Slot> {
   const clock = new WallClock(zone);
-  const universal = DateTime.fromMillis(0, { zone }).zone.isUniversal;
+  const iso = new LocalIso(DateTime.fromMillis(0, { zone }).zone.isUniversal);
   const periods = new Map<number, Period>();   // by the slot's local day
   let lastMs = afterMs;
   for (let n = Math.floor(afterMs / DAY_MS) - 3; n <= lastDay; n++) {
@@ -362,7 +381,7 @@ function* walk(plan: Plan, zone: string, afterMs: number, lastDay: number): Gene
       if (plan.deadline !== null) {
         deadlineAt = new Date(clock.resolve(plan.deadline <= minute ? n + 1 : n, plan.deadline).ms);
       }
-      const local = isoLocal(r, universal);
+      const local = iso.format(r);
       yield makeSlot(at, local, period, deadlineAt);
     }
   }

@@ -52,7 +52,7 @@ export class Worker {
     this.notices = new OperatorNotices({ db: o.dbs.herald, logger: o.logger, metrics: this.metrics });
     this.dispatcher = new OutboxDispatcher({
       db: o.dbs.herald, channels: o.channels, clock: o.clock, logger: o.logger, metrics: this.metrics, notices: this.notices,
-      concurrency: o.config.delivery.outboxConcurrency,
+      concurrency: o.config.delivery.outboxConcurrency, leaseMs: o.config.delivery.leaseSeconds * 1000,
     });
   }
 
@@ -107,7 +107,7 @@ export class Worker {
       await o.dbs.herald.query(`UPDATE herald.schedule_slots SET status = $4, error = NULL, updated_at = now() WHERE schedule_id = $1 AND scope = $2 AND period_label = $3`,
         [data.scheduleId, data.tenantId, data.periodLabel, status]);
       if (outcome.status === 'held' && outcome.retryAt) await this.enqueueBrief(data, outcome.retryAt, (data.attempt ?? 0) + 1);
-    }, { concurrency: o.config.report.pdf.pagePool, lockLifetime: 10 * 60_000 });
+    }, { concurrency: o.config.report.pdf.pagePool, lockLifetime: o.config.scheduler.briefLockSeconds * 1000 });
 
     await agenda.start();
     await agenda.every(`${o.config.scheduler.tickSeconds} seconds`, TICK_JOB, undefined, { skipImmediate: false });

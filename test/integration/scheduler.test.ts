@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
+import { parseConfig } from '../../src/config/loadConfig.js';
+import { syncSchedules, tick, checkDeadlines, type SchedulerDeps } from '../../src/scheduler/Scheduler.js';
+import { BusinessSource } from '../../src/sources/BusinessSource.js';
+import { HeraldMetrics } from '../../src/ops/metrics.js';
+import { OperatorNotices } from '../../src/ops/operatorNotices.js';
+import { silentLogger } from '../../src/ops/logger.js';
+import { fixedClock, type Clock } from '../../src/time/clock.js';
+import type { BriefJobData } from '../../src/delivery/produceBrief.js';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  await t.db.exec(`
+    INSERT INTO tenants (id, name, timezone) VALUES ('ny', 'New York Co', 'America/New_York'), ('tokyo', 'Tokyo KK', 'Asia/Tokyo');
+  `);
+});
+afterAll(async () => t?.drop());
+beforeEach(async () => {
+  await t.db.exec(`TRUNCATE herald.schedule_cursors, herald.schedule_slots, herald.operator_notices, herald.outbox CASCADE`);
+});
+
+/** A movable clock: the scheduler reads time only through it. */
+function movableClock(iso: string): Clock & { set(iso: string): void } {
+  let now = new Date(iso);
+  return { now: () => now, set: (x: string) => { now = new Date(x); } };
+}
+
+function deps(schedules: object[], clock: Clock): SchedulerDeps & { fired: BriefJobData[]; metrics: HeraldMetrics } {
+  const config = parseConfig({ schedules, scheduler: { misfireGraceMinutes: 10 } });
+  const metrics = new HeraldMetrics();
+  const fired: BriefJobData[] = [];
+  return {
+    db: t.db, config, business: new BusinessSource(t.db), clock, logger: silentLogger, metrics,
+    notices: new OperatorNotices({ db: t.db, logger: silentLogger, metrics }),
+    enqueueBrief: async (job) => { fired.push(job); },
+    fired,
+  };
+}
+
+const weekly = (catchUp: string) => ({ id: 'weekly', report: 'executive-summary', every: 'weekly', at: '07:00', catchUp, deliver: [{ channel: 'email', to: ['c-suite'] }] });
+
+describe('scheduler tick', () => {
+  it('fires a slot on time in each tenant’s own zone, once, even with two workers ticking together', async () => {
+    const clock = movableClock('2026-11-22T12:00:00Z');        // Sunday
+    const d = deps([weekly('latest')], clock);
+    await syncSchedules(d);
+    clock.set('2026-11-23T12:05:00Z');                          // Monday 07:05 New York, 21:05 Tokyo
+    const d2 = { ...d, fired: [] as BriefJobData[], enqueueBrief: async (j: BriefJobData) => { d2.fired.push(j); } };
+    await Promise.all([tick(d), tick(d2)]);
+    const all = [...d.fired, ...d2.fired];
+    expect(all.map((j) => `${j.tenantId}:${j.periodLabel}`).sort()).toEqual(['ny:2026-W47', 'tokyo:2026-W47']);
+    // New York's 07:00 is on time; Tokyo's Monday 07:00 was Sunday 22:00Z, 14 h before this tick:
+    // missed (nobody ticked), so `latest` catches it up. Another tick fires nothing more.
+    const before = d.fired.length + d2.fired.length;
+    await tick(d);
+    expect(d.fired.length + d2.fired.length).toBe(before);
+    const slots = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM herald.schedule_slots`);
+    expect(slots.rows[0].n).toBe(2);
+  });
+
+  it('catchUp latest: a worker down for four Mondays sends the missed brief once, for the latest week', async () => {
+    const clock = movableClock('2026-11-01T12:00:00Z');
+    const d = deps([{ ...weekly('latest'), scope: { tenants: ['ny'] } }], clock);
+    await syncSchedules(d);
+    clock.set('2026-11-23T15:00:00Z');                          // Monday 10:00 New York: 07:00 is 3 h old
+    await tick(d);
+    expect(d.fired.map((j) => j.periodLabel)).toEqual(['2026-W47']);
+  });
+
+  it('catchUp all: each missed week once, in order; none: nothing', async () => {
+    const clock = movableClock('2026-11-01T12:00:00Z');
+    const all = deps([{ ...weekly('all'), id: 'w-all', scope: { tenants: ['ny'] } }, { ...weekly('none'), id: 'w-none', scope: { tenants: ['ny'] } }], clock);
+    await syncSchedules(all);
+    clock.set('2026-11-23T15:00:00Z');
+    await tick(all);
+    expect(all.fired.filter((j) => j.scheduleId === 'w-all').map((j) => j.periodLabel)).toEqual(['2026-W44', '2026-W45', '2026-W46', '2026-W47']);
+    expect(all.fired.filter((j) => j.scheduleId === 'w-none')).toEqual([]);
+    // And the next on-time slot of `none` still fires.
+    clock.set('2026-11-30T12:01:00Z');
+    await tick(all);
+    expect(all.fired.filter((j) => j.scheduleId === 'w-none').map((j) => j.periodLabel)).toEqual(['2026-W48']);
+  });
+
+  it('sync is idempotent and sees added, changed and removed schedules', async () => {
+    const clock = movableClock('2026-11-22T12:00:00Z');
+    const first = await syncSchedules(deps([weekly('latest'), { ...weekly('latest'), id: 'other' }], clock));
+    expect(first.added.sort()).toEqual(['other', 'weekly']);
+    expect((await syncSchedules(deps([weekly('latest'), { ...weekly('latest'), id: 'other' }], clock))).unchanged.sort()).toEqual(['other', 'weekly']);
+    const changed = await syncSchedules(deps([{ ...weekly('latest'), at: '08:00' }], clock));
+    expect(changed).toMatchObject({ added: [], changed: ['weekly'], removed: ['other'] });
+  });
+
+  it('a clock that goes back fires nothing twice', async () => {
+    const clock = movableClock('2026-11-22T12:00:00Z');
+    const d = deps([{ ...weekly('latest'), scope: { tenants: ['ny'] } }], clock);
+    await syncSchedules(d);
+    clock.set('2026-11-23T12:05:00Z');
+    await tick(d);
+    clock.set('2026-11-23T11:00:00Z');
+    await tick(d);
+    clock.set('2026-11-23T12:10:00Z');
+    await tick(d);
+    expect(d.fired.map((j) => j.periodLabel)).toEqual(['2026-W47']);
+  });
+
+  it('dead-man’s switch: a slot not delivered by its deadline raises one operator notice', async () => {
+    const clock = movableClock('2026-11-22T12:00:00Z');
+    const d = deps([{ ...weekly('latest'), scope: { tenants: ['ny'] }, deadline: '09:15' }], clock);
+    await syncSchedules(d);
+    clock.set('2026-11-23T12:01:00Z');
+    await tick(d);
+    expect(d.fired).toHaveLength(1);
+    clock.set('2026-11-23T14:14:00Z');                          // 09:14 New York: not yet
+    await tick(d);
+    expect((await t.db.query(`SELECT * FROM herald.operator_notices WHERE kind = 'deadline-missed'`)).rows).toHaveLength(0);
+    clock.set('2026-11-23T14:16:00Z');
+    await tick(d);
+    await tick(d);
+    const notices = await t.db.query<{ message: string }>(`SELECT message FROM herald.operator_notices WHERE kind = 'deadline-missed'`);
+    expect(notices.rows).toHaveLength(1);
+    expect(notices.rows[0].message).toContain('weekly has not delivered ny 2026-W47 by its deadline');
+    expect(await d.metrics.registry.getSingleMetricAsString('herald_operator_notices_total')).toMatch(/kind="deadline-missed"} 1/);
+    await checkDeadlines(d, clock.now());
+    expect((await t.db.query(`SELECT * FROM herald.operator_notices WHERE kind = 'deadline-missed'`)).rows).toHaveLength(1);
+  });
+});
