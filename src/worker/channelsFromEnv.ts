@@ -7,6 +7,6 @@ import { createSlackChannel } from '../delivery/slack/slackChannel.js';
 export function channelsFromEnv(config: HeraldConfig, env: NodeJS.ProcessEnv = process.env): Partial<Record<ChannelName, Channel>> {
   const channels: Partial<Record<ChannelName, Channel>> = {};
   if (env.SMTP_URL) channels.email = createEmailChannel({ smtpUrl: env.SMTP_URL, from: config.delivery.from });
-  if (env.SLACK_TOKEN) channels.slack = createSlackChannel({ token: env.SLACK_TOKEN, apiUrl: env.SLACK_API_URL || undefined });
+  if (env.SLACK_TOKEN) channels.slack = createSlackChannel({ token: env.SLACK_TOKEN, apiUrl: env.SLACK_API_URL || undefined, confidentiality: config.report.confidentiality });
   return channels;
 }

@@ -137,7 +137,7 @@ async function parseBody(body: Buffer, contentType: string): Promise<{ params: R
     return { params, files };
   }
   if (type === 'multipart/form-data') {
-    const form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+    const form = await new Response(new Uint8Array(body), { headers: { 'content-type': contentType } }).formData();
     for (const [k, v] of form.entries()) {
       if (typeof v === 'string') params[k] = v;
       else files.set(k, Buffer.from(await v.arrayBuffer()));

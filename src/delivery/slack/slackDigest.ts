@@ -23,7 +23,7 @@ import {
   formatKpiValue,
   formatScore,
   formatShortDateTime,
-  formatUsd,
+  formatUsdCompact,
   directionLabel,
   humanize,
   isFiniteNumber,
@@ -166,7 +166,7 @@ function alertLine(a: AlertItem, zone: string): string {
 }
 
 function actionLine(r: Recommendation): string {
-  const saving = isFiniteNumber(r.estimated_monthly_saving) ? `est. saving ${formatUsd(r.estimated_monthly_saving)} a month` : 'saving not estimated';
+  const saving = isFiniteNumber(r.estimated_monthly_saving) ? `est. saving ${formatUsdCompact(r.estimated_monthly_saving)} a month` : 'saving not estimated';
   const detail = r.detail ? `\n      ${esc(r.detail, 280)}` : '';
   return `• *${esc(r.title, 200)}* — ${saving} · ${escapeSlack(humanize(r.priority))} priority${detail}`;
 }
@@ -208,7 +208,7 @@ function briefBlocks(data: ExecutiveSummaryData, opts?: SlackDigestOptions): obj
     blocks.push(section('*Recommended actions*\nNo recommended actions for this period.'));
   } else {
     const savings = actions.map((a) => a.estimated_monthly_saving).filter(isFiniteNumber);
-    const total = savings.length ? ` · est. ${formatUsd(savings.reduce((s, n) => s + n, 0))} a month in total` : '';
+    const total = savings.length ? ` · est. ${formatUsdCompact(savings.reduce((s, n) => s + n, 0))} a month in total` : '';
     blocks.push(...listSections(`*Recommended actions (${actions.length})*${total}`, actions.slice(0, MAX_ACTIONS).map(actionLine), actions.length));
   }
 
