@@ -4,10 +4,10 @@
  * Decided only from nodemailer's structured fields (`responseCode`, `code`, `originalCode`,
  * `command`), never from message text:
  * - an SMTP reply: 4xx is transient (421/450/451/452 are what providers answer when they throttle
- *   or greylist: 'rate_limited'; other 4xx 'unavailable'); 5xx is permanent ('invalid_recipient'
- *   for 550/551/553 on RCPT TO, 'auth' on AUTH, 'rejected' otherwise), except 503 (bad sequence
- *   of commands: the session was in the wrong state, the same message can pass on a new
- *   connection, nodemailer marks it not permanent either).
+ *   or greylist: 'rate_limited'; other 4xx 'unavailable'). 5xx is permanent: 'auth' on AUTH or
+ *   for 530/534/535/538, 'invalid_recipient' for 501/550/551/553 on RCPT TO (bad syntax, no such
+ *   mailbox), 'rejected' otherwise; except 503 (bad sequence of commands: the session was in the
+ *   wrong state, the same message can pass on a new connection; nodemailer agrees).
  * - no reply: connection failures and timeouts are 'network' (retryable); missing or refused
  *   credentials are 'auth' (permanent: retrying will not fix a wrong password); an envelope
  *   nodemailer refuses to send (malformed address) is 'invalid_recipient'.
@@ -34,7 +34,9 @@ const NETWORK_CODES = new Set([
 ]);
 const AUTH_CODES = new Set(['EAUTH', 'ENOAUTH', 'EOAUTH2']);
 const RATE_LIMIT_REPLIES = new Set([421, 450, 451, 452]);
-const BAD_MAILBOX_REPLIES = new Set([550, 551, 553]);
+const BAD_MAILBOX_REPLIES = new Set([501, 550, 551, 553]);
+/** RFC 4954: authentication required (530), too weak (534), invalid credentials (535), encryption required (538). */
+const AUTH_REPLIES = new Set([530, 534, 535, 538]);
 
 export interface ClassifyOptions {
   /** Strings to replace with `<secret>` wherever they appear (the SMTP password, its encodings). */
@@ -57,8 +59,8 @@ export function classifySmtpError(err: unknown, opts: ClassifyOptions = {}): Del
     new DeliveryError(redact(message), retryable, reason, { cause: err });
 
   if (responseCode !== undefined && responseCode >= 400 && responseCode < 600) {
-    const what = `${server} answered ${reply ?? responseCode}${command ? ` to ${command}` : ''}`;
-    const isAuth = code !== undefined && AUTH_CODES.has(code);
+    const what = `${server} answered "${reply ?? responseCode}"${command ? ` (${command})` : ''}`;
+    const isAuth = (code !== undefined && AUTH_CODES.has(code)) || AUTH_REPLIES.has(responseCode);
     if (responseCode < 500) {
       return fail(what, true, RATE_LIMIT_REPLIES.has(responseCode) ? 'rate_limited' : 'unavailable');
     }

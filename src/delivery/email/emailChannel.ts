@@ -39,6 +39,8 @@ export interface EmailChannelOptions {
 
 export interface EmailChannel extends Channel {
   readonly name: 'email';
+  /** Verifies the SMTP connection and login (transport.verify) and the addresses' syntax; never throws. */
+  check(destinations: string[]): Promise<{ ok: boolean; problems: string[] }>;
   /** Closes the transport if this channel created it (from `smtpUrl`); idempotent. */
   close(): void;
 }

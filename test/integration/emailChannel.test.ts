@@ -1,0 +1,421 @@
+import { createHash } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import fixtureJson from '../fixtures/executive-summary.sample.json' with { type: 'json' };
+import { DeliveryError, type Delivery } from '../../src/delivery/Channel.js';
+import { classifySmtpError } from '../../src/delivery/email/classifySmtpError.js';
+import { createEmailChannel, messageIdFor, type EmailChannel } from '../../src/delivery/email/emailChannel.js';
+import { renderEmail } from '../../src/delivery/email/renderEmail.js';
+import type { Recipient } from '../../src/recipients/Recipient.js';
+import { formatChangePct, formatKpiValue, formatScore, formatUsd, trendArrow } from '../../src/report/format.js';
+import type { ExecutiveSummaryData } from '../../src/report/types.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink.js';
+
+const HOSTILE_NAME = 'Acme <script>alert(1)</script> & <img src=x onerror=alert(2)>';
+const PASSWORD = 's3cr3t';
+const FROM = 'Herald <herald@example.com>';
+
+function fixture(): ExecutiveSummaryData {
+  return structuredClone(fixtureJson) as ExecutiveSummaryData;
+}
+
+/** Every byte value, twice, behind a PDF header: any text-mode mangling would show. */
+const PDF_BYTES = Buffer.concat([Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1'), Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256)), Buffer.from('\n%%EOF\n')]);
+const sha256 = (b: Buffer | Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+function recipient(over: Partial<Recipient> = {}): Recipient {
+  return {
+    id: 7, tenantId: 'northwind', name: 'Dana Director', role: 'CFO', email: 'dana@northwind.example',
+    slackChannel: null, phone: null, timezone: null, quietHours: null, groups: ['c-suite'], ...over,
+  };
+}
+
+let seq = 0;
+function delivery(over: Partial<Delivery> = {}): Delivery {
+  seq += 1;
+  const kind = over.kind ?? 'brief';
+  return {
+    id: seq,
+    deliveryKey: `weekly-exec:executive-summary:northwind:2026-W47:email:7:${seq}`,
+    channel: 'email',
+    kind,
+    recipient: recipient(),
+    data: fixture(),
+    pdf: kind === 'brief' ? { bytes: PDF_BYTES, filename: 'northwind-2026-W47.pdf', sha256: sha256(PDF_BYTES) } : undefined,
+    progress: null,
+    checkpoint: async () => {},
+    ...over,
+  };
+}
+
+async function sendError(p: Promise<unknown>): Promise<DeliveryError> {
+  const err = await p.then(
+    () => { throw new Error('expected the send to fail, it succeeded'); },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DeliveryError);
+  return err as DeliveryError;
+}
+
+/** The key figures of the brief, formatted by the same functions as the PDF. */
+function keyFigures(data: ExecutiveSummaryData): string[] {
+  const figures = [formatScore(data.health.business_health)];
+  for (const k of data.kpis) {
+    figures.push(formatKpiValue(k.value, k.unit), formatChangePct(k.trend.change_pct), formatKpiValue(k.trend.previous, k.unit));
+  }
+  for (const a of data.recommended_actions) figures.push(formatUsd(a.estimated_monthly_saving));
+  return figures;
+}
+
+/** The HTML part as text, entities decoded: what a reader sees. */
+function visibleText(html: string): string {
+  return html
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&nbsp;/g, '\u00a0')
+    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&#x3D;/g, '=').replace(/&#x60;/g, '`')
+    .replace(/&amp;/g, '&');
+}
+
+describe('email channel against a real SMTP server', () => {
+  const badRcpt: Record<string, { code: number; message: string }> = {
+    'nobody@northwind.example': { code: 550, message: '5.1.1 No such user here' },
+    'greylisted@northwind.example': { code: 451, message: '4.7.1 Greylisted, try again later' },
+    'busy@northwind.example': { code: 421, message: '4.7.0 Too many connections, closing' },
+    'full@northwind.example': { code: 452, message: '4.2.2 Mailbox full' },
+    'policy@northwind.example': { code: 554, message: '5.7.1 Rejected by policy' },
+  };
+  let sink: SmtpSink;
+  let channel: EmailChannel;
+  const extra: Array<{ close(): unknown }> = [];
+
+  beforeAll(async () => {
+    sink = await startSmtpSink({ rcptError: (address) => badRcpt[address] });
+    channel = createEmailChannel({ smtpUrl: sink.url, from: FROM, replyTo: 'ops@example.com', timeouts: { connectionMs: 2000, greetingMs: 2000, socketMs: 5000 } });
+  });
+  afterAll(async () => {
+    channel.close();
+    await sink.close();
+  });
+  afterEach(async () => {
+    for (const c of extra.splice(0)) await c.close();
+  });
+
+  it('delivers a brief: subject, HTML and text parts, the PDF byte for byte, identity headers', async () => {
+    const d = delivery();
+    const before = sink.messages.length;
+    const result = await channel.send(d);
+    await sink.waitFor(before + 1);
+    const m = sink.byMessageId(result.providerId)!;
+    expect(m).toBeDefined();
+
+    expect(m.subject).toBe('Executive summary · Northwind Mail Co · Week 47, 16–22 Nov 2026');
+    expect(m.envelope.rcptTo).toEqual(['dana@northwind.example']);
+    expect(m.to && !Array.isArray(m.to) ? m.to.value[0] : null).toMatchObject({ address: 'dana@northwind.example', name: 'Dana Director' });
+    expect(m.from?.value[0]).toMatchObject({ address: 'herald@example.com', name: 'Herald' });
+    expect(m.replyTo?.value[0]?.address).toBe('ops@example.com');
+
+    // Message-ID from the delivery key; the key itself in a header.
+    expect(result.providerId).toBe(messageIdFor(d.deliveryKey));
+    expect(m.messageId).toBe(messageIdFor(d.deliveryKey));
+    expect(messageIdFor(d.deliveryKey)).toMatch(/^<[0-9a-f]{32}@herald>$/);
+    expect(m.headers.get('x-herald-delivery-key')).toBe(d.deliveryKey);
+
+    // Both views.
+    expect(typeof m.html).toBe('string');
+    expect(m.text).toBeTruthy();
+    const html = m.html as string;
+    const text = m.text!;
+
+    // The attachment, byte-identical.
+    expect(m.attachments).toHaveLength(1);
+    const [att] = m.attachments;
+    expect(att.filename).toBe('northwind-2026-W47.pdf');
+    expect(att.contentType).toBe('application/pdf');
+    expect(att.contentDisposition).toBe('attachment');
+    expect(sha256(att.content)).toBe(d.pdf!.sha256);
+
+    // Key figures, formatted as in the PDF, in both parts.
+    const shown = visibleText(html);
+    for (const figure of keyFigures(d.data)) {
+      expect(shown, `HTML part shows ${figure}`).toContain(figure);
+      expect(text, `text part shows ${figure}`).toContain(figure);
+    }
+    for (const k of d.data.kpis) {
+      expect(shown).toContain(k.label);
+      expect(text).toContain(`${trendArrow(k.trend.direction, k.polarity)} ${formatChangePct(k.trend.change_pct)}`);
+    }
+    for (const a of d.data.critical_alerts) {
+      expect(shown).toContain(a.summary);
+      expect(text).toContain(a.summary);
+    }
+    for (const a of d.data.recommended_actions) {
+      expect(shown).toContain(a.title);
+      expect(text).toContain(a.title);
+    }
+    expect(html).toMatch(/>86<span[^>]*>&nbsp;\/&nbsp;100<\/span>/);
+    expect(text).toContain('BUSINESS HEALTH: 86 / 100 (Good)');
+    for (const part of [shown, text]) {
+      expect(part).toContain('attached as a PDF');
+      expect(part).toContain('Confidential — prepared for Northwind Mail Co leadership');
+      expect(part).toContain('Week 47, 16–22 Nov 2026');
+    }
+
+    // Email-safe: no script, no remote resources, no stylesheet, no flex/grid, 600px wide.
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/\bsrc\s*=\s*["']?\s*(https?:)?\/\//i);
+    expect(html).not.toMatch(/url\(\s*["']?\s*(https?:)?\/\//i);
+    expect(html).not.toMatch(/<(style|link|img|iframe|object|embed|form)\b/i);
+    expect(html).not.toMatch(/display\s*:\s*(flex|grid)/i);
+    expect(html).toContain('max-width:600px');
+  });
+
+  it('sends the same Message-ID for the same delivery key (a retry is recognisably the same message)', async () => {
+    const d = delivery();
+    const before = sink.messages.length;
+    const first = await channel.send(d);
+    const second = await channel.send({ ...d, id: d.id + 1000 });
+    await sink.waitFor(before + 2);
+    expect(second.providerId).toBe(first.providerId);
+    const ids = sink.messages.slice(before).map((m) => m.messageId);
+    expect(ids).toEqual([first.providerId, first.providerId]);
+    expect(sink.messages.slice(before).map((m) => m.headers.get('x-herald-delivery-key'))).toEqual([d.deliveryKey, d.deliveryKey]);
+    // …and a different key gives a different one.
+    expect(messageIdFor(`${d.deliveryKey}x`)).not.toBe(first.providerId);
+  });
+
+  it('escapes hostile strings in the HTML, keeps them literal in the subject header and the text part', async () => {
+    const data = fixture();
+    data.tenant.name = HOSTILE_NAME;
+    data.critical_alerts[0].summary = `Bounce spike ${HOSTILE_NAME}`;
+    data.recommended_actions[0].title = `Right-size "${HOSTILE_NAME}"`;
+    const d = delivery({ data, recipient: recipient({ name: `Eve "<b>" \r\nBcc: x@evil.example` }) });
+    const before = sink.messages.length;
+    const { providerId } = await channel.send(d);
+    await sink.waitFor(before + 1);
+    const m = sink.byMessageId(providerId)!;
+
+    // The subject is a header: the literal name, decoded by the client, not HTML.
+    expect(m.subject).toBe(`Executive summary · ${HOSTILE_NAME} · Week 47, 16–22 Nov 2026`);
+    // The recipient's name cannot add a header or a recipient.
+    expect(m.envelope.rcptTo).toEqual(['dana@northwind.example']);
+    expect(m.bcc).toBeUndefined();
+
+    const html = m.html as string;
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/<img/i);
+    expect(html).not.toContain('onerror=alert');
+    expect(html).toContain('Acme &lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;img src&#x3D;x onerror&#x3D;alert(2)&gt;');
+    expect(html).toContain('Right-size &quot;Acme &lt;script&gt;');
+    expect(visibleText(html)).toContain(`Bounce spike ${HOSTILE_NAME}`);
+    // Plain text is never parsed as HTML: it carries the name as it is.
+    expect(m.text).toContain(HOSTILE_NAME);
+    expect(m.text).not.toContain('&lt;');
+  });
+
+  it('sends a delayed notice without an attachment', async () => {
+    const d = delivery({ kind: 'delayed-notice', deliveryKey: 'weekly-exec:executive-summary:northwind:2026-W47:email:7:delayed' });
+    expect(d.pdf).toBeUndefined();
+    const before = sink.messages.length;
+    const { providerId } = await channel.send(d);
+    await sink.waitFor(before + 1);
+    const m = sink.byMessageId(providerId)!;
+    expect(m.subject).toBe('Delayed: executive summary · Northwind Mail Co · Week 47, 16–22 Nov 2026');
+    expect(m.attachments).toHaveLength(0);
+    expect(m.messageId).toBe(messageIdFor(d.deliveryKey));
+    for (const part of [visibleText(m.html as string), m.text!]) {
+      expect(part).toContain('Week 47, 16–22 Nov 2026 is delayed');
+      expect(part).toContain('not complete yet');
+      expect(part).toContain('follow automatically');
+      expect(part).not.toContain('$9,050'); // no figures from incomplete data
+    }
+  });
+
+  it('uses the configured confidentiality line, with {tenant} replaced', () => {
+    const e = renderEmail(fixture(), 'brief', { confidentiality: 'Confidential: prepared for the leadership of {tenant}. Do not forward.' });
+    expect(e.html).toContain('Confidential: prepared for the leadership of Northwind Mail Co. Do not forward.');
+    expect(e.text).toContain('Confidential: prepared for the leadership of Northwind Mail Co. Do not forward.');
+  });
+
+  it('says so when there was no activity and when there are no alerts or actions', () => {
+    const data = fixture();
+    data.has_data = false;
+    data.critical_alerts = [];
+    data.medium_alert_count = 0;
+    data.recommended_actions = [];
+    const e = renderEmail(data, 'brief');
+    expect(visibleText(e.html)).toContain('No critical alerts in this period');
+    expect(e.html).toMatch(/#dcfce7[^>]*>No critical alerts in this period/); // the green all-clear
+    expect(visibleText(e.html)).toContain('No activity was recorded for Northwind Mail Co');
+    expect(e.text).toContain('No critical alerts in this period');
+    expect(e.text).toContain('No recommended actions for this period');
+  });
+
+  it('refuses a recipient without an email address, of another tenant, or a brief without its PDF (permanent)', async () => {
+    const before = sink.messages.length;
+    let err = await sendError(channel.send(delivery({ recipient: recipient({ email: null }) })));
+    expect([err.retryable, err.reason]).toEqual([false, 'invalid_recipient']);
+    err = await sendError(channel.send(delivery({ recipient: recipient({ tenantId: 'other-tenant' }) })));
+    expect([err.retryable, err.reason]).toEqual([false, 'invalid_recipient']);
+    err = await sendError(channel.send(delivery({ pdf: undefined })));
+    expect([err.retryable, err.reason]).toEqual([false, 'bad_request']);
+    expect(sink.messages.length).toBe(before);
+  });
+
+  it('classifies SMTP replies: 550 on RCPT is a bad recipient, 4xx retry, other 5xx are rejections', async () => {
+    const before = sink.messages.length;
+    const cases: Array<[string, boolean, string]> = [
+      ['nobody@northwind.example', false, 'invalid_recipient'],
+      ['greylisted@northwind.example', true, 'rate_limited'],
+      ['busy@northwind.example', true, 'rate_limited'],
+      ['full@northwind.example', true, 'rate_limited'],
+      ['policy@northwind.example', false, 'rejected'],
+    ];
+    for (const [email, retryable, reason] of cases) {
+      const err = await sendError(channel.send(delivery({ recipient: recipient({ email }) })));
+      expect([email, err.retryable, err.reason]).toEqual([email, retryable, reason]);
+      expect(err.cause).toBeDefined();
+    }
+    expect(sink.messages.length).toBe(before);
+  });
+
+  it('classifies replies to the message itself (end of DATA)', async () => {
+    const picky = await startSmtpSink({
+      dataError: (m) => (m.subject?.startsWith('Delayed') ? { code: 554, message: '5.6.0 Message rejected' } : { code: 452, message: '4.3.1 Insufficient system storage' }),
+    });
+    extra.push(picky);
+    const ch = createEmailChannel({ smtpUrl: picky.url, from: FROM });
+    extra.push(ch);
+    let err = await sendError(ch.send(delivery({ kind: 'delayed-notice' })));
+    expect([err.retryable, err.reason]).toEqual([false, 'rejected']);
+    err = await sendError(ch.send(delivery()));
+    expect([err.retryable, err.reason]).toEqual([true, 'rate_limited']);
+    expect(picky.messages).toHaveLength(0);
+  });
+
+  it('reports SMTP down as a quick, retryable network failure, without the password', async () => {
+    const down = await startSmtpSink();
+    await down.stop(); // nothing listens on its port now
+    const ch = createEmailChannel({ smtpUrl: `smtp://user:${PASSWORD}@127.0.0.1:${down.port}`, from: FROM, timeouts: { connectionMs: 1000, greetingMs: 1000, socketMs: 1000 } });
+    extra.push(ch);
+    const t0 = performance.now();
+    const err = await sendError(ch.send(delivery()));
+    expect(performance.now() - t0).toBeLessThan(3000);
+    expect([err.retryable, err.reason]).toEqual([true, 'network']);
+    expect(err.message).toContain('127.0.0.1');
+    expect(err.message).not.toContain(PASSWORD);
+    expect(err.message).not.toContain('smtp://');
+    expect(inspect(err, { depth: 10 })).not.toContain(PASSWORD);
+
+    // It comes back on the same port: the same channel delivers again.
+    await down.restart();
+    extra.push(down);
+    const { providerId } = await ch.send(delivery());
+    await down.waitFor(1);
+    expect(down.byMessageId(providerId)).toBeDefined();
+  });
+
+  it('fails fast on a server that accepts the connection and never greets (short timeouts)', async () => {
+    const sockets: Socket[] = [];
+    const silent: Server = createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    extra.push({ close: () => { sockets.forEach((s) => s.destroy()); return new Promise((r) => silent.close(r)); } });
+    const port = (silent.address() as AddressInfo).port;
+    const ch = createEmailChannel({ smtpUrl: `smtp://user:${PASSWORD}@127.0.0.1:${port}`, from: FROM, timeouts: { connectionMs: 500, greetingMs: 500, socketMs: 500 } });
+    extra.push(ch);
+    const t0 = performance.now();
+    const err = await sendError(ch.send(delivery()));
+    expect(performance.now() - t0).toBeLessThan(3000);
+    expect([err.retryable, err.reason]).toEqual([true, 'network']);
+    expect(inspect(err, { depth: 10 })).not.toContain(PASSWORD);
+  });
+
+  it('reports refused credentials as a permanent auth failure, without the password', async () => {
+    const guarded = await startSmtpSink({ credentials: { user: 'herald', pass: 'the-right-one' } });
+    extra.push(guarded);
+    const wrong = createEmailChannel({ smtpUrl: `smtp://herald:${PASSWORD}@127.0.0.1:${guarded.port}`, from: FROM });
+    extra.push(wrong);
+    const err = await sendError(wrong.send(delivery()));
+    expect([err.retryable, err.reason]).toEqual([false, 'auth']);
+    expect(err.message).not.toContain(PASSWORD);
+    expect(inspect(err, { depth: 10 })).not.toContain(PASSWORD);
+    const health = await wrong.check([]);
+    expect(health.ok).toBe(false);
+    expect(health.problems.join(' ')).toMatch(/authentication/);
+    expect(health.problems.join(' ')).not.toContain(PASSWORD);
+
+    // No credentials at all: 530 authentication required.
+    const anonymous = createEmailChannel({ smtpUrl: guarded.url, from: FROM });
+    extra.push(anonymous);
+    const err530 = await sendError(anonymous.send(delivery()));
+    expect([err530.retryable, err530.reason]).toEqual([false, 'auth']);
+
+    // The right credentials go through (the URL's password is percent-decoded).
+    const right = createEmailChannel({ smtpUrl: `smtp://herald:${encodeURIComponent('the-right-one')}@127.0.0.1:${guarded.port}`, from: FROM });
+    extra.push(right);
+    const { providerId } = await right.send(delivery());
+    await guarded.waitFor(1);
+    expect(guarded.byMessageId(providerId)?.envelope.user).toBe('herald');
+  });
+
+  it('check() verifies the connection and reports problems without throwing', async () => {
+    expect(await channel.check(['dana@northwind.example'])).toEqual({ ok: true, problems: [] });
+    const bad = await channel.check(['not an address']);
+    expect(bad.ok).toBe(false);
+    expect(bad.problems[0]).toContain('not an address');
+
+    const down = await startSmtpSink();
+    extra.push(down);
+    await down.stop();
+    const ch = createEmailChannel({ smtpUrl: `smtp://user:${PASSWORD}@127.0.0.1:${down.port}`, from: FROM });
+    extra.push(ch);
+    const health = await ch.check([]);
+    expect(health.ok).toBe(false);
+    expect(health.problems).toHaveLength(1);
+    expect(health.problems[0]).toMatch(/127\.0\.0\.1:\d+ unreachable/);
+    expect(health.problems[0]).not.toContain(PASSWORD);
+  });
+
+  it('rejects a malformed SMTP URL at construction, without echoing it', () => {
+    expect(() => createEmailChannel({ smtpUrl: `http://user:${PASSWORD}@host`, from: FROM })).toThrow(/smtp:\/\/ or smtps:\/\//);
+    try {
+      createEmailChannel({ smtpUrl: `not a url ${PASSWORD}`, from: FROM });
+      expect.unreachable();
+    } catch (err) {
+      expect(String(err)).not.toContain(PASSWORD);
+    }
+    expect(() => createEmailChannel({ from: FROM })).toThrow(/smtpUrl/);
+    expect(() => createEmailChannel({ smtpUrl: 'smtp://127.0.0.1:25', from: '' })).toThrow(/from/);
+  });
+});
+
+describe('classifySmtpError on failures a local server cannot produce', () => {
+  const cases: Array<[string, Record<string, unknown>, boolean, string]> = [
+    ['DNS failure', { code: 'EDNS', originalCode: 'ENOTFOUND' }, true, 'network'],
+    ['reset connection', { code: 'ESOCKET', originalCode: 'ECONNRESET' }, true, 'network'],
+    ['greeting timeout', { code: 'ETIMEDOUT' }, true, 'network'],
+    ['login refused without a reply code', { code: 'EAUTH' }, false, 'auth'],
+    ['missing credentials', { code: 'ENOAUTH' }, false, 'auth'],
+    ['temporary auth failure', { code: 'EAUTH', responseCode: 454, response: '454 4.7.0 Temporary authentication failure', command: 'AUTH PLAIN' }, true, 'unavailable'],
+    ['invalid credentials', { code: 'EAUTH', responseCode: 535, response: '535 5.7.8 Bad credentials', command: 'AUTH PLAIN' }, false, 'auth'],
+    ['mailbox unavailable (throttled)', { code: 'EENVELOPE', responseCode: 450, command: 'RCPT TO' }, true, 'rate_limited'],
+    ['bad sequence', { code: 'EPROTOCOL', responseCode: 503, command: 'RSET' }, true, 'unavailable'],
+    ['550 after DATA is not a bad recipient', { code: 'EMESSAGE', responseCode: 550, command: 'DATA' }, false, 'rejected'],
+    ['address refused before sending', { code: 'EENVELOPE' }, false, 'invalid_recipient'],
+    ['anything else', { code: 'ESOMETHING' }, true, 'unknown'],
+  ];
+  it.each(cases)('%s', (_name, fields, retryable, reason) => {
+    const err = classifySmtpError(Object.assign(new Error('boom'), fields), { server: 'SMTP server mail.example:587' });
+    expect([err.retryable, err.reason]).toEqual([retryable, reason]);
+  });
+
+  it('redacts known secrets from server replies', () => {
+    const err = classifySmtpError(
+      Object.assign(new Error('x'), { code: 'EAUTH', responseCode: 535, response: `535 bad password ${PASSWORD}`, command: 'AUTH PLAIN' }),
+      { secrets: [PASSWORD] },
+    );
+    expect(err.message).toContain('<secret>');
+    expect(err.message).not.toContain(PASSWORD);
+  });
+});
