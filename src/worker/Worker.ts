@@ -91,12 +91,17 @@ export class Worker {
 
     agenda.define(TICK_JOB, async () => {
       await tick(this.schedulerDeps());
-    }, { concurrency: 1, lockLifetime: 5 * 60_000 });
+      // A tick takes milliseconds; a short lock lets another worker tick soon after this one dies.
+    }, { concurrency: 1, lockLifetime: Math.max(10_000, o.config.scheduler.tickSeconds * 5000) });
 
     agenda.define(BRIEF_JOB, async (job: Job<BriefJobData & { attempt?: number; key?: string }>) => {
       const data = job.attrs.data;
       const schedule = o.config.schedules.find((s) => s.id === data.scheduleId);
-      if (!schedule) return; // removed from the config since it was queued
+      if (!schedule) {
+        // Removed from the config since it was queued (or this worker runs an older config).
+        o.logger.warn({ schedule: data.scheduleId, tenant: data.tenantId, period: data.periodLabel }, 'brief job for a schedule this worker does not know: dropped');
+        return;
+      }
       const outcome = await produceBrief(this.briefDeps(), schedule, data).catch(async (err: Error) => {
         await o.dbs.herald.query(`UPDATE herald.schedule_slots SET status = 'failed', error = $4, updated_at = now() WHERE schedule_id = $1 AND scope = $2 AND period_label = $3`,
           [data.scheduleId, data.tenantId, data.periodLabel, err.message.slice(0, 1000)]);
@@ -136,10 +141,11 @@ export class Worker {
     }
     const stats = this.pool.stats();
     checks.browser = { ok: true, detail: `${stats.launches} launch(es), ${stats.crashes} crash(es)` };
-    const tick = (await this.metrics.schedulerTick.get()).values[0]?.value ?? 0;
-    const age = tick === 0 ? null : this.#o.clock.now().getTime() / 1000 - tick;
-    const limit = this.#o.config.scheduler.tickSeconds * 5;
-    checks.scheduler = { ok: age === null || age <= limit, detail: age === null ? 'no tick yet' : `last tick ${Math.round(age)} s ago` };
+    // Any worker may run the tick: its age is read from the shared cursors, not this process.
+    const last = await this.#o.dbs.herald.query<{ at: Date | null }>(`SELECT max(considered_until) AS at FROM herald.schedule_cursors`).then((r) => r.rows[0]?.at ?? null, () => null);
+    const age = last === null ? null : (this.#o.clock.now().getTime() - new Date(last).getTime()) / 1000;
+    const limit = Math.max(30, this.#o.config.scheduler.tickSeconds * 5);
+    checks.scheduler = { ok: age === null || age <= limit, detail: age === null ? 'no schedules' : `last tick ${Math.round(age)} s ago` };
     await this.#refreshGauges();
     return { ok: Object.values(checks).every((c) => c.ok), checks };
   }

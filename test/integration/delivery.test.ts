@@ -107,7 +107,7 @@ describe('a scheduled brief, end to end', () => {
     expect(slack.messages).toHaveLength(1);
     expect(slack.uploads).toHaveLength(1);
     expect(slack.uploads[0].threadTs).toBe(slack.messages[0].ts);
-    expect(createHash('sha256').update(slack.uploads[0].bytes).digest('hex')).toBe(run.artifact_sha256);
+    expect(createHash('sha256').update(slack.uploads[0].bytes!).digest('hex')).toBe(run.artifact_sha256);
 
     // Rerun the job and the dispatcher: nothing new is enqueued or sent.
     await produceBrief(deps, schedule(), job);
