@@ -5,8 +5,7 @@ import type { Logger } from '../ops/logger.js';
 import type { HeraldMetrics } from '../ops/metrics.js';
 import type { OperatorNotices } from '../ops/operatorNotices.js';
 import type { BrowserPool } from '../render/BrowserPool.js';
-import { loadExecutiveSummary } from '../report/loadExecutiveSummary.js';
-import { renderExecutiveBrief } from '../render/renderBrief.js';
+import type { ReportJob } from '../scheduler/reportJob.js';
 import { runFailed, runStarted } from '../runs/runRecords.js';
 import { parsePeriod } from '../time/periods.js';
 import { recipientsForDelivery } from '../recipients/recipientsRepo.js';
@@ -53,11 +52,11 @@ const ADDRESS: Record<ChannelName, (r: Recipient) => string | null> = {
  * make a rerun (a retry, a second worker, a restart) enqueue nothing twice. A brief that fails its
  * checks is held and never sent; a stale one may send a "delayed" notice and is tried again later.
  */
-export async function produceBrief(deps: BriefDeps, schedule: ScheduleConfig, job: BriefJobData, opts: { dryRun?: boolean } = {}): Promise<BriefOutcome> {
+export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedule: ScheduleConfig, job: BriefJobData, opts: { dryRun?: boolean } = {}): Promise<BriefOutcome> {
   const { db, config, logger, metrics, notices } = deps;
   const log = logger.child({ schedule: schedule.id, tenant: job.tenantId, period: job.periodLabel });
   const period = parsePeriod(job.periodLabel, job.timezone);
-  const data = await loadExecutiveSummary(deps.ctx, job.tenantId, period);
+  const data = await reportJob.load(deps.ctx, job.tenantId, period);
   const groups = schedule.deliver.flatMap((d) => d.to);
   const { recipients, missingGroups } = await recipientsForDelivery(db, job.tenantId, [...new Set(groups)]);
   if (missingGroups.length > 0) {
@@ -70,9 +69,10 @@ export async function produceBrief(deps: BriefDeps, schedule: ScheduleConfig, jo
   }
 
   const runId = opts.dryRun ? null : await runStarted(db, { report: schedule.report, scope: job.tenantId, tenantId: job.tenantId, period: data.period, trigger: 'schedule' });
+  const runLog = log.child({ run: runId, job: reportJob.name });
   const started = performance.now();
   try {
-    const brief = await renderExecutiveBrief(data, {
+    const brief = await reportJob.render(data, {
       pool: deps.pool, confidentiality: config.report.confidentiality, tagged: config.report.pdf.tagged, timeoutMs: config.report.pdf.timeoutMs,
     });
     metrics.renderSeconds.labels(schedule.report).observe((performance.now() - started) / 1000);
@@ -112,14 +112,14 @@ export async function produceBrief(deps: BriefDeps, schedule: ScheduleConfig, jo
         message: `brief ${schedule.id} for ${job.tenantId} ${data.period.label} held: ${check.problems.map((p) => p.message).join('; ')}`,
         details: { schedule: schedule.id, tenant: job.tenantId, period: data.period.label, problems: check.problems, retry_at: retryAt?.toISOString() ?? null },
       });
-      log.warn({ problems: check.problems, retry_at: retryAt }, 'brief held by its pre-send checks');
+      runLog.warn({ problems: check.problems, retry_at: retryAt }, 'brief held by its pre-send checks');
       return { status: 'held', runId, check, retryAt, noticesQueued };
     }
 
     const planned = dedupe(deliveries('brief'));
     await enqueueDeliveries(db, planned, { force: job.force });
     metrics.briefs.labels(schedule.report, 'queued').inc();
-    log.info({ run: runId, deliveries: planned.length, sha256: artifact.sha256 }, 'brief rendered and queued');
+    runLog.info({ deliveries: planned.length, sha256: artifact.sha256 }, 'brief rendered and queued');
     return { status: 'queued', runId, deliveries: planned.length };
   } catch (err) {
     if (runId !== null) await runFailed(db, runId, err);

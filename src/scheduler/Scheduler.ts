@@ -10,6 +10,7 @@ import type { OperatorNotices } from '../ops/operatorNotices.js';
 import type { BriefJobData } from '../delivery/produceBrief.js';
 import { slotsBetween } from './slots.js';
 import { slotsToFire } from './catchUp.js';
+import { jobForSchedule } from './jobRegistry.js';
 
 export interface SchedulerDeps {
   db: Db;
@@ -97,7 +98,7 @@ export async function tick(deps: SchedulerDeps): Promise<BriefJobData[]> {
   const graceMs = deps.config.scheduler.misfireGraceMinutes * 60_000;
   const fired: BriefJobData[] = [];
   for (const s of deps.config.schedules) {
-    if (s.report !== 'executive-summary' || s.scope === 'portfolio') {
+    if (!jobForSchedule(s)) {
       await deps.notices.raise({
         kind: 'brief-failed',
         dedupeKey: `unsupported:${s.id}:${s.report}:${JSON.stringify(s.scope)}`,

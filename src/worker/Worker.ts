@@ -14,6 +14,7 @@ import { BrowserPool } from '../render/BrowserPool.js';
 import { BusinessSource } from '../sources/BusinessSource.js';
 import type { Clock } from '../time/clock.js';
 import { agendaBackend, createAgenda } from '../scheduler/agendaQueue.js';
+import { REPORT_JOBS, jobForSchedule } from '../scheduler/jobRegistry.js';
 import { slotKey, syncSchedules, tick, type SchedulerDeps } from '../scheduler/Scheduler.js';
 import { startHttpServer } from './httpServer.js';
 
@@ -29,7 +30,6 @@ export interface WorkerOptions {
 }
 
 const TICK_JOB = 'herald:tick';
-const BRIEF_JOB = 'herald:brief';
 
 /**
  * A Herald worker: the scheduler (Agenda tick + per-tenant brief jobs), the outbox dispatcher and
@@ -75,7 +75,10 @@ export class Worker {
 
   async enqueueBrief(job: BriefJobData, at: Date = new Date(), attempt = 0): Promise<void> {
     if (!this.#agenda) throw new Error('worker not started');
-    await this.#agenda.create(BRIEF_JOB, { ...job, attempt })
+    const schedule = this.#o.config.schedules.find((s) => s.id === job.scheduleId);
+    const reportJob = schedule && jobForSchedule(schedule);
+    if (!reportJob) throw new Error(`no job for schedule ${job.scheduleId}`);
+    await this.#agenda.create(reportJob.name, { ...job, attempt })
       .unique({ 'data.key': `${slotKey(job)}#${attempt}` })
       .schedule(at)
       .save();
@@ -94,7 +97,8 @@ export class Worker {
       // A tick takes milliseconds; a short lock lets another worker tick soon after this one dies.
     }, { concurrency: 1, lockLifetime: Math.max(10_000, o.config.scheduler.tickSeconds * 5000) });
 
-    agenda.define(BRIEF_JOB, async (job: Job<BriefJobData & { attempt?: number; key?: string }>) => {
+    // One Agenda job per module of jobs/, named after it.
+    for (const reportJob of REPORT_JOBS) agenda.define(reportJob.name, async (job: Job<BriefJobData & { attempt?: number }>) => {
       const data = job.attrs.data;
       const schedule = o.config.schedules.find((s) => s.id === data.scheduleId);
       if (!schedule) {
@@ -102,7 +106,7 @@ export class Worker {
         o.logger.warn({ schedule: data.scheduleId, tenant: data.tenantId, period: data.periodLabel }, 'brief job for a schedule this worker does not know: dropped');
         return;
       }
-      const outcome = await produceBrief(this.briefDeps(), schedule, data).catch(async (err: Error) => {
+      const outcome = await produceBrief(this.briefDeps(), reportJob, schedule, data).catch(async (err: Error) => {
         await o.dbs.herald.query(`UPDATE herald.schedule_slots SET status = 'failed', error = $4, updated_at = now() WHERE schedule_id = $1 AND scope = $2 AND period_label = $3`,
           [data.scheduleId, data.tenantId, data.periodLabel, err.message.slice(0, 1000)]);
         await this.notices.raise({ kind: 'brief-failed', dedupeKey: `failed:${slotKey(data)}:${data.attempt ?? 0}`, message: `brief ${slotKey(data)} failed: ${err.message}` });

@@ -13,6 +13,7 @@ import type { HeraldConfig, ScheduleConfig } from '../../src/config/schema.js';
 import { reportContext } from '../../src/cli/context.js';
 import { addRecipient } from '../../src/recipients/recipientsRepo.js';
 import { produceBrief, type BriefDeps } from '../../src/delivery/produceBrief.js';
+import monthlyJob from '../../jobs/executive-summary-monthly.js';
 import { OutboxDispatcher } from '../../src/delivery/OutboxDispatcher.js';
 import { createEmailChannel, messageIdFor } from '../../src/delivery/email/emailChannel.js';
 import { createSlackChannel } from '../../src/delivery/slack/slackChannel.js';
@@ -84,7 +85,7 @@ describe('a scheduled brief, end to end', () => {
   it('renders, archives, and delivers once by email (PDF attached) and Slack (digest + PDF in thread) to the tenant’s people only', async () => {
     const clock = movableClock('2026-12-01T13:00:00Z');
     const { deps, dispatcher } = setup(clock);
-    const outcome = await produceBrief(deps, schedule(), job);
+    const outcome = await produceBrief(deps, monthlyJob, schedule(), job);
     expect(outcome.status).toBe('queued');
     expect((await outbox()).map((o) => o.delivery_key)).toEqual([
       'monthly-exec:executive-summary:acme:2026-11:email:1',
@@ -110,14 +111,14 @@ describe('a scheduled brief, end to end', () => {
     expect(createHash('sha256').update(slack.uploads[0].bytes!).digest('hex')).toBe(run.artifact_sha256);
 
     // Rerun the job and the dispatcher: nothing new is enqueued or sent.
-    await produceBrief(deps, schedule(), job);
+    await produceBrief(deps, monthlyJob, schedule(), job);
     await dispatcher.runOnce();
     expect(await outbox()).toHaveLength(3);
     expect(smtp.messages).toHaveLength(2);
     expect(slack.messages).toHaveLength(1);
 
     // --force resends on purpose, with the same delivery keys (the same Message-ID).
-    await produceBrief(deps, schedule(), { ...job, force: true });
+    await produceBrief(deps, monthlyJob, schedule(), { ...job, force: true });
     await dispatcher.runOnce();
     await smtp.waitFor(4);
     expect(new Set(smtp.messages.map((m) => m.messageId)).size).toBe(2);
@@ -126,7 +127,7 @@ describe('a scheduled brief, end to end', () => {
   it('SMTP down, then up: the delivery retries after about a minute and arrives once', async () => {
     const clock = movableClock('2026-12-01T13:00:00Z');
     const { deps, dispatcher } = setup(clock);
-    await produceBrief(deps, schedule({ deliver: [{ channel: 'email', to: ['finance'] }] }), job);
+    await produceBrief(deps, monthlyJob, schedule({ deliver: [{ channel: 'email', to: ['finance'] }] }), job);
     await smtp.stop();
     try {
       await dispatcher.runOnce();
@@ -148,7 +149,7 @@ describe('a scheduled brief, end to end', () => {
     const { deps, dispatcher, metrics } = setup(clock);
     await addRecipient(t.db, { tenantId: 'acme', name: 'Gone', email: 'gone@acme.test', groups: ['leavers'] });
     await addRecipient(t.db, { tenantId: 'acme', name: 'Busy', email: 'busy@acme.test', groups: ['leavers'] });
-    await produceBrief(deps, schedule({ deliver: [{ channel: 'email', to: ['leavers'] }] }), job);
+    await produceBrief(deps, monthlyJob, schedule({ deliver: [{ channel: 'email', to: ['leavers'] }] }), job);
     await dispatcher.runOnce();
     let rows = await outbox();
     expect(rows.find((r) => r.delivery_key.endsWith(':email:4'))).toMatchObject({ status: 'dead', attempts: 1, error_reason: 'invalid_recipient' });
@@ -175,7 +176,7 @@ describe('a scheduled brief, end to end', () => {
     const clock = movableClock('2026-12-01T13:00:00Z');
     const { deps, dispatcher } = setup(clock);
     slack.failNext('chat.postMessage', { error: 'channel_not_found' });
-    await produceBrief(deps, schedule({ deliver: [{ channel: 'slack', to: ['c-suite'] }] }), job);
+    await produceBrief(deps, monthlyJob, schedule({ deliver: [{ channel: 'slack', to: ['c-suite'] }] }), job);
     await dispatcher.runOnce();
     await dispatcher.runOnce();
     const rows = await outbox();
@@ -190,7 +191,7 @@ describe('a scheduled brief, end to end', () => {
     const clock = movableClock('2026-12-01T13:00:00Z');
     const config = parseConfig({ archiveDir, delivery: { pages: { min: 7, max: 9 } } });
     const { deps, dispatcher } = setup(clock, config);
-    const outcome = await produceBrief(deps, schedule(), job);
+    const outcome = await produceBrief(deps, monthlyJob, schedule(), job);
     expect(outcome.status).toBe('held');
     await dispatcher.runOnce();
     expect(await outbox()).toEqual([]);
@@ -206,7 +207,7 @@ describe('a scheduled brief, end to end', () => {
     const { deps, dispatcher } = setup(clock);
     // The fixture's daily summaries stop on 30 November and its events on 1 December: December is stale.
     const december = { ...job, periodLabel: '2026-12', slotAt: '2027-01-01T13:00:00Z' };
-    const held = await produceBrief(deps, schedule({ onStale: 'send-delayed-notice', deliver: [{ channel: 'email', to: ['finance'] }] }), december);
+    const held = await produceBrief(deps, monthlyJob, schedule({ onStale: 'send-delayed-notice', deliver: [{ channel: 'email', to: ['finance'] }] }), december);
     expect(held.status).toBe('held');
     if (held.status !== 'held') return;
     expect(held.check.stale).toBe(true);
@@ -218,7 +219,7 @@ describe('a scheduled brief, end to end', () => {
     expect((await outbox()).map((o) => o.delivery_key)).toEqual(['monthly-exec:executive-summary:acme:2026-12:email:2:delayed']);
     // Past the give-up time the brief is no longer retried, and the operator is told it is final.
     clock.advance(25 * 3600_000);
-    const final = await produceBrief(deps, schedule({ onStale: 'send-delayed-notice', deliver: [{ channel: 'email', to: ['finance'] }] }), december);
+    const final = await produceBrief(deps, monthlyJob, schedule({ onStale: 'send-delayed-notice', deliver: [{ channel: 'email', to: ['finance'] }] }), december);
     expect(final.status === 'held' && final.retryAt).toBe(null);
     expect(smtp.messages).toHaveLength(1);   // the notice is not sent twice
   });

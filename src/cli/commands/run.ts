@@ -1,4 +1,4 @@
-import type { HeraldConfig, ScheduleConfig } from '../../config/schema.js';
+import type { HeraldConfig } from '../../config/schema.js';
 import { InputError } from '../../report/ReportContext.js';
 import { createLogger } from '../../ops/logger.js';
 import { HeraldMetrics } from '../../ops/metrics.js';
@@ -10,17 +10,11 @@ import { migrate, heraldMigrations } from '../../db/migrate.js';
 import { channelsFromEnv } from '../../worker/channelsFromEnv.js';
 import { lastCompletePeriod, parsePeriod, previousPeriod, type Period } from '../../time/periods.js';
 import type { PeriodKind } from '../../report/types.js';
-import { systemClock } from '../../time/clock.js';
+import { jobForSchedule } from '../../scheduler/jobRegistry.js';
 import { openDatabases, reportContext } from '../context.js';
 import { progress } from '../progress.js';
 
 export interface RunOptions { period?: string; from?: string; to?: string; tenant?: string; dryRun?: boolean; force?: boolean }
-
-const KIND: Record<string, PeriodKind> = { daily: 'day', weekly: 'week', monthly: 'month' };
-
-export function scheduleKind(s: ScheduleConfig): PeriodKind {
-  return s.every ? KIND[s.every] : 'day';
-}
 
 /** The period labels of `--period`, `--from … --to …`, or the last complete one; in order. */
 export function periodLabels(kind: PeriodKind, o: RunOptions, timezone: string, now: Date): string[] {
@@ -54,9 +48,8 @@ export function periodLabels(kind: PeriodKind, o: RunOptions, timezone: string, 
 export async function runCommand(scheduleId: string, o: RunOptions, config: HeraldConfig, out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const schedule = config.schedules.find((s) => s.id === scheduleId);
   if (!schedule) throw new InputError('schedule-id', `unknown schedule "${scheduleId}" (configured: ${config.schedules.map((s) => s.id).join(', ') || 'none'})`);
-  if (schedule.report !== 'executive-summary' || schedule.scope === 'portfolio') {
-    throw new InputError('schedule-id', `${schedule.report} with scope ${JSON.stringify(schedule.scope)} is not available in this version`);
-  }
+  const reportJob = jobForSchedule(schedule);
+  if (!reportJob) throw new InputError('schedule-id', `${schedule.report} with scope ${JSON.stringify(schedule.scope)} is not available in this version`);
   const logger = createLogger({ level: process.env.HERALD_LOG_LEVEL ?? 'warn' });
   const dbs = openDatabases(config);
   const pool = new BrowserPool({ size: config.report.pdf.pagePool });
@@ -71,7 +64,7 @@ export async function runCommand(scheduleId: string, o: RunOptions, config: Hera
     const tenants = o.tenant ? scoped.filter((t) => t.id === o.tenant) : scoped;
     if (o.tenant && tenants.length === 0) throw new InputError('--tenant', `"${o.tenant}" is not a tenant of schedule ${schedule.id}`);
 
-    const kind = scheduleKind(schedule);
+    const kind = reportJob.kind;
     const work = tenants.flatMap((t) => {
       const timezone = schedule.timezone ?? (t.timezone || config.timezone);
       return periodLabels(kind, o, timezone, ctx.clock.now()).map((label) => ({ tenant: t, timezone, label }));
@@ -79,7 +72,7 @@ export async function runCommand(scheduleId: string, o: RunOptions, config: Hera
     const bar = progress(work.length);
     const outcomes: BriefOutcome[] = [];
     for (const w of work) {
-      const outcome = await produceBrief(deps, schedule, {
+      const outcome = await produceBrief(deps, reportJob, schedule, {
         scheduleId: schedule.id, tenantId: w.tenant.id, periodLabel: w.label, timezone: w.timezone, slotAt: ctx.clock.now().toISOString(), force: o.force,
       }, { dryRun: o.dryRun });
       outcomes.push(outcome);
