@@ -50,8 +50,9 @@ export function buildProgram(): Command {
 
   const cfg = program.command('config').description('configuration');
   cfg.command('check [file]').description('validate a config file; print each error with its path')
-    .action(async (file?: string) => {
-      process.exitCode = await configCheckCommand(file ?? program.opts().config);
+    .option('--live', 'also check channel credentials and destinations (SMTP, Slack)')
+    .action(async (file: string | undefined, opts: { live?: boolean }) => {
+      process.exitCode = await configCheckCommand(file ?? program.opts().config, undefined, undefined, opts);
     });
   // Delivery commands load their modules on use: `herald preview` need not load Agenda.
   program.command('worker').description('scheduler + outbox + HTTP (/healthz, /metrics); SIGTERM drains and exits 0')

@@ -17,6 +17,8 @@ import { agendaBackend, createAgenda } from '../scheduler/agendaQueue.js';
 import { REPORT_JOBS, jobForSchedule } from '../scheduler/jobRegistry.js';
 import { slotKey, syncSchedules, tick, type SchedulerDeps } from '../scheduler/Scheduler.js';
 import { startHttpServer } from './httpServer.js';
+import { checkChannels, noticeChannelProblems } from '../delivery/channelHealth.js';
+import { slackNoticeForwarder } from '../ops/slackNoticeForwarder.js';
 
 export interface WorkerOptions {
   config: HeraldConfig;
@@ -49,7 +51,11 @@ export class Worker {
   constructor(o: WorkerOptions) {
     this.#o = o;
     this.pool = new BrowserPool({ size: o.config.report.pdf.pagePool, logger: o.logger });
-    this.notices = new OperatorNotices({ db: o.dbs.herald, logger: o.logger, metrics: this.metrics });
+    const env = o.env ?? process.env;
+    const forward = o.config.delivery.opsSlackChannel && env.SLACK_TOKEN
+      ? slackNoticeForwarder({ token: env.SLACK_TOKEN, apiUrl: env.SLACK_API_URL || undefined, channel: o.config.delivery.opsSlackChannel })
+      : undefined;
+    this.notices = new OperatorNotices({ db: o.dbs.herald, logger: o.logger, metrics: this.metrics, forward });
     this.dispatcher = new OutboxDispatcher({
       db: o.dbs.herald, channels: o.channels, clock: o.clock, logger: o.logger, metrics: this.metrics, notices: this.notices,
       concurrency: o.config.delivery.outboxConcurrency, leaseMs: o.config.delivery.leaseSeconds * 1000,
@@ -88,6 +94,9 @@ export class Worker {
     const o = this.#o;
     await migrate(o.dbs.herald, heraldMigrations);
     await syncSchedules({ db: o.dbs.herald, config: o.config, clock: o.clock, logger: o.logger });
+    // Credentials and destinations are checked now, not at 07:00 when the briefs go out.
+    const health = await checkChannels(o.dbs.herald, o.config, o.channels);
+    await noticeChannelProblems(this.notices, health, o.clock.now().toISOString().slice(0, 10));
     const { kind, backend } = await agendaBackend(o.env ?? process.env, o.dbs.heraldPool);
     const agenda = createAgenda(backend, { concurrency: o.config.report.pdf.pagePool });
     this.#agenda = agenda;
