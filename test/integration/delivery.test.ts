@@ -97,7 +97,7 @@ describe('a scheduled brief, end to end', () => {
 
     await smtp.waitFor(2);
     expect(smtp.messages.map((m) => m.envelope.rcptTo[0]).sort()).toEqual(['ada@acme.test', 'fin@acme.test']);
-    const mail = smtp.messages[0];
+    const mail = smtp.messages.find((m) => m.envelope.rcptTo[0] === 'ada@acme.test')!;
     expect(mail.subject).toContain('November 2026');
     expect(mail.messageId).toBe(messageIdFor('monthly-exec:executive-summary:acme:2026-11:email:1').replace(/^<?/, '<').replace(/>?$/, '>'));
     const run = (await t.db.query<{ artifact_sha256: string; artifact_path: string }>(`SELECT artifact_sha256, artifact_path FROM herald.runs`)).rows[0];

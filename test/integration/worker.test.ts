@@ -71,8 +71,8 @@ describe('herald worker (real processes, real PostgreSQL, SMTP and Chromium)', (
     const a = startWorker(['--config', config], env());
     const b = startWorker(['--config', config], env());
     workers.push(a, b);
-    const port = await a.port;
-    await smtp.waitFor(TENANTS, 150_000);
+    const port = await a.port.catch((err) => { throw new Error(`${err.message}\n--- worker b:\n${b.log().slice(-2000)}`); });
+    await smtp.waitFor(TENANTS, 150_000).catch((err) => { throw new Error(`${err.message}\n--- a:\n${a.log().slice(-1500)}\n--- b:\n${b.log().slice(-1500)}`); });
     const rows = await sentFor('daily-two');
     expect(rows).toHaveLength(TENANTS);
     expect(rows.every((r) => r.status === 'sent')).toBe(true);
@@ -112,7 +112,7 @@ describe('herald worker (real processes, real PostgreSQL, SMTP and Chromium)', (
     const b = startWorker(['--config', config], env());
     workers.push(b);
     await b.port;
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 180_000;
     while (Date.now() < deadline) {
       const rows = await sentFor('daily-kill');
       if (rows.length === TENANTS && rows.every((r) => r.status === 'sent')) break;
