@@ -119,7 +119,20 @@ export async function tick(deps: SchedulerDeps): Promise<BriefJobData[]> {
       const out: BriefJobData[] = [];
       for (const tenant of tenants) {
         const timezone = s.timezone ?? (tenant.timezone || deps.config.timezone);
-        const { fire, skipped } = slotsToFire(slotsBetween(s, timezone, after, now), s.catchUp, now, graceMs);
+        let due: ReturnType<typeof slotsToFire>;
+        try {
+          due = slotsToFire(slotsBetween(s, timezone, after, now), s.catchUp, now, graceMs);
+        } catch (err) {
+          // One tenant's bad data (an unknown time zone) must not stop the others' briefs.
+          await deps.notices.raise({
+            kind: 'brief-failed',
+            dedupeKey: `slots:${s.id}:${tenant.id}:${(err as Error).message}`,
+            message: `schedule ${s.id}: tenant ${tenant.id} skipped: ${(err as Error).message}`,
+            details: { schedule: s.id, tenant: tenant.id },
+          });
+          continue;
+        }
+        const { fire, skipped } = due;
         if (skipped.length > 0) deps.logger.info({ schedule: s.id, tenant: tenant.id, skipped: skipped.map((x) => x.period.label) }, 'missed slots not caught up (catchUp policy)');
         for (const slot of fire) {
           const job: BriefJobData = { scheduleId: s.id, tenantId: tenant.id, periodLabel: slot.period.label, timezone, slotAt: slot.at.toISOString() };

@@ -105,6 +105,22 @@ describe('scheduler tick', () => {
     expect(d.fired.map((j) => j.periodLabel)).toEqual(['2026-W47']);
   });
 
+  it('one tenant’s bad time zone is reported and does not stop the others', async () => {
+    await t.db.exec(`INSERT INTO tenants (id, name, timezone) VALUES ('mars', 'Mars Base', 'Mars/Olympus')`);
+    try {
+      const clock = movableClock('2026-11-22T12:00:00Z');
+      const d = deps([weekly('latest')], clock);
+      await syncSchedules(d);
+      clock.set('2026-11-23T12:05:00Z');
+      await tick(d);
+      expect(d.fired.map((j) => j.tenantId).sort()).toEqual(['ny', 'tokyo']);
+      const notices = await t.db.query<{ message: string }>(`SELECT message FROM herald.operator_notices WHERE kind = 'brief-failed'`);
+      expect(notices.rows.map((r) => r.message)).toEqual([expect.stringMatching(/^schedule weekly: tenant mars skipped: .*Mars\/Olympus/)]);
+    } finally {
+      await t.db.exec(`DELETE FROM tenants WHERE id = 'mars'`);
+    }
+  });
+
   it('dead-man’s switch: a slot not delivered by its deadline raises one operator notice', async () => {
     const clock = movableClock('2026-11-22T12:00:00Z');
     const d = deps([{ ...weekly('latest'), scope: { tenants: ['ny'] }, deadline: '09:15' }], clock);
