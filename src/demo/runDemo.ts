@@ -15,6 +15,7 @@ import { lastCompletePeriod } from '../time/periods.js';
 import type { PeriodKind } from '../report/types.js';
 import type { Clock } from '../time/clock.js';
 import { loadSampleData, clearSampleData } from './sampleData.js';
+import { loadSampleRecipients } from './sampleRecipients.js';
 
 export interface DemoResult {
   database: string;
@@ -44,6 +45,8 @@ export async function runDemo(config: HeraldConfig, opts: { outDir: string; cloc
     await clearSampleData(db);
     log.write('Loading 90 days of sample data for 3 tenants…\n');
     const sample = await loadSampleData(db, { now });
+    const people = await loadSampleRecipients(db);
+    log.write(`${people} sample recipients (config/demo.yaml delivers to them; see README "Watch a worker deliver")\n`);
     const ctx = reportContext(config, { herald: db, source: db }, opts.clock);
 
     const outDir = path.resolve(opts.outDir);

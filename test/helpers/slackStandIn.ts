@@ -33,6 +33,8 @@ export interface StandInToken {
 }
 
 export interface SlackStandInOptions {
+  /** Port to listen on (default 0: any free port). */
+  port?: number;
   /** Valid tokens. Default: `xoxb-test-token` with the default scopes. */
   tokens?: string[] | Record<string, StandInToken>;
   /** Known conversations by id. Default: `C0123ABCD`, the bot a member. */
@@ -348,7 +350,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     });
   });
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   base = `http://127.0.0.1:${port}/`;
 

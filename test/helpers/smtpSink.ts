@@ -28,6 +28,8 @@ export interface SmtpSinkOptions {
   dataError?: (message: SinkMessage) => SmtpReply | undefined;
   /** Require AUTH (PLAIN/LOGIN) with these credentials; other credentials get 535. Default: AUTH optional, anything accepted. */
   credentials?: { user: string; pass: string };
+  /** Port to listen on (default 0: any free port). */
+  port?: number;
 }
 
 /** A parsed message plus its SMTP envelope. */
@@ -138,7 +140,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     await new Promise<void>((resolve) => s.close(() => resolve()));
   }
 
-  port = await listen(0);
+  port = await listen(opts.port ?? 0);
 
   return {
     port,
