@@ -20,7 +20,7 @@ export async function checkChannels(db: Db, config: HeraldConfig, channels: Part
       continue;
     }
     const destinations = name === 'slack'
-      ? (await db.query<{ slack_channel: string }>(`SELECT DISTINCT slack_channel FROM herald.recipients WHERE slack_channel IS NOT NULL ORDER BY 1`)).rows.map((r) => r.slack_channel)
+      ? (await db.query<{ slack_channel: string }>(`SELECT DISTINCT slack_channel FROM herald.recipients WHERE slack_channel IS NOT NULL AND removed_at IS NULL ORDER BY 1`)).rows.map((r) => r.slack_channel)
       : [];
     const result = channel.check ? await channel.check(destinations) : { ok: true, problems: [] };
     reports.push({ channel: name, ok: result.ok, problems: result.problems });

@@ -10,17 +10,20 @@ const PRIORITY_RANK = { high: 0, medium: 1, low: 2 } as const;
  * monthly saving where one can be estimated. Highest priority and saving first.
  */
 export function recommendActions(
-  input: { vps: VpsRow[]; ips: IpRow[]; optimization: CostOptimization; revenue: RevenueProtection },
+  input: { vps: VpsRow[]; ips: IpRow[]; optimization: CostOptimization; revenue: RevenueProtection; deliverabilityAlerts?: number },
   s: MetricSettings,
   limit = 6,
 ): Recommendation[] {
   const out: Recommendation[] = [];
   const rp = input.revenue;
-  if (rp.risk_level === 'critical' || rp.risk_level === 'warning') {
+  // The period's average can hide a crisis that started late in it: critical or high
+  // deliverability alerts count too.
+  const alerts = input.deliverabilityAlerts ?? 0;
+  if (rp.risk_level === 'critical' || rp.risk_level === 'warning' || alerts > 0) {
     out.push({
       rule: 'deliverability-risk',
       title: 'Contain the deliverability problem',
-      detail: `Bounce ${fmtPct(rp.bounce_rate)}, spam ${fmtPct(rp.spam_rate)}: pause sends on the affected IPs, clean the lists and review content. Revenue at risk this period: $${Math.round(rp.revenue_at_risk).toLocaleString('en-US')}.`,
+      detail: `Bounce ${fmtPct(rp.bounce_rate)}, spam ${fmtPct(rp.spam_rate)}${alerts > 0 ? `, ${alerts} critical or high deliverability alert${alerts === 1 ? '' : 's'}` : ''}: pause sends on the affected IPs, clean the lists and review content. Revenue at risk this period: $${Math.round(rp.revenue_at_risk).toLocaleString('en-US')}.`,
       estimated_monthly_saving: null,
       priority: 'high',
     });

@@ -10,4 +10,6 @@ export interface Recipient {
   timezone: string | null;
   quietHours: { start: string; end: string } | null;   // local "HH:MM"
   groups: string[];
+  /** Set (ISO instant) only on a removed recipient, which receives nothing more (listed with --removed). */
+  removedAt?: string;
 }

@@ -48,9 +48,11 @@ interface RecipientRow {
   quiet_start: string | null;
   quiet_end: string | null;
   groups: string[];
+  removed_at: Date | null;
 }
 
 function toRecipient(r: RecipientRow): Recipient {
+  const removed = r.removed_at === null ? {} : { removedAt: new Date(r.removed_at).toISOString() };
   return {
     id: Number(r.id),
     tenantId: r.tenant_id,
@@ -62,8 +64,12 @@ function toRecipient(r: RecipientRow): Recipient {
     timezone: r.timezone,
     quietHours: r.quiet_start !== null && r.quiet_end !== null ? { start: r.quiet_start, end: r.quiet_end } : null,
     groups: r.groups ?? [],
+    ...removed,
   };
 }
+
+/** Recipients that still receive briefs (not removed); `r` is the alias of herald.recipients. */
+const ACTIVE = 'r.removed_at IS NULL';
 
 /** One row per recipient: its groups are aggregated in a subquery, so nothing fans out. */
 async function selectRecipients(db: Db, where: string, values: unknown[], orderBy = 'r.tenant_id NULLS FIRST, r.id'): Promise<Recipient[]> {
@@ -72,7 +78,7 @@ async function selectRecipients(db: Db, where: string, values: unknown[], orderB
             to_char(r.quiet_start, 'HH24:MI') AS quiet_start, to_char(r.quiet_end, 'HH24:MI') AS quiet_end,
             coalesce((SELECT array_agg(g.name ORDER BY g.name)
                         FROM herald.group_members m JOIN herald.recipient_groups g ON g.id = m.group_id
-                       WHERE m.recipient_id = r.id), '{}'::text[]) AS groups
+                       WHERE m.recipient_id = r.id), '{}'::text[]) AS groups, r.removed_at
        FROM herald.recipients r
       WHERE ${where || 'true'}
       ORDER BY ${orderBy}`, values);
@@ -113,7 +119,8 @@ function recipientValues(r: ValidRecipient): unknown[] {
 
 /**
  * Adds one recipient and joins it to its groups (created on demand for its tenant), all in one
- * transaction. A second recipient with the same email in the same tenant is refused.
+ * transaction. A second recipient with the same email in the same tenant is refused; a removed
+ * one does not count (the person is added again, as a new recipient).
  */
 export async function addRecipient(db: Db, input: AddRecipientInput, opts: RecipientOptions = {}): Promise<Recipient> {
   const names = opts.fieldNames ?? repoFieldNames;
@@ -124,7 +131,7 @@ export async function addRecipient(db: Db, input: AddRecipientInput, opts: Recip
     return await db.transaction(async (tx) => {
       if (r.email !== null) {
         const dup = await tx.query(
-          `SELECT 1 FROM herald.recipients WHERE coalesce(tenant_id, '') = coalesce($1::text, '') AND lower(email) = lower($2)`,
+          `SELECT 1 FROM herald.recipients r WHERE coalesce(r.tenant_id, '') = coalesce($1::text, '') AND lower(r.email) = lower($2) AND ${ACTIVE}`,
           [r.tenantId, r.email]);
         if (dup.rows.length) throw duplicate();
       }
@@ -147,11 +154,16 @@ export interface RecipientFilter {
   tenantId?: string | null;
   /** Only members of the group with this name (in the tenant's groups when tenantId is given). */
   group?: string;
+  /** Also removed recipients (they have `removedAt`, and no groups any more). */
+  includeRemoved?: boolean;
 }
 
-/** Recipients, each once, with its groups; ordered by tenant (platform first), then id. */
+/**
+ * Recipients, each once, with its groups; ordered by tenant (platform first), then id. Removed
+ * recipients only with `includeRemoved`.
+ */
 export async function listRecipients(db: Db, filter: RecipientFilter = {}): Promise<Recipient[]> {
-  const where: string[] = [];
+  const where: string[] = filter.includeRemoved ? [] : [ACTIVE];
   const values: unknown[] = [];
   if (filter.tenantId !== undefined) {
     values.push(filter.tenantId);
@@ -166,57 +178,93 @@ export async function listRecipients(db: Db, filter: RecipientFilter = {}): Prom
 }
 
 export interface RemoveOptions {
-  /** Also delete the recipient's outbox rows that never reached anyone (pending, dead, superseded). */
+  /**
+   * For a recipient that never received anything (no sent or in-flight delivery): delete it for
+   * good, with its unsent outbox rows (pending, dead, superseded), instead of the soft removal.
+   * A recipient with a sent delivery is soft-removed with or without it.
+   */
   force?: boolean;
+}
+
+export interface RemovalResult {
+  id: number;
+  tenantId: string | null;
+  name: string;
+  email: string | null;
+  /** 'deleted': the row is gone (no history, or --force without anything sent); 'removed': soft removal. */
+  mode: 'deleted' | 'removed';
+  /** Its outbox rows by status before the removal (the audit that stays, for 'removed'). */
+  history: Record<string, number>;
+  /** Pending or in-flight deliveries that will not be sent (marked superseded). */
+  superseded: number;
+  /** Unsent outbox rows deleted with the recipient ('deleted' with --force). */
+  deletedDeliveries: number;
 }
 
 /**
  * Removes a recipient by id or email (case-insensitive); `tenantId` narrows the match (null: the
- * platform's). Returns how many recipients were removed (0: none matched). Group memberships go
- * with it.
- *
- * Outbox policy: outbox rows reference the recipient, and sent ones are the audit of who received
- * which artifact (SPEC §7), so they are never deleted.
- *  - no outbox rows: the recipient is deleted;
- *  - outbox rows, without `force`: refused (InputError 'recipient', with the counts by status);
- *  - with `force`: its unsent rows (pending, dead, superseded) are deleted with it, but a
- *    recipient with a sent or in-flight ('sending') delivery is still refused.
- * The recipient row is locked first, so a scheduler cannot queue a new delivery to it meanwhile.
+ * platform's). Returns how many recipients were removed (0: none matched; a removed recipient no
+ * longer matches). See removeRecipientDetailed for what removing means.
  */
 export async function removeRecipient(db: Db, idOrEmail: string, tenantId?: string | null, opts: RemoveOptions = {}): Promise<number> {
+  return (await removeRecipientDetailed(db, idOrEmail, tenantId, opts)) === null ? 0 : 1;
+}
+
+/**
+ * Removes a recipient: from then on it receives nothing, and who received which brief stays
+ * answerable (SPEC §7). Returns null when no (active) recipient matched.
+ *
+ *  - no outbox rows at all: the recipient is deleted (its group memberships go with it);
+ *  - outbox rows (delivery history): soft removal. `removed_at` is set, its group memberships are
+ *    dropped (no group reaches it any more), its pending and in-flight deliveries are marked
+ *    superseded ('recipient removed'), and every outbox row stays, so `herald runs show` still
+ *    names it. A send that was already in flight may still complete and is then recorded as sent;
+ *    one that fails is not retried (the outbox_skip_removed trigger turns it superseded).
+ *  - `force` and nothing ever sent or in flight: deleted for good, with its unsent outbox rows.
+ *
+ * The recipient row is locked first, so a scheduler cannot queue a new delivery to it meanwhile
+ * (and one queued just after is superseded by the trigger). Its email is free again at once: the
+ * same person can be added back as a new recipient.
+ */
+export async function removeRecipientDetailed(db: Db, idOrEmail: string, tenantId?: string | null, opts: RemoveOptions = {}): Promise<RemovalResult | null> {
   const key = String(idOrEmail ?? '').trim();
   if (key === '') throw new InputError('recipient', 'required (an id or an email address)');
   const byId = /^\d+$/.test(key);
   return db.transaction(async (tx) => {
     const values: unknown[] = [byId ? key : key.toLowerCase()];
-    let where = byId ? 'id = $1' : 'lower(email) = $1';
+    let where = (byId ? 'r.id = $1' : 'lower(r.email) = $1') + ` AND ${ACTIVE}`;
     if (tenantId !== undefined) {
       values.push(tenantId);
-      where += ` AND tenant_id IS NOT DISTINCT FROM $2::text`;
+      where += ` AND r.tenant_id IS NOT DISTINCT FROM $2::text`;
     }
     const { rows } = await tx.query<{ id: string; tenant_id: string | null; email: string | null; name: string }>(
-      `SELECT id, tenant_id, email, name FROM herald.recipients WHERE ${where} ORDER BY id FOR UPDATE`, values);
-    if (rows.length === 0) return 0;
+      `SELECT r.id, r.tenant_id, r.email, r.name FROM herald.recipients r WHERE ${where} ORDER BY r.id FOR UPDATE`, values);
+    if (rows.length === 0) return null;
     if (rows.length > 1) {
       throw new InputError('tenant', `"${key}" is a recipient of ${rows.map((r) => tenantLabel(r.tenant_id)).join(' and ')}; say which (--tenant ID or --platform)`);
     }
     const r = rows[0];
-    const label = `recipient ${r.id} (${r.email ?? r.name}, ${tenantLabel(r.tenant_id)})`;
+    const result: RemovalResult = {
+      id: Number(r.id), tenantId: r.tenant_id, name: r.name, email: r.email, mode: 'deleted', history: {}, superseded: 0, deletedDeliveries: 0,
+    };
     const history = await tx.query<{ status: string; n: number }>(
       `SELECT status, count(*)::int AS n FROM herald.outbox WHERE recipient_id = $1 GROUP BY status ORDER BY status`, [r.id]);
+    result.history = Object.fromEntries(history.rows.map((h) => [h.status, h.n]));
+    const reached = (result.history.sent ?? 0) + (result.history.sending ?? 0);
+    if (history.rows.length > 0 && !(opts.force && reached === 0)) {
+      await tx.query(`UPDATE herald.recipients SET removed_at = now() WHERE id = $1`, [r.id]);
+      await tx.query(`DELETE FROM herald.group_members WHERE recipient_id = $1`, [r.id]);
+      const superseded = await tx.query(
+        `UPDATE herald.outbox SET status = 'superseded', locked_until = NULL, last_error = 'recipient removed', error_reason = 'recipient_removed'
+          WHERE recipient_id = $1 AND status IN ('pending', 'sending') RETURNING 1`, [r.id]);
+      return { ...result, mode: 'removed', superseded: superseded.rows.length };
+    }
     if (history.rows.length > 0) {
-      const counts = history.rows.map((h) => `${h.n} ${h.status}`).join(', ');
-      const kept = history.rows.filter((h) => h.status === 'sent' || h.status === 'sending').reduce((s, h) => s + h.n, 0);
-      if (!opts.force) {
-        throw new InputError('recipient', `${label} has outbox deliveries (${counts}); --force deletes its unsent ones with it, sent ones are kept for the audit`);
-      }
-      if (kept > 0) {
-        throw new InputError('recipient', `${label} has outbox deliveries (${counts}); sent and in-flight ones are the audit of who received which brief, so it cannot be deleted`);
-      }
-      await tx.query(`DELETE FROM herald.outbox WHERE recipient_id = $1 AND status IN ('pending', 'dead', 'superseded')`, [r.id]);
+      const deleted = await tx.query(`DELETE FROM herald.outbox WHERE recipient_id = $1 AND status IN ('pending', 'dead', 'superseded') RETURNING 1`, [r.id]);
+      result.deletedDeliveries = deleted.rows.length;
     }
     await tx.query(`DELETE FROM herald.recipients WHERE id = $1`, [r.id]);
-    return 1;
+    return result;
   });
 }
 
@@ -230,7 +278,7 @@ export interface DeliveryRecipients {
 /**
  * Who receives a delivery for `tenantId` (null: the platform's groups, for portfolio reports):
  * the members of its groups with these names. Another tenant's group with the same name is never
- * consulted, and a recipient of another tenant is never returned.
+ * consulted, a recipient of another tenant is never returned, and neither is a removed one.
  */
 export async function recipientsForDelivery(db: Db, tenantId: string | null, groups: string[]): Promise<DeliveryRecipients> {
   const wanted = [...new Set(groups)];
@@ -240,7 +288,7 @@ export async function recipientsForDelivery(db: Db, tenantId: string | null, gro
     [tenantId, wanted]);
   const have = new Set(found.rows.map((g) => g.name));
   const recipients = await selectRecipients(db,
-    `r.tenant_id IS NOT DISTINCT FROM $1::text
+    `r.tenant_id IS NOT DISTINCT FROM $1::text AND ${ACTIVE}
      AND EXISTS (SELECT 1 FROM herald.group_members m JOIN herald.recipient_groups g ON g.id = m.group_id
                   WHERE m.recipient_id = r.id AND g.name = ANY($2::text[]) AND g.tenant_id IS NOT DISTINCT FROM $1::text)`,
     [tenantId, wanted], 'r.id');
@@ -338,7 +386,8 @@ interface ImportGroup { path: string; name: string; tenantId: string | null; mem
  * `tenant` is required (null: one of the platform's own executives). Everything is validated
  * first (errors name the path, `recipients[2].phone: …`), then written in one transaction: all or
  * nothing. Idempotent: a recipient is matched by (tenant, email), or by (tenant, name) when it has
- * no email, and updated in place (its fields as the file says). Memberships are only added, never
+ * no email, and updated in place (its fields as the file says); a removed recipient is not matched,
+ * so a file that lists someone who was removed adds them again. Memberships are only added, never
  * removed. A group's members must belong to the group's tenant.
  */
 export async function importRecipients(db: Db, yamlText: string, opts: ImportOptions = {}): Promise<ImportResult> {
@@ -416,11 +465,11 @@ export async function importRecipients(db: Db, yamlText: string, opts: ImportOpt
       let existing: string | undefined;
       if (r.email !== null) {
         existing = (await tx.query<{ id: string }>(
-          `SELECT id FROM herald.recipients WHERE coalesce(tenant_id, '') = coalesce($1::text, '') AND lower(email) = lower($2) FOR UPDATE`,
+          `SELECT id FROM herald.recipients r WHERE coalesce(r.tenant_id, '') = coalesce($1::text, '') AND lower(r.email) = lower($2) AND ${ACTIVE} FOR UPDATE`,
           [r.tenantId, r.email])).rows[0]?.id;
       } else {
         const same = (await tx.query<{ id: string }>(
-          `SELECT id FROM herald.recipients WHERE tenant_id IS NOT DISTINCT FROM $1::text AND email IS NULL AND lower(name) = lower($2) ORDER BY id FOR UPDATE`,
+          `SELECT id FROM herald.recipients r WHERE r.tenant_id IS NOT DISTINCT FROM $1::text AND r.email IS NULL AND lower(r.name) = lower($2) AND ${ACTIVE} ORDER BY id FOR UPDATE`,
           [r.tenantId, r.name])).rows;
         if (same.length > 1) {
           throw new InputError(`${at}.name`, `"${r.name}" matches ${same.length} recipients without an email in ${tenantLabel(r.tenantId)}; give it an email`);
@@ -449,7 +498,7 @@ export async function importRecipients(db: Db, yamlText: string, opts: ImportOpt
       const where = `${g.path} "${g.name}" (${g.tenantId === null ? 'platform' : `tenant ${g.tenantId}`})`;
       for (const m of g.members) {
         const matches = (await tx.query<{ id: string; tenant_id: string | null }>(
-          `SELECT id, tenant_id FROM herald.recipients WHERE lower(email) = lower($1) ORDER BY tenant_id NULLS FIRST, id`, [m.email])).rows;
+          `SELECT id, tenant_id FROM herald.recipients r WHERE lower(r.email) = lower($1) AND ${ACTIVE} ORDER BY tenant_id NULLS FIRST, id`, [m.email])).rows;
         const own = matches.find((x) => x.tenant_id === g.tenantId);
         if (!own) {
           if (matches.length > 0) {

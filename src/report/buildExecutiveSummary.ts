@@ -64,7 +64,10 @@ export function buildExecutiveSummary(input: ExecutiveSummaryInput): ExecutiveSu
     critical_alerts: alerts.filter((a) => a.severity !== 'medium'),
     medium_alert_count: alerts.filter((a) => a.severity === 'medium').reduce((n, a) => n + (a.count ?? 1), 0),
     recommended_actions: recommendActions(
-      { vps: input.current.business.vps, ips: input.current.business.ips, optimization: cur.cost_optimization, revenue: cur.revenue_protection },
+      {
+        vps: input.current.business.vps, ips: input.current.business.ips, optimization: cur.cost_optimization, revenue: cur.revenue_protection,
+        deliverabilityAlerts: alerts.filter((a) => a.rule === 'deliverability' && a.severity !== 'medium').reduce((n, a) => n + (a.count ?? 1), 0),
+      },
       s,
     ),
     daily: dailySeries(input, cur),

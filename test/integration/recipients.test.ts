@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
 import { herald } from '../helpers/cli.js';
 import { InputError } from '../../src/report/ReportContext.js';
 import {
-  addRecipient, importRecipients, listRecipients, recipientsForDelivery, removeRecipient, type AddRecipientInput,
+  addRecipient, importRecipients, listRecipients, recipientsForDelivery, removeRecipient, removeRecipientDetailed, type AddRecipientInput,
 } from '../../src/recipients/recipientsRepo.js';
 import { parseQuietHours } from '../../src/recipients/validation.js';
 import type { Db } from '../../src/db/Db.js';
@@ -52,6 +52,9 @@ async function outboxRow(key: string, tenantId: string | null, recipientId: numb
     `INSERT INTO herald.outbox (delivery_key, report, tenant_id, period_label, channel, recipient_id, status)
      VALUES ($1, 'executive-summary', $2, '2026-W47', 'email', $3, $4)`, [key, tenantId, recipientId, status]);
 }
+
+const outboxStates = async () => (await db.query<{ delivery_key: string; status: string; last_error: string | null }>(
+  `SELECT delivery_key, status, last_error FROM herald.outbox ORDER BY id`)).rows.map((o) => [o.delivery_key, o.status, o.last_error]);
 
 const ann: AddRecipientInput = {
   tenantId: 'acme', name: 'Ann Archer', role: 'CEO', email: 'ann@acme.io', slackChannel: 'C0ACME001', phone: '+14155550100',
@@ -176,27 +179,73 @@ describe('recipients repository', () => {
     expect(await count('recipient_groups')).toBe(2);       // groups stay
   });
 
-  it('remove policy: outbox history refuses; --force deletes unsent deliveries, never sent ones', async () => {
+  it('remove policy: with delivery history the recipient is kept, marked removed; without any it is deleted', async () => {
+    // Ann: never reached (a pending and a dead delivery). Without --force: soft removal.
     const a = await addRecipient(db, ann, opts);
     await outboxRow('s:executive-summary:acme:2026-W47:email:1', 'acme', a.id, 'pending');
     await outboxRow('s:executive-summary:acme:2026-W46:email:1', 'acme', a.id, 'dead');
-
-    const refused = await inputError(removeRecipient(db, 'ann@acme.io', 'acme'));
-    expect(refused.message).toBe('recipient: recipient 1 (ann@acme.io, tenant acme) has outbox deliveries (1 dead, 1 pending); '
-      + '--force deletes its unsent ones with it, sent ones are kept for the audit');
+    expect(await removeRecipientDetailed(db, 'ann@acme.io', 'acme')).toEqual({
+      id: a.id, tenantId: 'acme', name: 'Ann Archer', email: 'ann@acme.io', mode: 'removed',
+      history: { dead: 1, pending: 1 }, superseded: 1, deletedDeliveries: 0,
+    });
     expect(await count('recipients')).toBe(1);
-    expect(await removeRecipient(db, 'ann@acme.io', 'acme', { force: true })).toBe(1);
-    expect(await count('recipients')).toBe(0);
-    expect(await count('outbox')).toBe(0);
+    expect(await count('group_members')).toBe(0);          // no group reaches her any more
+    expect(await outboxStates()).toEqual([
+      ['s:executive-summary:acme:2026-W47:email:1', 'superseded', 'recipient removed'],   // will never be sent
+      ['s:executive-summary:acme:2026-W46:email:1', 'dead', null],                        // history stays as it was
+    ]);
+    expect(await listRecipients(db)).toEqual([]);
+    expect(await recipientsForDelivery(db, 'acme', ['c-suite', 'board'])).toEqual({ recipients: [], missingGroups: [] });
+    const listed = await listRecipients(db, { includeRemoved: true });
+    expect(listed).toEqual([expect.objectContaining({ id: a.id, email: 'ann@acme.io', groups: [], removedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT.*Z$/) })]);
+    expect(await removeRecipient(db, 'ann@acme.io', 'acme')).toBe(0);   // a removed recipient no longer matches
+    expect(await removeRecipient(db, String(a.id))).toBe(0);
 
-    const b = await addRecipient(db, { tenantId: 'acme', name: 'Bea', email: 'bea@acme.io' }, opts);
-    await outboxRow('s:executive-summary:acme:2026-W45:email:2', 'acme', b.id, 'sent');
-    await outboxRow('s:executive-summary:acme:2026-W47:email:2', 'acme', b.id, 'pending');
-    const kept = await inputError(removeRecipient(db, String(b.id), undefined, { force: true }));
-    expect(kept.message).toBe('recipient: recipient 2 (bea@acme.io, tenant acme) has outbox deliveries (1 pending, 1 sent); '
-      + 'sent and in-flight ones are the audit of who received which brief, so it cannot be deleted');
-    expect(await count('recipients')).toBe(1);
-    expect(await count('outbox')).toBe(2);                 // nothing deleted: all or nothing
+    // The same person can be added again: a new recipient (new id, so new delivery keys).
+    const again = await addRecipient(db, { ...ann, groups: ['c-suite'] }, opts);
+    expect(again.id).not.toBe(a.id);
+    expect((await listRecipients(db)).map((r) => r.id)).toEqual([again.id]);
+    expect((await inputError(addRecipient(db, { tenantId: 'acme', name: 'Twice', email: 'ANN@acme.io' }, opts))).message)
+      .toBe('email: "ANN@acme.io" is already a recipient of tenant acme');
+
+    // Bea received a brief, and one is in flight: --force does not delete her either.
+    const b = await addRecipient(db, { tenantId: 'acme', name: 'Bea', email: 'bea@acme.io', groups: ['board'] }, opts);
+    await outboxRow('s:executive-summary:acme:2026-W45:email:3', 'acme', b.id, 'sent');
+    await outboxRow('s:executive-summary:acme:2026-W46:email:3', 'acme', b.id, 'sending');
+    await outboxRow('s:executive-summary:acme:2026-W47:email:3', 'acme', b.id, 'pending');
+    expect(await removeRecipientDetailed(db, String(b.id), undefined, { force: true }))
+      .toMatchObject({ mode: 'removed', history: { pending: 1, sending: 1, sent: 1 }, superseded: 2 });
+    expect((await outboxStates()).slice(2).map((o) => o[1])).toEqual(['sent', 'superseded', 'superseded']);
+
+    // Carl: never reached, --force: deleted for good with his unsent deliveries (the old --force).
+    const c = await addRecipient(db, { tenantId: 'acme', name: 'Carl', email: 'carl@acme.io' }, opts);
+    await outboxRow('s:executive-summary:acme:2026-W46:email:5', 'acme', c.id, 'dead');
+    expect(await removeRecipientDetailed(db, 'carl@acme.io', 'acme', { force: true })).toMatchObject({ mode: 'deleted', history: { dead: 1 }, deletedDeliveries: 1 });
+    // Dana: no history at all: deleted.
+    await addRecipient(db, { tenantId: 'acme', name: 'Dana', email: 'dana@acme.io' }, opts);
+    expect(await removeRecipientDetailed(db, 'dana@acme.io', 'acme')).toMatchObject({ mode: 'deleted', history: {}, deletedDeliveries: 0 });
+    expect((await db.query<{ name: string; removed: boolean }>(`SELECT name, removed_at IS NOT NULL AS removed FROM herald.recipients ORDER BY id`)).rows)
+      .toEqual([{ name: 'Ann Archer', removed: true }, { name: 'Ann Archer', removed: false }, { name: 'Bea', removed: true }]);
+    expect(await count('outbox')).toBe(5);
+  });
+
+  it('the database never lets a delivery to a removed recipient become pending: it is recorded superseded', async () => {
+    const a = await addRecipient(db, ann, opts);
+    await outboxRow('s:executive-summary:acme:2026-W45:email:1', 'acme', a.id, 'sent');
+    await outboxRow('s:executive-summary:acme:2026-W46:email:1', 'acme', a.id, 'sending');   // in flight at the removal
+    await removeRecipient(db, 'ann@acme.io', 'acme');
+    // Queued in a race with the removal (the scheduler read the recipients just before):
+    await outboxRow('s:executive-summary:acme:2026-W47:email:1', 'acme', a.id, 'pending');
+    // The in-flight send fails and the dispatcher puts it back to pending, or a --force resend resets a key:
+    await db.query(`UPDATE herald.outbox SET status = 'pending' WHERE delivery_key IN ('s:executive-summary:acme:2026-W46:email:1', 's:executive-summary:acme:2026-W45:email:1')`);
+    expect(await outboxStates()).toEqual([
+      ['s:executive-summary:acme:2026-W45:email:1', 'superseded', 'recipient removed'],
+      ['s:executive-summary:acme:2026-W46:email:1', 'superseded', 'recipient removed'],
+      ['s:executive-summary:acme:2026-W47:email:1', 'superseded', 'recipient removed'],
+    ]);
+    // A send that was in flight and completes is recorded as what it was.
+    await db.query(`UPDATE herald.outbox SET status = 'sent', last_error = NULL WHERE delivery_key = 's:executive-summary:acme:2026-W46:email:1'`);
+    expect((await outboxStates())[1]).toEqual(['s:executive-summary:acme:2026-W46:email:1', 'sent', null]);
   });
 });
 
@@ -382,6 +431,37 @@ describe('herald recipients (CLI)', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toBe('herald: recipient: no recipient "ann@acme.io" in tenant acme\n');
     expect((await listRecipients(db)).map((r) => r.name)).toEqual(['Pat']);
+  });
+
+  it('remove of a recipient with deliveries keeps it, marked removed (exit 0, says so); list --removed shows it; an import adds the person again', async () => {
+    const a = await addRecipient(db, ann, opts);
+    await outboxRow('s:executive-summary:acme:2026-W45:email:1', 'acme', a.id, 'sent');
+    await outboxRow('s:executive-summary:acme:2026-W47:email:1', 'acme', a.id, 'pending');
+    const removed = await herald(['recipients', 'remove', 'ann@acme.io', '--tenant', 'acme'], env());
+    expect(removed.stderr).toBe('');
+    expect(removed.code).toBe(0);
+    expect(removed.stdout).toBe('removed recipient ann@acme.io: nothing more is sent to it (1 unsent delivery superseded); '
+      + 'its deliveries (1 pending, 1 sent) stay for the audit (herald runs show; herald recipients list --removed)\n');
+    const again = await herald(['recipients', 'remove', 'ann@acme.io', '--tenant', 'acme', '--force'], env());
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe('herald: recipient: no recipient "ann@acme.io" in tenant acme\n');
+
+    expect((await herald(['recipients', 'list'], env())).stdout).toBe('no recipients\n');
+    const table = await herald(['recipients', 'list', '--removed'], env());
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+TENANT\s+NAME\s+ROLE\s+EMAIL\s+SLACK\s+PHONE\s+TIMEZONE\s+QUIET\s+REMOVED\s+GROUPS$/);
+    expect(lines[1].slice(lines[0].indexOf('REMOVED'))).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const json = JSON.parse((await herald(['recipients', 'list', '--removed', '--format', 'json'], env())).stdout);
+    expect(json).toEqual([expect.objectContaining({ id: a.id, email: 'ann@acme.io', groups: [], removedAt: expect.any(String) })]);
+
+    // Importing a file that lists her adds her again, as a new recipient; the removed one stays.
+    const file = path.join(dir, 'ann-again.yaml');
+    await writeFile(file, 'recipients:\n  - { name: Ann Archer, tenant: acme, email: ann@acme.io, groups: [c-suite] }\n');
+    const imported = await herald(['recipients', 'import', file], env());
+    expect(imported.stdout).toBe(`imported ${file}: 1 added, 0 updated, 0 unchanged, 0 groups created, 1 memberships added\n`);   // her groups stayed
+    expect((await listRecipients(db)).map((r) => [r.id, r.groups])).toEqual([[a.id + 1, ['c-suite']]]);
+    expect((await listRecipients(db, { includeRemoved: true })).map((r) => [r.id, r.removedAt !== undefined])).toEqual([[a.id, true], [a.id + 1, false]]);
   });
 
   it('imports a YAML file; a bad file exits 2 naming the path and writes nothing', async () => {

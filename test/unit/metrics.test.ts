@@ -211,6 +211,16 @@ describe('recommendations', () => {
     expect(recs.some((r) => r.title.includes('off') || r.detail.includes('off'))).toBe(false);
   });
 
+  it('a crisis inside an average-looking period still recommends containment', () => {
+    const calm = computeRevenueProtection([day('2026-11-21', 1000, 970, 20, 1)], [], s);
+    expect(calm.risk_level).toBe('ok');
+    const none = recommendActions({ vps: [], ips: [], optimization: computeCostOptimization([]), revenue: calm }, s);
+    expect(none).toEqual([]);
+    const recs = recommendActions({ vps: [], ips: [], optimization: computeCostOptimization([]), revenue: calm, deliverabilityAlerts: 3 }, s);
+    expect(recs.map((r) => r.rule)).toEqual(['deliverability-risk']);
+    expect(recs[0].detail).toContain('3 critical or high deliverability alerts');
+  });
+
   it('folds several idle instances into one right-size action naming them', () => {
     const vps = [1, 2, 3, 4, 5].map((i) => ({ id: `v${i}`, status: 'active', monthly_cost: 100 * i, cpu_utilization: 10, memory_utilization: 10 }));
     const recs = recommendActions({ vps, ips: [], optimization: computeCostOptimization([]), revenue: computeRevenueProtection([], [], s) }, s);

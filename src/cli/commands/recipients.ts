@@ -4,7 +4,7 @@ import type { HeraldConfig } from '../../config/schema.js';
 import { InputError } from '../../report/ReportContext.js';
 import { BusinessSource } from '../../sources/BusinessSource.js';
 import type { Recipient } from '../../recipients/Recipient.js';
-import { addRecipient, importRecipients, listRecipients, removeRecipient } from '../../recipients/recipientsRepo.js';
+import { addRecipient, importRecipients, listRecipients, removeRecipientDetailed } from '../../recipients/recipientsRepo.js';
 import { parseQuietHours, type FieldNamer } from '../../recipients/validation.js';
 import { openDatabases, type Databases } from '../context.js';
 
@@ -23,7 +23,7 @@ export interface AddOptions extends ScopeOptions {
   group: string[];
 }
 
-export interface ListOptions extends ScopeOptions { group?: string; format: string }
+export interface ListOptions extends ScopeOptions { group?: string; format: string; removed?: boolean }
 export interface RemoveOptions extends ScopeOptions { force?: boolean }
 
 /** Messages name the flags, not the repository's fields. */
@@ -89,10 +89,13 @@ const COLUMNS: [string, (r: Recipient) => string][] = [
   ['GROUPS', (r) => r.groups.join(',')],
 ];
 
-/** An aligned table: each column as wide as its widest cell, two spaces apart. */
-export function recipientsTable(recipients: Recipient[]): string {
-  const rows = [COLUMNS.map(([h]) => h), ...recipients.map((r) => COLUMNS.map(([, cell]) => cell(r).replace(/\s+/g, ' ')))];
-  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((row) => [...row[i]].length)));
+const REMOVED_COLUMN: [string, (r: Recipient) => string] = ['REMOVED', (r) => (r.removedAt ? r.removedAt.replace(/\.\d{3}Z$/, 'Z') : '')];
+
+/** An aligned table: each column as wide as its widest cell, two spaces apart; REMOVED with `withRemoved`. */
+export function recipientsTable(recipients: Recipient[], withRemoved = false): string {
+  const columns = withRemoved ? [...COLUMNS.slice(0, -1), REMOVED_COLUMN, COLUMNS[COLUMNS.length - 1]] : COLUMNS;
+  const rows = [columns.map(([h]) => h), ...recipients.map((r) => columns.map(([, cell]) => cell(r).replace(/\s+/g, ' ')))];
+  const widths = columns.map((_, i) => Math.max(...rows.map((row) => [...row[i]].length)));
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(widths[i] - [...cell].length))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
@@ -100,21 +103,30 @@ export async function recipientsListCommand(o: ListOptions, config: HeraldConfig
   if (o.format !== 'table' && o.format !== 'json') throw new InputError('--format', `"${o.format}" (expected table or json)`);
   const tenantId = scope(o, true);
   await withDatabases(config, async (dbs) => {
-    const recipients = await listRecipients(dbs.herald, { tenantId, group: o.group });
+    const recipients = await listRecipients(dbs.herald, { tenantId, group: o.group, includeRemoved: o.removed });
     if (o.format === 'json') out.write(JSON.stringify(recipients, null, 2) + '\n');
     else if (recipients.length === 0) out.write('no recipients\n');
-    else out.write(recipientsTable(recipients));
+    else out.write(recipientsTable(recipients, o.removed));
   });
 }
 
 export async function recipientsRemoveCommand(idOrEmail: string, o: RemoveOptions, config: HeraldConfig, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   const tenantId = scope(o, true);
   await withDatabases(config, async (dbs) => {
-    const n = await removeRecipient(dbs.herald, idOrEmail, tenantId, { force: o.force });
-    if (n === 0) {
+    const r = await removeRecipientDetailed(dbs.herald, idOrEmail, tenantId, { force: o.force });
+    if (r === null) {
       throw new InputError('recipient', `no recipient "${idOrEmail}"${tenantId === undefined ? '' : ` in ${tenantId === null ? 'the platform' : `tenant ${tenantId}`}`}`);
     }
-    out.write(`removed recipient ${idOrEmail}\n`);
+    const history = Object.entries(r.history).map(([status, n]) => `${n} ${status}`).join(', ');
+    if (r.mode === 'removed') {
+      out.write(`removed recipient ${idOrEmail}: nothing more is sent to it`
+        + `${r.superseded > 0 ? ` (${r.superseded} unsent deliver${r.superseded === 1 ? 'y' : 'ies'} superseded)` : ''}; `
+        + `its deliveries (${history}) stay for the audit (herald runs show; herald recipients list --removed)\n`);
+    } else if (r.deletedDeliveries > 0) {
+      out.write(`removed recipient ${idOrEmail} and its ${r.deletedDeliveries} unsent deliver${r.deletedDeliveries === 1 ? 'y' : 'ies'} (--force; nothing was ever sent to it)\n`);
+    } else {
+      out.write(`removed recipient ${idOrEmail}\n`);
+    }
   });
 }
 
@@ -156,12 +168,14 @@ export function registerRecipientsCommands(program: Command, config: () => Promi
     .option('--platform', "only the platform's own executives")
     .option('--group <name>', 'only members of this group')
     .option('--format <format>', 'table | json', 'table')
+    .option('--removed', 'also removed recipients (kept for the audit), with when they were removed')
     .action(async (o: ListOptions) => recipientsListCommand(o, await config()));
 
-  recipients.command('remove <id-or-email>').description('remove a recipient (refused when it has outbox deliveries, unless --force and none was sent)')
+  recipients.command('remove <id-or-email>')
+    .description('remove a recipient: nothing more is sent to it; one with deliveries is kept, marked removed, for the audit (runs show, list --removed)')
     .option('--tenant <id>', 'the tenant whose recipient it is')
     .option('--platform', "one of the platform's own executives")
-    .option('--force', 'also delete its unsent outbox deliveries (sent ones are kept for the audit)')
+    .option('--force', 'when nothing was ever sent to it: delete it for good with its unsent deliveries instead of keeping it marked removed')
     .action(async (idOrEmail: string, o: RemoveOptions) => recipientsRemoveCommand(idOrEmail, o, await config()));
 
   recipients.command('import <file>').description('import recipients and groups from YAML (one transaction; re-import updates)')

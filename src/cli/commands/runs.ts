@@ -44,7 +44,7 @@ export async function runsShowCommand(config: HeraldConfig, runId: string, out: 
     if (run.artifact_path) out.write(`artifact ${run.artifact_path}\n  sha256 ${run.artifact_sha256}, ${run.page_count} pages\n`);
     if (run.error) out.write(`error ${run.error}\n`);
     const { rows } = await dbs.herald.query<{ delivery_key: string; channel: string; name: string; address: string | null; status: string; attempts: number; sent_at: Date | null; provider_id: string | null; last_error: string | null; kind: string }>(
-      `SELECT o.delivery_key, o.channel, r.name, CASE o.channel WHEN 'email' THEN r.email WHEN 'slack' THEN r.slack_channel ELSE r.phone END AS address,
+      `SELECT o.delivery_key, o.channel, r.name || CASE WHEN r.removed_at IS NOT NULL THEN ' (removed)' ELSE '' END AS name, CASE o.channel WHEN 'email' THEN r.email WHEN 'slack' THEN r.slack_channel ELSE r.phone END AS address,
               o.status, o.attempts, o.sent_at, o.provider_id, o.last_error, o.kind
          FROM herald.outbox o JOIN herald.recipients r ON r.id = o.recipient_id
         WHERE o.run_id = $1 ORDER BY o.id`, [runId]);
