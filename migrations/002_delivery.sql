@@ -3,6 +3,9 @@
 -- operator notices.
 
 -- People who receive briefs. tenant_id NULL: the platform's own executives (portfolio reports).
+-- A recipient with delivery history is never deleted (the outbox is the audit of who received
+-- which brief): `removed_at` marks one who must receive nothing more. The same person may be added
+-- again later, as a new recipient (a new id, so new delivery keys).
 CREATE TABLE herald.recipients (
   id bigserial PRIMARY KEY,
   tenant_id text,
@@ -15,11 +18,13 @@ CREATE TABLE herald.recipients (
   quiet_start time,                                                         -- local quiet hours
   quiet_end time,
   created_at timestamptz NOT NULL DEFAULT now(),
+  removed_at timestamptz,                                                   -- soft removal (see above)
   UNIQUE (id, tenant_id),
   CHECK (email IS NOT NULL OR slack_channel IS NOT NULL OR phone IS NOT NULL),
   CHECK ((quiet_start IS NULL) = (quiet_end IS NULL))
 );
-CREATE UNIQUE INDEX recipients_tenant_email ON herald.recipients (coalesce(tenant_id, ''), lower(email)) WHERE email IS NOT NULL;
+CREATE UNIQUE INDEX recipients_tenant_email ON herald.recipients (coalesce(tenant_id, ''), lower(email))
+  WHERE email IS NOT NULL AND removed_at IS NULL;
 
 -- A group belongs to one tenant (or, tenant_id NULL, to the platform) and so do its members.
 CREATE TABLE herald.recipient_groups (
@@ -96,6 +101,22 @@ CREATE INDEX outbox_due ON herald.outbox (next_attempt_at) WHERE status IN ('pen
 CREATE TRIGGER outbox_same_tenant BEFORE INSERT OR UPDATE OF recipient_id, tenant_id ON herald.outbox
   FOR EACH ROW EXECUTE FUNCTION herald.check_same_tenant();
 
+-- Nothing is sent to a removed recipient, whatever the code does: a delivery that would become
+-- pending for one (queued in a race with the removal, a Slack-to-email fallback, a retry of a send
+-- that was in flight at the removal, a forced resend) is recorded as superseded instead.
+CREATE FUNCTION herald.outbox_skip_removed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM herald.recipients WHERE id = NEW.recipient_id AND removed_at IS NOT NULL) THEN
+    NEW.status := 'superseded';
+    NEW.locked_until := NULL;
+    NEW.last_error := 'recipient removed';
+    NEW.error_reason := 'recipient_removed';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER outbox_skip_removed BEFORE INSERT OR UPDATE OF status ON herald.outbox
+  FOR EACH ROW WHEN (NEW.status = 'pending') EXECUTE FUNCTION herald.outbox_skip_removed();
+
 -- Scheduler: one cursor per schedule (the instant up to which its slots were considered) and one
 -- row per fired (schedule, tenant, slot): the unique key makes each slot fire once across workers.
 CREATE TABLE herald.schedule_cursors (
@@ -131,4 +152,4 @@ CREATE TABLE herald.operator_notices (
 -- Down Migration
 DROP TABLE herald.operator_notices, herald.schedule_slots, herald.schedule_cursors, herald.outbox,
   herald.group_members, herald.recipient_groups, herald.recipients CASCADE;
-DROP FUNCTION herald.check_same_tenant();
+DROP FUNCTION herald.check_same_tenant(), herald.outbox_skip_removed();
