@@ -4,7 +4,7 @@ import type { Logger } from '../ops/logger.js';
 import type { HeraldMetrics } from '../ops/metrics.js';
 import type { OperatorNotices } from '../ops/operatorNotices.js';
 import type { ExecutiveSummaryData } from '../report/types.js';
-import type { Recipient } from '../recipients/Recipient.js';
+import { recipientById } from '../recipients/recipientsRepo.js';
 import { DeliveryError, type Channel, type ChannelName, type Delivery } from './Channel.js';
 import { claimDue, enqueueDeliveries, markDead, markRetry, markSent, saveProgress, type OutboxRow } from './outboxRepo.js';
 import { nextRetry } from './backoff.js';
@@ -152,23 +152,4 @@ export class OutboxDispatcher {
       checkpoint: (progress) => saveProgress(db, row.id, progress),
     };
   }
-}
-
-/** The recipient of a delivery, with its groups. */
-export async function recipientById(db: Db, id: number): Promise<Recipient | null> {
-  const { rows } = await db.query<{
-    id: number; tenant_id: string | null; name: string; role: string | null; email: string | null; slack_channel: string | null;
-    phone: string | null; timezone: string | null; quiet_start: string | null; quiet_end: string | null; groups: string[];
-  }>(
-    `SELECT r.id::int AS id, r.tenant_id, r.name, r.role, r.email, r.slack_channel, r.phone, r.timezone,
-            to_char(r.quiet_start, 'HH24:MI') AS quiet_start, to_char(r.quiet_end, 'HH24:MI') AS quiet_end,
-            coalesce((SELECT array_agg(g.name ORDER BY g.name) FROM herald.group_members m JOIN herald.recipient_groups g ON g.id = m.group_id
-                       WHERE m.recipient_id = r.id), '{}') AS groups
-       FROM herald.recipients r WHERE r.id = $1`, [id]);
-  const r = rows[0];
-  if (!r) return null;
-  return {
-    id: r.id, tenantId: r.tenant_id, name: r.name, role: r.role, email: r.email, slackChannel: r.slack_channel, phone: r.phone,
-    timezone: r.timezone, quietHours: r.quiet_start && r.quiet_end ? { start: r.quiet_start, end: r.quiet_end } : null, groups: r.groups,
-  };
 }

@@ -162,6 +162,11 @@ export interface RecipientFilter {
  * Recipients, each once, with its groups; ordered by tenant (platform first), then id. Removed
  * recipients only with `includeRemoved`.
  */
+/** One recipient by id, removed or not (a delivery queued before a removal still resolves). */
+export async function recipientById(db: Db, id: number): Promise<Recipient | null> {
+  return (await selectRecipients(db, 'r.id = $1', [id]))[0] ?? null;
+}
+
 export async function listRecipients(db: Db, filter: RecipientFilter = {}): Promise<Recipient[]> {
   const where: string[] = filter.includeRemoved ? [] : [ACTIVE];
   const values: unknown[] = [];
