@@ -122,8 +122,17 @@ describe('herald worker (real processes, real PostgreSQL, SMTP and Chromium)', (
     if (rows.length !== TENANTS) console.error(b.log().slice(-4000), JSON.stringify((await t.db.query(`SELECT name, next_run_at, locked_at, last_run_at, last_finished_at, failed_at, fail_reason FROM agenda_jobs WHERE name = 'herald:brief' ORDER BY id DESC LIMIT 5`)).rows));
     expect(rows.filter((r) => r.status === 'sent')).toHaveLength(TENANTS);
     const messages = smtp.messages.filter((m) => m.headers.get('x-herald-delivery-key')?.toString().startsWith('daily-kill:'));
-    expect(messages).toHaveLength(TENANTS);
-    expect(new Set(messages.map((m) => m.messageId)).size).toBe(TENANTS);
+    // Every brief arrived, and by Message-ID none twice. SMTP has no idempotency: a message the
+    // server accepted in the instant before SIGKILL, before its row was marked sent, is sent again
+    // by the next worker with the same Message-ID and delivery key (a mail client shows one).
+    // Only the sends in flight at the kill can repeat: at most the outbox concurrency (4).
+    const byId = new Map<string, number>();
+    for (const m of messages) byId.set(m.messageId!, (byId.get(m.messageId!) ?? 0) + 1);
+    expect(byId.size).toBe(TENANTS);
+    const resent = messages.length - TENANTS;
+    expect(resent).toBeLessThanOrEqual(4);
+    expect([...byId.values()].every((n) => n <= 2)).toBe(true);
+    console.info(`SIGKILL test: ${TENANTS} briefs, ${atKill} before the kill, ${resent} re-sent with the same Message-ID`);
     b.term();
     expect(await b.exited).toBe(0);
   }, 300_000);
