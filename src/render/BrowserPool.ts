@@ -20,6 +20,10 @@ export interface BrowserPoolOptions {
   /** How long closing a discarded page may take before the whole browser is recycled
    * (a page that will not close means a hung Chromium). Default 5000 ms. */
   pageCloseTimeoutMs?: number;
+  /** A page's renderer is made to collect its garbage after this many renders (0: never).
+   * Default 100. With JavaScript off, Blink and V8 in a page barely collect on their own: every
+   * distinct document printed leaves ~0.7 MB behind, so a reused page grows without bound. */
+  gcEveryRenders?: number;
   /** Default: silent. */
   logger?: PoolLogger;
 }
@@ -54,6 +58,10 @@ export const CHROMIUM_ARGS: readonly string[] = [
   '--host-resolver-rules=MAP * ~NOTFOUND',
 ];
 
+/** A forced garbage collection of a page's renderer takes tens of milliseconds; a page that
+ * needs longer is in trouble and is replaced. */
+const GC_TIMEOUT_MS = 5000;
+
 /** A healthy Chromium answers Browser.getVersion in well under a millisecond. */
 const PING_TIMEOUT_MS = 2000;
 
@@ -81,6 +89,9 @@ export class BrowserPool {
   readonly #closing = new WeakSet<Browser>();
   /** Pages that crashed ('error' event) while idle or in use. */
   readonly #broken = new WeakSet<Page>();
+  /** Renders per page since its renderer last collected garbage. */
+  readonly #sinceGc = new WeakMap<Page, number>();
+  readonly #gcEvery: number;
   #idle: Page[] = [];
   #inUse = 0;
   #openPages = 0;
@@ -96,6 +107,9 @@ export class BrowserPool {
     const size = opts.size ?? 2;
     if (!Number.isInteger(size) || size < 1) throw new Error(`BrowserPool size must be an integer ≥ 1, got ${size}`);
     this.size = size;
+    const gcEvery = opts.gcEveryRenders ?? 100;
+    if (!Number.isInteger(gcEvery) || gcEvery < 0) throw new Error(`BrowserPool gcEveryRenders must be an integer ≥ 0, got ${gcEvery}`);
+    this.#gcEvery = gcEvery;
     this.#opts = opts;
     this.#logger = opts.logger;
   }
@@ -123,13 +137,24 @@ export class BrowserPool {
       throw err;
     }
     this.#renders++;
-    if (!this.#closed && page.browser() === this.#browser && !page.isClosed() && !this.#broken.has(page)) {
+    if (this.#gcDue(page)) {
+      // In the background, still holding the page's slot: this render's caller gets its result now.
+      const p = page;
+      void this.#collectGarbage(p).then((ok) => this.#putBack(p, ok));
+    } else {
+      this.#putBack(page, true);
+    }
+    return result;
+  }
+
+  /** Back to the idle list if it is still usable, else closed and replaced; frees its slot. */
+  #putBack(page: Page, ok: boolean): void {
+    if (ok && !this.#closed && page.browser() === this.#browser && !page.isClosed() && !this.#broken.has(page)) {
       this.#idle.push(page);
       this.#release();
     } else {
       this.#discardThenRelease(page);
     }
-    return result;
   }
 
   /** Closes the browser; idempotent. Later `withPage` calls reject. */
@@ -208,6 +233,37 @@ export class BrowserPool {
     // that slipped past escaping cannot execute. Puppeteer's setContent still works (it writes
     // the document over CDP, which this switch does not block).
     await page.setJavaScriptEnabled(false);
+  }
+
+  #gcDue(page: Page): boolean {
+    if (this.#gcEvery === 0) return false;
+    const n = (this.#sinceGc.get(page) ?? 0) + 1;
+    this.#sinceGc.set(page, n >= this.#gcEvery ? 0 : n);
+    return n >= this.#gcEvery;
+  }
+
+  /**
+   * Makes the page's renderer collect its garbage (V8 and Blink's heap): 65–80 ms of renderer CPU,
+   * under 1% of what 100 renders cost. Without it a page that printed 2,250 distinct briefs held
+   * 800 MB instead of ~150 MB. Resolves false when the page could not (closed, crashed, hung):
+   * it is then replaced rather than reused.
+   */
+  async #collectGarbage(page: Page): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const cdp = await page.createCDPSession();
+      try {
+        return await Promise.race([
+          cdp.send('HeapProfiler.collectGarbage').then(() => true),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), GC_TIMEOUT_MS))),
+        ]);
+      } finally {
+        clearTimeout(timer);
+        void cdp.detach().catch(() => undefined);
+      }
+    } catch {
+      return false;
+    }
   }
 
   #pageOpened(): void {
