@@ -111,8 +111,20 @@ export class Worker {
       const data = job.attrs.data;
       const schedule = o.config.schedules.find((s) => s.id === data.scheduleId);
       if (!schedule) {
-        // Removed from the config since it was queued (or this worker runs an older config).
-        o.logger.warn({ schedule: data.scheduleId, tenant: data.tenantId, period: data.periodLabel }, 'brief job for a schedule this worker does not know: dropped');
+        // Removed from the config since it was queued, or this worker runs an older config than the
+        // one that queued it (a rolling deploy): hand it back for a minute, for up to an hour, so a
+        // worker that knows the schedule runs it; only then drop it.
+        const handBacks = (data as { handBacks?: number }).handBacks ?? 0;
+        const log = o.logger.child({ schedule: data.scheduleId, tenant: data.tenantId, period: data.periodLabel });
+        if (handBacks >= 60) {
+          log.warn('brief job for a schedule no worker knows: dropped');
+          return;
+        }
+        log.warn('brief job for a schedule this worker does not know: handed back');
+        await agenda.create(reportJob.name, { ...data, handBacks: handBacks + 1 })
+          .unique({ 'data.key': `${slotKey(data)}#handback${handBacks + 1}` })
+          .schedule(new Date(Date.now() + 60_000))
+          .save();
         return;
       }
       const outcome = await produceBrief(this.briefDeps(), reportJob, schedule, data).catch(async (err: Error) => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -54,6 +54,14 @@ beforeAll(async () => {
   }
 }, 120_000);
 
+// A test that fails before stopping its workers must not leave them to take the next test's jobs.
+afterEach(async () => {
+  for (const w of workers.splice(0)) {
+    w.kill();
+    await w.exited;
+  }
+});
+
 afterAll(async () => {
   for (const w of workers) w.kill();
   await smtp?.close();
@@ -73,6 +81,9 @@ describe('herald worker (real processes, real PostgreSQL, SMTP and Chromium)', (
     workers.push(a, b);
     const port = await a.port.catch((err) => { throw new Error(`${err.message}\n--- worker b:\n${b.log().slice(-2000)}`); });
     await smtp.waitFor(TENANTS, 150_000).catch((err) => { throw new Error(`${err.message}\n--- a:\n${a.log().slice(-1500)}\n--- b:\n${b.log().slice(-1500)}`); });
+    // The sink records a message before its 250 reaches the worker: wait for the rows too.
+    const until = Date.now() + 30_000;
+    while (Date.now() < until && !(await sentFor('daily-two')).every((r) => r.status === 'sent')) await new Promise((r) => setTimeout(r, 100));
     const rows = await sentFor('daily-two');
     expect(rows).toHaveLength(TENANTS);
     expect(rows.every((r) => r.status === 'sent')).toBe(true);
