@@ -7,7 +7,8 @@ pg.types.setTypeParser(1082, (value: string) => value);
 
 /** A Db over a node-postgres pool. The returned Db owns the pool and closes it. */
 export function pgDb(connectionString: string, opts: { max?: number } = {}): Db & { pool: pg.Pool } {
-  const pool = new pg.Pool({ connectionString, max: opts.max ?? 4 });
+  // A worker runs two briefs of ~15 parallel queries, the dispatcher, Agenda's poll and its LISTEN.
+  const pool = new pg.Pool({ connectionString, max: opts.max ?? 10 });
   // An idle client losing its connection (PostgreSQL restart) must not crash the process.
   pool.on('error', () => {});
   return {

@@ -139,7 +139,16 @@ export class Worker {
       if (outcome.status === 'held' && outcome.retryAt) await this.enqueueBrief(data, outcome.retryAt, (data.attempt ?? 0) + 1);
     }, { concurrency: o.config.report.pdf.pagePool, lockLifetime: o.config.scheduler.briefLockSeconds * 1000 });
 
-    await agenda.start();
+    // Agenda creates its table and indexes with IF NOT EXISTS, which is not safe when two workers
+    // start together on a fresh database (duplicate pg_class entry): start under a session lock.
+    const lock = await o.dbs.heraldPool.connect();
+    try {
+      await lock.query('SELECT pg_advisory_lock(7438293)');
+      await agenda.start();
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock(7438293)').catch(() => undefined);
+      lock.release();
+    }
     await agenda.every(`${o.config.scheduler.tickSeconds} seconds`, TICK_JOB, undefined, { skipImmediate: false });
     this.dispatcher.start(o.dispatchEveryMs ?? 1000);
     this.#gauges = setInterval(() => void this.#refreshGauges(), 10_000);
