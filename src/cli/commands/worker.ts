@@ -35,5 +35,8 @@ export async function workerCommand(config: HeraldConfig, opts: { port: string }
     process.on('SIGINT', onSignal);
   });
   await worker.start();
-  return stopped;
+  const code = await stopped;
+  // Drained and closed; Agenda leaves lock-renewal timers behind that would keep the process
+  // alive for minutes, so exit now rather than wait for the event loop to empty.
+  process.exit(code);
 }
