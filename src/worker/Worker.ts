@@ -98,7 +98,19 @@ export class Worker {
     const health = await checkChannels(o.dbs.herald, o.config, o.channels);
     await noticeChannelProblems(this.notices, health, o.clock.now().toISOString().slice(0, 10));
     const { kind, backend } = await agendaBackend(o.env ?? process.env, o.dbs.heraldPool);
-    const agenda = createAgenda(backend, { concurrency: o.config.report.pdf.pagePool });
+    // Agenda connects (and creates its table and indexes with IF NOT EXISTS) as it is constructed;
+    // IF NOT EXISTS is not safe when two workers start together on a fresh database (duplicate
+    // pg_type / pg_class entries), so construct it and wait for it under a session lock.
+    const lock = await o.dbs.heraldPool.connect();
+    let agenda: Agenda;
+    try {
+      await lock.query('SELECT pg_advisory_lock(7438293)');
+      agenda = createAgenda(backend, { concurrency: o.config.report.pdf.pagePool });
+      await agenda.ready;
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock(7438293)').catch(() => undefined);
+      lock.release();
+    }
     this.#agenda = agenda;
 
     agenda.define(TICK_JOB, async () => {
@@ -139,16 +151,7 @@ export class Worker {
       if (outcome.status === 'held' && outcome.retryAt) await this.enqueueBrief(data, outcome.retryAt, (data.attempt ?? 0) + 1);
     }, { concurrency: o.config.report.pdf.pagePool, lockLifetime: o.config.scheduler.briefLockSeconds * 1000 });
 
-    // Agenda creates its table and indexes with IF NOT EXISTS, which is not safe when two workers
-    // start together on a fresh database (duplicate pg_class entry): start under a session lock.
-    const lock = await o.dbs.heraldPool.connect();
-    try {
-      await lock.query('SELECT pg_advisory_lock(7438293)');
-      await agenda.start();
-    } finally {
-      await lock.query('SELECT pg_advisory_unlock(7438293)').catch(() => undefined);
-      lock.release();
-    }
+    await agenda.start();
     await agenda.every(`${o.config.scheduler.tickSeconds} seconds`, TICK_JOB, undefined, { skipImmediate: false });
     this.dispatcher.start(o.dispatchEveryMs ?? 1000);
     this.#gauges = setInterval(() => void this.#refreshGauges(), 10_000);
