@@ -30,6 +30,11 @@ export interface RenderChartOptions {
   emptyMessage?: string;
   /** Receives vega's warnings (dropped by default); errors always reject. */
   onWarning?: (message: string) => void;
+  /**
+   * Render on a new View instead of a pooled one (tests compare the two; a pooled view must
+   * draw exactly what a new one draws).
+   */
+  freshView?: boolean;
 }
 
 export const NO_DATA_MESSAGE = 'No data for this period';
@@ -147,10 +152,43 @@ function compiledChart(name: ChartName): Compiled {
     const emptySize = vl.usermeta?.herald?.emptySize ?? [FULL_WIDTH, 120];
     const logger = compileLogger(name) as NonNullable<Parameters<typeof compile>[1]>['logger'];
     const spec = compile(vl, { config: loadTheme(), logger }).spec;
-    c = { runtime: parse(spec), emptySize };
+    c = { runtime: withoutJoinKeys(parse(spec)), emptySize };
     compiled.set(name, c);
   }
   return c;
+}
+
+/**
+ * vega keys axis and legend items by value (for animated transitions): on a reused view a tick
+ * value that survives from the previous render keeps its old place, so "$100" could come after
+ * "$400" in the SVG and in the PDF's reading order. Without keys every render enters its items
+ * afresh, in order, exactly as on a new view. Static pictures lose nothing.
+ */
+function withoutJoinKeys(runtime: Runtime): Runtime {
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== 'object') return;
+    const op = node as { type?: unknown; params?: Record<string, unknown> };
+    if (op.type === 'datajoin' && op.params) delete op.params.key;
+    Object.values(node).forEach(visit);
+  };
+  visit(runtime);
+  return runtime;
+}
+
+const emptyRuntimes = new Map<string, Runtime>();
+
+/** The parsed "no data" picture for a size and message; the usual few are kept (a View pool hangs off each). */
+function emptyRuntime(size: [number, number], message: string): Runtime {
+  const key = JSON.stringify([size, message]);
+  let runtime = emptyRuntimes.get(key);
+  if (!runtime) {
+    runtime = parse(emptySpec(size, message));
+    // Custom messages are the caller's: keep a bounded number, oldest out first.
+    if (emptyRuntimes.size >= 32) emptyRuntimes.delete(emptyRuntimes.keys().next().value!);
+    emptyRuntimes.set(key, runtime);
+  }
+  return runtime;
 }
 
 /** A framed box of the chart's footprint with the message centred in it. */
@@ -201,6 +239,53 @@ function emptySpec([width, height]: [number, number], message: string): Spec {
 
 type VegaLogger = NonNullable<NonNullable<ConstructorParameters<typeof View>[1]>['logger']>;
 
+/** What one render collects from its view's logger. */
+interface RenderLog { errors: unknown[]; onWarning?: (message: string) => void }
+
+/**
+ * A View kept between renders. Building one from the runtime (operators, compiled expressions)
+ * costs about twice the render itself, so each chart keeps a few idle views and a render takes
+ * one, sets its rows and signals, and puts it back. What a render changes besides the data is
+ * reset first: autosize rewrites the width/height signals to the fitted size, and the next
+ * fit would start from there.
+ */
+interface PooledView {
+  view: View;
+  initial: { width: unknown; height: unknown; padding: unknown };
+  log: RenderLog;
+}
+
+/** Idle views per runtime; more than this many concurrent renders of one chart build views that are then dropped. */
+const IDLE_VIEWS_PER_CHART = 4;
+const idleViews = new WeakMap<Runtime, PooledView[]>();
+
+function newView(runtime: Runtime): PooledView {
+  const log: RenderLog = { errors: [] };
+  // vega catches errors inside its dataflow, logs them and still resolves toSVG() with a broken
+  // picture; collecting them lets the render fail instead, so a broken chart is never sent.
+  const logger = makeLogger((e) => log.errors.push(e), (m) => log.onWarning?.(m)) as unknown as VegaLogger;
+  const view = new View(runtime, { renderer: 'none', logger, logLevel: 2 });
+  return { view, log, initial: { width: view.signal('width'), height: view.signal('height'), padding: view.signal('padding') } };
+}
+
+function takeView(runtime: Runtime, fresh: boolean): PooledView {
+  const pooled = fresh ? undefined : idleViews.get(runtime)?.pop();
+  if (!pooled) return newView(runtime);
+  const { view, initial } = pooled;
+  view.signal('width', initial.width).signal('height', initial.height).signal('padding', initial.padding);
+  view.resize();
+  return pooled;
+}
+
+function releaseView(runtime: Runtime, pooled: PooledView, reusable: boolean): void {
+  pooled.log.errors = [];
+  pooled.log.onWarning = undefined;
+  let idle = idleViews.get(runtime);
+  if (!idle) idleViews.set(runtime, (idle = []));
+  if (reusable && idle.length < IDLE_VIEWS_PER_CHART) idle.push(pooled);
+  else pooled.view.finalize();
+}
+
 async function renderSpec(
   name: ChartName,
   runtime: Runtime,
@@ -208,23 +293,24 @@ async function renderSpec(
   signals: Record<string, unknown>,
   opts: RenderChartOptions,
 ): Promise<string> {
-  // vega catches errors inside its dataflow, logs them and still resolves toSVG() with a broken
-  // picture; collecting them lets the render fail instead, so a broken chart is never sent.
-  const errors: unknown[] = [];
-  const logger = makeLogger((e) => errors.push(e), (m) => opts.onWarning?.(m)) as unknown as VegaLogger;
-  const view = new View(runtime, { renderer: 'none', logger, logLevel: 2 });
+  const pooled = takeView(runtime, opts.freshView === true);
+  const { view, log } = pooled;
+  log.onWarning = opts.onWarning;
+  let ok = false;
   try {
     // vega's transforms write fields onto the tuples they ingest: give it copies.
     if (rows) view.data('values', rows.map((r) => ({ ...r })));
     for (const [k, v] of Object.entries(signals)) view.signal(k, v);
     const svg = await view.toSVG();
-    if (errors.length > 0) {
-      const first = errors[0];
+    if (log.errors.length > 0) {
+      const first = log.errors[0];
       throw new Error(`chart ${name} failed to render: ${first instanceof Error ? first.message : String(first)}`, { cause: first });
     }
+    ok = true;
     return stableIds(svg);
   } finally {
-    view.finalize();
+    // A view whose render failed may hold half-updated state: drop it.
+    releaseView(runtime, pooled, ok && opts.freshView !== true);
   }
 }
 
@@ -263,7 +349,7 @@ export async function renderChart(name: ChartName, values: object[], opts: Rende
   const c = compiledChart(name);
   const rows = values as Row[];
   if (!def.hasData(rows)) {
-    return renderSpec(name, parse(emptySpec(c.emptySize, opts.emptyMessage ?? NO_DATA_MESSAGE)), null, {}, opts);
+    return renderSpec(name, emptyRuntime(c.emptySize, opts.emptyMessage ?? NO_DATA_MESSAGE), null, {}, opts);
   }
   return renderSpec(name, c.runtime, rows, def.signals?.(rows, loadTheme()) ?? {}, opts);
 }

@@ -9,6 +9,7 @@ import { executiveChartValues } from '../../src/charts/executiveChartValues.js';
 import { CHART_NAMES, chartMarkCount, NO_DATA_MESSAGE, renderChart, renderExecutiveCharts } from '../../src/charts/renderCharts.js';
 import { installTextMetrics, measureText } from '../../src/charts/textMetrics.js';
 import { humanize } from '../../src/report/format.js';
+import { mulberry32 } from '../../src/demo/prng.js';
 
 const FONT_DIR = '/usr/share/fonts/truetype/liberation';
 const LONG_CATEGORY = 'infrastructure_rightsizing_and_ip_pool_consolidation';
@@ -273,6 +274,38 @@ describe('renderChart', () => {
     expect(texts(a)).not.toContain('beta_category');
     expect(texts(b)).toContain('beta_category');
     expect(a2).toBe(a);
+  });
+
+  it('draws on a reused view exactly what a new view draws, whatever the previous data was', async () => {
+    // Varied briefs, each rendered right after a different one on the pooled views: tick values
+    // that survive from one render to the next, fitted sizes, negative bars, empty charts, a
+    // chart whose labels got longer or shorter.
+    const random = mulberry32(20261122);
+    const briefs = Array.from({ length: 24 }, (_, i) => {
+      const data = fixture(1 + Math.floor(random.next() * 31), { missingComponent: i % 5 === 0, hasData: i % 11 !== 7 });
+      const scale = 10 ** Math.floor(random.next() * 5 - 1);
+      data.cost.total_cost *= scale * (i % 6 === 0 ? -1 : 1);
+      data.cost.revenue = i % 4 === 0 ? -data.cost.revenue : data.cost.revenue * scale;
+      data.cost.infrastructure_cost *= scale * random.next();
+      data.cost_optimization.by_category = data.cost_optimization.by_category.slice(0, i % 4).map((c, k) => ({
+        ...c, category: k === 0 && i % 3 === 0 ? `${c.category}_${'x'.repeat(i)}` : c.category, realized: c.realized * random.next() * scale,
+      }));
+      data.daily = data.daily.map((d) => ({ ...d, revenue: d.revenue * scale * random.next(), bounce_rate: d.bounce_rate === null ? null : d.bounce_rate * 3 * random.next() }));
+      data.efficiency.components = data.efficiency.components.map((c) => ({ ...c, value: c.value === null ? null : 100 * random.next() }));
+      return executiveChartValues(data);
+    });
+    const bad: string[] = [];
+    for (const values of briefs) {
+      for (const name of CHART_NAMES) {
+        const pooled = await renderChart(name, values[name]);
+        const fresh = await renderChart(name, values[name], { freshView: true });
+        if (pooled !== fresh) bad.push(`${name}#${briefs.indexOf(values)}`);
+      }
+    }
+    expect(bad).toEqual([]);
+    // Concurrent renders of one chart each take their own view and still match.
+    const concurrent = await Promise.all(briefs.map((v) => renderChart('cost-breakdown', v['cost-breakdown'])));
+    for (const [i, svg] of concurrent.entries()) expect(svg).toBe(await renderChart('cost-breakdown', briefs[i]['cost-breakdown'], { freshView: true }));
   });
 
   it('rejects an unknown chart', async () => {
