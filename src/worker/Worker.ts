@@ -84,10 +84,19 @@ export class Worker {
     const schedule = this.#o.config.schedules.find((s) => s.id === job.scheduleId);
     const reportJob = schedule && jobForSchedule(schedule);
     if (!reportJob) throw new Error(`no job for schedule ${job.scheduleId}`);
-    await this.#agenda.create(reportJob.name, { ...job, attempt })
-      .unique({ 'data.key': `${slotKey(job)}#${attempt}` })
-      .schedule(at)
-      .save();
+    // One Agenda job per slot and attempt, whoever enqueues it (a tick, recover(), a held retry):
+    // enqueueing a key again reschedules its job (recover() relies on that to rerun a lost one).
+    const key = `${slotKey(job)}#${attempt}`;
+    await this.#saveUnique(reportJob.name, { ...job, attempt, key }, at);
+  }
+
+  /** Agenda's unique save is check-then-insert: the unique index makes the loser of a race retry as an update. */
+  async #saveUnique(name: string, data: BriefJobData & { key: string; attempt?: number; handBacks?: number }, at: Date): Promise<void> {
+    const save = () => this.#agenda!.create(name, data).unique({ 'data.key': data.key }).schedule(at).save();
+    await save().catch((err: { code?: string }) => {
+      if (err?.code !== '23505') throw err;
+      return save();
+    });
   }
 
   async start(): Promise<void> {
@@ -107,6 +116,11 @@ export class Worker {
       await lock.query('SELECT pg_advisory_lock(7438293)');
       agenda = createAgenda(backend, { concurrency: o.config.report.pdf.pagePool });
       await agenda.ready;
+      // The unique check of every enqueue looks jobs up by data->>'key': without an index that is
+      // a scan of the whole job table per tenant of a fan-out. Unique, so that a race inserts once.
+      if (kind === 'postgres') {
+        await lock.query(`CREATE UNIQUE INDEX IF NOT EXISTS agenda_jobs_data_key ON agenda_jobs ((data->>'key')) WHERE data ? 'key'`);
+      }
     } finally {
       await lock.query('SELECT pg_advisory_unlock(7438293)').catch(() => undefined);
       lock.release();
@@ -133,10 +147,7 @@ export class Worker {
           return;
         }
         log.warn('brief job for a schedule this worker does not know: handed back');
-        await agenda.create(reportJob.name, { ...data, handBacks: handBacks + 1 })
-          .unique({ 'data.key': `${slotKey(data)}#handback${handBacks + 1}` })
-          .schedule(new Date(Date.now() + 60_000))
-          .save();
+        await this.#saveUnique(reportJob.name, { ...data, handBacks: handBacks + 1, key: `${slotKey(data)}#handback${handBacks + 1}` }, new Date(Date.now() + 60_000));
         return;
       }
       const outcome = await produceBrief(this.briefDeps(), reportJob, schedule, data).catch(async (err: Error) => {
