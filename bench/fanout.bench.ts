@@ -21,7 +21,7 @@
  * queries, charts, HTML, CDP, the dispatcher, nodemailer, and the SMTP sink), the Chromium tree,
  * the PostgreSQL backends serving the worker, and "other": whatever else ran on the machine.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -52,9 +52,10 @@ import { cpuSince, cpuSnapshot, waitForQuiet, type CpuSnapshot } from './procsta
 
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 1000);
 const BASELINE_PDFS = Number(process.env.BENCH_BASELINE_PDFS ?? 200);
+const FLOOR_DOCS = Number(process.env.BENCH_FLOOR_DOCS ?? 20);
 const SINK = process.env.BENCH_SINK ?? 'light';
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
-const PSS_EVERY_MS = Number(process.env.BENCH_PSS_EVERY_MS ?? 2000);
+const PSS_EVERY_MS = Number(process.env.BENCH_PSS_EVERY_MS ?? 5000);
 const QUIET_WAIT_MS = Number(process.env.BENCH_QUIET_WAIT_S ?? 180) * 1000;
 /** "Now" for the data and the worker's clock: a Monday 09:00 UTC, two hours after the weekly 07:00 slot. */
 const FIXED_NOW = new Date(process.env.BENCH_NOW ?? '2026-11-30T09:00:00Z');
@@ -158,38 +159,48 @@ class BenchWorker extends Worker {
   }
 }
 
-/** Bare print throughput: `concurrency` loops printing the same HTML on one pool until `count` PDFs are done. */
-async function printThroughput(html: string, data: ExecutiveSummaryData, config: HeraldConfig, count: number) {
+interface PrintDoc { html: string; data: ExecutiveSummaryData }
+
+/**
+ * Bare print throughput: `concurrency` loops printing the given documents in turn on one pool
+ * until `count` PDFs are done. The documents are briefs of tenants spread over the fan-out, so the
+ * floor prints what the fan-out prints (one document printed again and again would flatter it:
+ * a brief's length varies with its tenant, and Chromium's caches favour repeats).
+ */
+async function printThroughput(docs: PrintDoc[], config: HeraldConfig, count: number) {
   const pool = new BrowserPool({ size: config.report.pdf.pagePool });
   const sampler = timedSampler(() => pool.browserPid());
-  const opts = {
+  const optsOf = docs.map(({ data }) => ({
     tagged: config.report.pdf.tagged, timeoutMs: config.report.pdf.timeoutMs,
     headerTemplate: briefHeaderTemplate(data),
     footerTemplate: briefFooterTemplate(data, { confidentiality: config.report.confidentiality.replaceAll('{tenant}', data.tenant.name) }),
-  };
+  }));
+  const print = (i: number) => htmlToPdf(docs[i % docs.length].html, optsOf[i % docs.length], pool);
   try {
     // Warm-up: launch, and every page has printed a few times.
-    await Promise.all(Array.from({ length: pool.size }, async () => { for (let i = 0; i < 3; i++) await htmlToPdf(html, opts, pool); }));
+    await Promise.all(Array.from({ length: pool.size }, async (_, k) => { for (let i = 0; i < 3; i++) await print(k * 3 + i); }));
     const busyBefore = await quiet('the print baseline');
     const before = cpuSnapshot(pool.browserPid());
     const times: number[] = [];
+    const pages: number[] = [];
     let started = 0;
     let bytes = 0;
     const t0 = performance.now();
     await Promise.all(Array.from({ length: pool.size }, async () => {
       while (started < count) {
-        started++;
+        const i = started++;
         const t = performance.now();
-        const { pdf } = await htmlToPdf(html, opts, pool);
+        const { pdf, pageCount } = await print(i);
         times.push(performance.now() - t);
-        bytes = pdf.length;
+        bytes += pdf.length;
+        pages.push(pageCount);
         if (times.length % 20 === 0) sampler.sample();
       }
     }));
     const wall = performance.now() - t0;
     const cpu = cpuSince(before, cpuSnapshot(pool.browserPid()));
     sampler.sample();
-    return { perSecond: count / (wall / 1000), wall, times, bytes, pss: sampler.peak, cpu, busyBefore };
+    return { perSecond: count / (wall / 1000), wall, times, bytes: bytes / count, pages, pss: sampler.peak, cpu, busyBefore };
   } finally {
     await pool.close();
   }
@@ -225,12 +236,16 @@ async function main() {
     const slot = slotsBetween(schedule, 'UTC', cursor, now).at(-1);
     if (!slot) throw new Error('the schedule has no slot between its cursor and now');
 
-    // One representative brief's final HTML, for the print baseline.
+    // The print floor's documents: the final HTML of briefs of tenants spread over the fan-out.
     const ctx = reportContext(config, { herald: t.db, source: t.db }, fixedClock(now));
-    const sample = await loadExecutiveSummary(ctx, 't0001', slot.period.label, 'UTC');
-    const { html } = await executiveSummaryHtml(sample, { confidentiality: config.report.confidentiality });
+    const docs: PrintDoc[] = [];
+    const step = Math.max(1, Math.floor(TENANTS / FLOOR_DOCS));
+    for (let n = 1; n <= TENANTS && docs.length < FLOOR_DOCS; n += step) {
+      const data = await loadExecutiveSummary(ctx, `t${String(n).padStart(4, '0')}`, slot.period.label, 'UTC');
+      docs.push({ html: (await executiveSummaryHtml(data, { confidentiality: config.report.confidentiality })).html, data });
+    }
 
-    const printBefore = await printThroughput(html, sample, config, BASELINE_PDFS);
+    const printBefore = await printThroughput(docs, config, BASELINE_PDFS);
     log(`print baseline (before): ${printBefore.perSecond.toFixed(2)} PDFs/s`);
 
     // --- the fan-out ---------------------------------------------------------------------------
@@ -299,6 +314,10 @@ async function main() {
     const jobs = (await db.query<{ ms: number; failed: boolean }>(
       `SELECT extract(epoch FROM last_finished_at - last_run_at)::float8 * 1000 AS ms, failed_at IS NOT NULL AS failed
          FROM agenda_jobs WHERE name LIKE 'executive-summary-%'`)).rows;
+    const artifacts = (await db.query<{ page_count: number; artifact_path: string }>(
+      `SELECT page_count, artifact_path FROM herald.runs WHERE page_count IS NOT NULL AND artifact_path IS NOT NULL`)).rows;
+    const fanoutPages = artifacts.map((r) => r.page_count);
+    const fanoutBytes = artifacts.length ? (await Promise.all(artifacts.map((r) => stat(r.artifact_path).then((x) => x.size)))).reduce((a, b) => a + b, 0) / artifacts.length : 0;
     const notices = (await db.query<{ kind: string; n: number }>(`SELECT kind, count(*)::int AS n FROM herald.operator_notices GROUP BY kind`)).rows;
     const lag = (await db.query<{ key: string; finished: Date }>(
       `SELECT o.delivery_key AS key, r.finished_at AS finished FROM herald.outbox o JOIN herald.runs r ON r.id = o.run_id`)).rows;
@@ -312,7 +331,7 @@ async function main() {
     }, {});
     const warnSamples = logLines.filter((l) => (JSON.parse(l) as { level: number }).level >= 40).slice(0, 3);
 
-    const printAfter = await printThroughput(html, sample, config, BASELINE_PDFS);
+    const printAfter = await printThroughput(docs, config, BASELINE_PDFS);
     log(`print baseline (after): ${printAfter.perSecond.toFixed(2)} PDFs/s`);
 
     // Per brief: the stages we timed, the whole Agenda job, and rendered → accepted by SMTP.
@@ -338,8 +357,11 @@ async function main() {
       `Agenda processEvery 1 s, dispatcher poll 1 s, herald pg pool ${dbs.heraldPool.options.max} (one held by Agenda's LISTEN), log level ${LOG_LEVEL}; browser ${chromium.path} (headless ${chromium.headless})`);
     console.log(`end to end  ${rate.toFixed(2)} briefs/s  (${TENANTS} accepted by SMTP ${(wall / 1000).toFixed(1)} s after the tick started; worker start → tick ${ms(tickStart - tStart)}; ` +
       `tick → all ${m.enqueued} jobs enqueued ${ms((m.lastEnqueued ?? NaN) - tickStart)}; tick → first message ${ms((arrivalsSorted[0] ?? NaN) - tickStart)})`);
-    console.log(`print floor ${printBefore.perSecond.toFixed(2)} PDFs/s before, ${printAfter.perSecond.toFixed(2)} after (${BASELINE_PDFS} each, same HTML as t0001, pool ${config.report.pdf.pagePool}, ` +
-      `${Math.round(printBefore.bytes / 1024)} KB; per PDF ${dist(printBefore.times)}) → ${baseline.toFixed(2)} PDFs/s, ${baselineHow}`);
+    console.log(`print floor ${printBefore.perSecond.toFixed(2)} PDFs/s before, ${printAfter.perSecond.toFixed(2)} after (${BASELINE_PDFS} each, the briefs of ${docs.length} tenants in turn, pool ${config.report.pdf.pagePool}, ` +
+      `mean ${Math.round(printBefore.bytes / 1024)} KB; per PDF ${dist(printBefore.times)}) → ${baseline.toFixed(2)} PDFs/s, ${baselineHow}`);
+    const pageMix = (xs: number[]) => Object.entries(xs.reduce<Record<number, number>>((a, n) => ({ ...a, [n]: (a[n] ?? 0) + 1 }), {}))
+      .map(([n, k]) => `${n} pages ${pct(k / xs.length)}`).join(', ');
+    console.log(`documents   fan-out: ${pageMix(fanoutPages)}, mean ${Math.round(fanoutBytes / 1024)} KB | print floor: ${pageMix(printBefore.pages)}`);
     console.log(`ratio       ${(rate / baseline).toFixed(2)} × print floor (target ≥ 0.80); fan-out with other processes taking ${pct(cpu.other / cpu.machineTotal)} of the machine`);
     const briefCpu = (cpu.node + cpu.chromium + cpu.postgres) * 1000 / TENANTS;
     const pdfCpu = (cleaner.cpu.node + cleaner.cpu.chromium) * 1000 / BASELINE_PDFS;

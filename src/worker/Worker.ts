@@ -114,7 +114,7 @@ export class Worker {
     let agenda: Agenda;
     try {
       await lock.query('SELECT pg_advisory_lock(7438293)');
-      agenda = createAgenda(backend, { concurrency: o.config.report.pdf.pagePool });
+      agenda = createAgenda(backend, { concurrency: o.config.report.pdf.pagePool + 1 });
       await agenda.ready;
       // The unique check of every enqueue looks jobs up by data->>'key': without an index that is
       // a scan of the whole job table per tenant of a fan-out. Unique, so that a race inserts once.
@@ -132,7 +132,8 @@ export class Worker {
       // A tick takes milliseconds; a short lock lets another worker tick soon after this one dies.
     }, { concurrency: 1, lockLifetime: Math.max(10_000, o.config.scheduler.tickSeconds * 5000) });
 
-    // One Agenda job per module of jobs/, named after it.
+    // One Agenda job per module of jobs/, named after it. One brief more than there are pages runs
+    // at once: it reads its data and draws its charts while the pages print.
     for (const reportJob of REPORT_JOBS) agenda.define(reportJob.name, async (job: Job<BriefJobData & { attempt?: number }>) => {
       const data = job.attrs.data;
       const schedule = o.config.schedules.find((s) => s.id === data.scheduleId);
@@ -160,7 +161,7 @@ export class Worker {
       await o.dbs.herald.query(`UPDATE herald.schedule_slots SET status = $4, error = NULL, updated_at = now() WHERE schedule_id = $1 AND scope = $2 AND period_label = $3`,
         [data.scheduleId, data.tenantId, data.periodLabel, status]);
       if (outcome.status === 'held' && outcome.retryAt) await this.enqueueBrief(data, outcome.retryAt, (data.attempt ?? 0) + 1);
-    }, { concurrency: o.config.report.pdf.pagePool, lockLifetime: o.config.scheduler.briefLockSeconds * 1000 });
+    }, { concurrency: o.config.report.pdf.pagePool + 1, lockLifetime: o.config.scheduler.briefLockSeconds * 1000 });
 
     await agenda.start();
     await agenda.every(`${o.config.scheduler.tickSeconds} seconds`, TICK_JOB, undefined, { skipImmediate: false });

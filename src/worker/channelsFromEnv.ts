@@ -6,7 +6,9 @@ import { createSlackChannel } from '../delivery/slack/slackChannel.js';
 /** The channels whose credentials are in the environment: SMTP_URL (email), SLACK_TOKEN (+ SLACK_API_URL). */
 export function channelsFromEnv(config: HeraldConfig, env: NodeJS.ProcessEnv = process.env): Partial<Record<ChannelName, Channel>> {
   const channels: Partial<Record<ChannelName, Channel>> = {};
-  if (env.SMTP_URL) channels.email = createEmailChannel({ smtpUrl: env.SMTP_URL, from: config.delivery.from, confidentiality: config.report.confidentiality });
+  if (env.SMTP_URL) channels.email = createEmailChannel({
+    smtpUrl: env.SMTP_URL, from: config.delivery.from, confidentiality: config.report.confidentiality, maxConnections: config.delivery.outboxConcurrency,
+  });
   if (env.SLACK_TOKEN) channels.slack = createSlackChannel({ token: env.SLACK_TOKEN, apiUrl: env.SLACK_API_URL || undefined, confidentiality: config.report.confidentiality });
   return channels;
 }

@@ -9,9 +9,9 @@
  * - Failures are classified by classifySmtpError (4xx retry, 5xx permanent, connection trouble
  *   retry, bad credentials permanent). The SMTP URL holds a password: it never appears in an
  *   error or a health-check problem, and the password is redacted from servers' replies.
- * - A transport built here from `smtpUrl` has short timeouts, so a dead server fails in seconds,
- *   not in nodemailer's default two minutes; `close()` closes it. A transport passed in belongs to
- *   the caller, who closes it.
+ * - A transport built here from `smtpUrl` is a pool of reused connections with short timeouts,
+ *   so a dead server fails in seconds, not in nodemailer's default two minutes; `close()` closes
+ *   it. A transport passed in belongs to the caller, who closes it.
  */
 import { createHash } from 'node:crypto';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
@@ -35,6 +35,11 @@ export interface EmailChannelOptions {
    * Defaults: connection 10 000, greeting 10 000, socket inactivity 30 000, DNS 10 000.
    */
   timeouts?: { connectionMs?: number; greetingMs?: number; socketMs?: number; dnsMs?: number };
+  /**
+   * SMTP connections kept open and reused for the transport built from `smtpUrl` (the outbox's
+   * concurrency). Default 4. A connection per message cost a TCP and SMTP handshake each time.
+   */
+  maxConnections?: number;
 }
 
 export interface EmailChannel extends Channel {
@@ -69,6 +74,10 @@ export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
       greetingTimeout: t.greetingMs,
       socketTimeout: t.socketMs,
       dnsTimeout: t.dnsMs,
+      pool: true,
+      maxConnections: opts.maxConnections ?? 4,
+      // A long-lived connection is renewed now and then rather than trusted forever.
+      maxMessages: 100,
       disableFileAccess: true,
       disableUrlAccess: true,
     });
