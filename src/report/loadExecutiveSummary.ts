@@ -3,22 +3,46 @@ import { InputError, type ReportContext } from './ReportContext.js';
 import { buildExecutiveSummary } from './buildExecutiveSummary.js';
 import { alertsRaised } from '../sources/BusinessSource.js';
 import type { BusinessFacts, EventFacts, TenantRow } from '../sources/types.js';
+import type { InstantRange } from '../sources/EventStore.js';
 import { parsePeriod, previousPeriod, type Period } from '../time/periods.js';
 
-/** Reads one tenant's facts for one period: each source queried on its own, all at once. */
-export async function gatherFacts(ctx: ReportContext, tenant: TenantRow, period: Period): Promise<{ business: BusinessFacts; events: EventFacts }> {
-  const range = { start: period.start.toJSDate(), end: period.end.toJSDate() };
+const rangeOf = (p: Period): InstantRange => ({ start: p.start.toJSDate(), end: p.end.toJSDate() });
+const within = (d: Date, r: InstantRange) => d >= r.start && d < r.end;
+
+/**
+ * Reads one tenant's facts for a report period and the period it is compared with, in one
+ * query per source table covering both (a fan-out runs these for every tenant), and splits
+ * them per period. Each table is read on its own, all at once.
+ */
+export async function gatherFacts(ctx: ReportContext, tenant: TenantRow, period: Period, previous: Period): Promise<{ current: Facts; prior: Facts }> {
+  const ranges = [rangeOf(period), rangeOf(previous)];
+  const both = { start: new Date(Math.min(+ranges[0].start, +ranges[1].start)), end: new Date(Math.max(+ranges[0].end, +ranges[1].end)) };
+  const days = [period.days, previous.days].map((d) => new Set(d));
+  const allDays = [...period.days, ...previous.days].sort();
   const [daily, vps, ips, payments, subscriptions, alerts, events] = await Promise.all([
-    ctx.business.dailySummaries(tenant.id, period.days[0], period.days[period.days.length - 1]),
+    ctx.business.dailySummaries(tenant.id, allDays[0], allDays[allDays.length - 1]),
     ctx.business.vpsInstances(tenant.id),
     ctx.business.ipAddresses(tenant.id),
-    ctx.business.payments(tenant.id, range, period.timezone),
+    ctx.business.payments(tenant.id, both, period.timezone),
     ctx.business.subscriptions(tenant.id),
-    alertsRaised(ctx.heraldDb, tenant.id, range),
-    ctx.events.eventFacts(tenant.id, range),
+    alertsRaised(ctx.heraldDb, tenant.id, both),
+    ctx.events.eventFacts(tenant.id, ranges),
   ]);
-  return { business: { daily, vps, ips, payments, subscriptions, alerts }, events };
+  const [current, prior] = ranges.map((range, i): Facts => ({
+    business: {
+      daily: daily.filter((d) => days[i].has(d.date)),
+      vps,
+      ips,
+      payments: payments.filter((p) => within(new Date(p.paid_at), range)),
+      subscriptions,
+      alerts: alerts.filter((a) => within(new Date(a.raised_at), range)),
+    },
+    events: events[i],
+  }));
+  return { current, prior };
 }
+
+interface Facts { business: BusinessFacts; events: EventFacts }
 
 export async function requireTenant(ctx: ReportContext, tenantId: string): Promise<TenantRow> {
   const tenant = await ctx.business.tenant(tenantId);
@@ -40,9 +64,8 @@ export async function loadExecutiveSummary(
   const zone = timezone ?? (tenant.timezone || ctx.timezone);
   const period = typeof periodOrLabel === 'string' ? parsePeriod(periodOrLabel, zone) : periodOrLabel;
   const previous = previousPeriod(period);
-  const [current, prior, newestSummaryDate] = await Promise.all([
-    gatherFacts(ctx, tenant, period),
-    gatherFacts(ctx, tenant, previous),
+  const [{ current, prior }, newestSummaryDate] = await Promise.all([
+    gatherFacts(ctx, tenant, period, previous),
     ctx.business.newestSummaryDate(tenant.id),
   ]);
   return buildExecutiveSummary({

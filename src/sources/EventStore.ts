@@ -9,6 +9,9 @@ export interface InstantRange { start: Date; end: Date }
  */
 export interface EventStore {
   readonly kind: 'posthog-export' | 'posthog-api';
-  /** Every event fact one report period needs, deduplicated by event uuid. */
-  eventFacts(tenantId: string, range: InstantRange): Promise<EventFacts>;
+  /**
+   * Every event fact of each range (a report period and the one it is compared with),
+   * deduplicated by event uuid; one answer per range, in order.
+   */
+  eventFacts(tenantId: string, ranges: InstantRange[]): Promise<EventFacts[]>;
 }

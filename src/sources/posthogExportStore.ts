@@ -22,27 +22,36 @@ export class PosthogExportStore implements EventStore {
     this.table = quoteTableName(table, 'sources.events.table');
   }
 
-  /** Events of $4 (names) for tenant $1 in [$2, $3). The export has no primary key and may hold an event twice: keep one row per uuid. */
+  /**
+   * Events of $4 (names) for tenant $1, each with `r`, the index (1-based) of the range of
+   * [$2[i], $3[i]) it falls in. The export has no primary key and may hold an event twice: keep
+   * one row per uuid.
+   */
   private events(): string {
-    return `(SELECT DISTINCT ON (uuid) uuid, event, properties, "timestamp" FROM ${this.table}
-              WHERE properties->>'tenant_id' = $1 AND event = ANY($4::text[])
-                AND "timestamp" >= $2 AND "timestamp" < $3
-              ORDER BY uuid, "timestamp") AS ev`;
+    return `(SELECT DISTINCT ON (e.uuid) e.uuid, e.event, e.properties, e."timestamp", r.i AS r
+               FROM ${this.table} e
+               JOIN unnest($2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS r(start_at, end_at, i)
+                 ON e."timestamp" >= r.start_at AND e."timestamp" < r.end_at
+              WHERE e.properties->>'tenant_id' = $1 AND e.event = ANY($4::text[])
+                AND e."timestamp" >= (SELECT min(s) FROM unnest($2::timestamptz[]) s)
+                AND e."timestamp" < (SELECT max(x) FROM unnest($3::timestamptz[]) x)
+              ORDER BY e.uuid, e."timestamp") AS ev`;
   }
 
-  async eventFacts(tenantId: string, range: InstantRange): Promise<EventFacts> {
-    const base = [tenantId, range.start, range.end];
+  async eventFacts(tenantId: string, ranges: InstantRange[]): Promise<EventFacts[]> {
+    const base = [tenantId, ranges.map((r) => r.start), ranges.map((r) => r.end)];
     const [impact, optimization, utilization, decisions, candidates, newest] = await Promise.all([
-      this.db.query<{ negative_total: number; positive_total: number; event_count: number }>(
-        `SELECT coalesce(sum(amount) FILTER (WHERE properties->>'impact_type' = 'negative'), 0)::float8 AS negative_total,
+      this.db.query<{ r: string; negative_total: number; positive_total: number; event_count: number }>(
+        `SELECT r, coalesce(sum(amount) FILTER (WHERE properties->>'impact_type' = 'negative'), 0)::float8 AS negative_total,
                 coalesce(sum(amount) FILTER (WHERE properties->>'impact_type' = 'positive'), 0)::float8 AS positive_total,
                 count(amount)::int AS event_count
-           FROM (SELECT properties, ${num('impact_amount')} AS amount FROM ${this.events()}) t
-          WHERE amount >= 0`,
+           FROM (SELECT r, properties, ${num('impact_amount')} AS amount FROM ${this.events()}) t
+          WHERE amount >= 0
+          GROUP BY r`,
         [...base, ['revenue_impact_event']],
       ),
-      this.db.query<OptimizationAggregate>(
-        `SELECT coalesce(nullif(properties->>'optimization_category', ''), 'uncategorized') AS category,
+      this.db.query<OptimizationAggregate & { r: string }>(
+        `SELECT r, coalesce(nullif(properties->>'optimization_category', ''), 'uncategorized') AS category,
                 coalesce(properties->>'optimization_type', 'unknown') AS type,
                 coalesce(sum(${num('savings_amount')}) FILTER (WHERE ${num('savings_amount')} >= 0), 0)::float8 AS savings,
                 coalesce(sum(${num('baseline_cost')}) FILTER (WHERE ${num('baseline_cost')} >= 0), 0)::float8 AS baseline,
@@ -50,21 +59,22 @@ export class PosthogExportStore implements EventStore {
                 count(${num('roi')})::int AS roi_count,
                 count(*)::int AS count
            FROM ${this.events()}
-          GROUP BY 1, 2 ORDER BY 1, 2`,
+          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
         [...base, ['cost_optimization_event']],
       ),
-      this.db.query<{ mean_percent: number | null; samples: number }>(
-        `SELECT avg(u)::float8 AS mean_percent, count(u)::int AS samples
-           FROM (SELECT ${num('utilization_percentage')} AS u FROM ${this.events()}) t
-          WHERE u BETWEEN 0 AND 100`,
+      this.db.query<{ r: string; mean_percent: number | null; samples: number }>(
+        `SELECT r, avg(u)::float8 AS mean_percent, count(u)::int AS samples
+           FROM (SELECT r, ${num('utilization_percentage')} AS u FROM ${this.events()}) t
+          WHERE u BETWEEN 0 AND 100
+          GROUP BY r`,
         [...base, ['resource_usage_event']],
       ),
-      this.db.query<{ uuid: string; timestamp: Date; properties: Record<string, unknown> }>(
-        `SELECT uuid, "timestamp", properties FROM ${this.events()} ORDER BY "timestamp"`,
+      this.db.query<{ r: string; uuid: string; timestamp: Date; properties: Record<string, unknown> }>(
+        `SELECT r, uuid, "timestamp", properties FROM ${this.events()} ORDER BY "timestamp"`,
         [...base, ['strategic_decision_event']],
       ),
-      this.db.query<AlertCandidateEvent>(
-        `SELECT uuid, event, "timestamp", properties FROM ${this.events()} ORDER BY "timestamp"`,
+      this.db.query<AlertCandidateEvent & { r: string }>(
+        `SELECT r, uuid, event, "timestamp", properties FROM ${this.events()} ORDER BY "timestamp"`,
         [...base, ['email_deliverability_event', 'revenue_impact_event', 'operational_efficiency_event', 'cost_optimization_event']],
       ),
       this.db.query<{ newest: Date | null }>(
@@ -72,14 +82,18 @@ export class PosthogExportStore implements EventStore {
         [tenantId],
       ),
     ]);
-    return {
-      revenue_impact: impact.rows[0],
-      optimization: optimization.rows,
-      utilization: utilization.rows[0],
-      decisions: decisions.rows.map(toDecision),
-      alert_candidates: candidates.rows.map((r) => ({ ...r, timestamp: new Date(r.timestamp) })),
-      newest_event_at: newest.rows[0]?.newest ? new Date(newest.rows[0].newest) : null,
-    };
+    // bigint ordinality comes back as text
+    const of = <T extends { r: string }>(rows: T[], i: number): Omit<T, 'r'>[] =>
+      rows.filter((row) => Number(row.r) === i + 1).map(({ r: _r, ...rest }) => rest);
+    const newestAt = newest.rows[0]?.newest ? new Date(newest.rows[0].newest) : null;
+    return ranges.map((_, i) => ({
+      revenue_impact: of(impact.rows, i)[0] ?? { negative_total: 0, positive_total: 0, event_count: 0 },
+      optimization: of(optimization.rows, i),
+      utilization: of(utilization.rows, i)[0] ?? { mean_percent: null, samples: 0 },
+      decisions: of(decisions.rows, i).map(toDecision),
+      alert_candidates: of(candidates.rows, i).map((r) => ({ ...r, timestamp: new Date(r.timestamp) })),
+      newest_event_at: newestAt,
+    }));
   }
 }
 
