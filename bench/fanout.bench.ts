@@ -3,25 +3,29 @@
  * path in this process: the Worker (Agenda on PostgreSQL, scheduler tick, brief jobs, outbox
  * dispatcher, email channel over SMTP) delivering every tenant's weekly brief to an SMTP sink,
  * against the bare print throughput of the same Chromium build and settings (BrowserPool of the
- * same size, headless-shell, tagged as the config default) printing the final HTML of one
- * representative brief at the same page concurrency, measured before and after the fan-out in
+ * same size, headless-shell, tagged as the config default) printing the final HTML of the same
+ * tenants' briefs at the same page concurrency, measured before and after the fan-out in
  * the same run. Figures and ratios only; nothing here passes or fails.
  *
  *   node --import tsx bench/fanout.bench.ts
  *
- * Environment: BENCH_TENANTS (1000), BENCH_BASELINE_PDFS (200 per baseline run), BENCH_PAGE_POOL
+ * Environment: BENCH_TENANTS (1000), BENCH_BASELINE_PDFS (200 per baseline run), BENCH_FLOOR_DOCS
+ * (20: the floor prints the briefs of this many tenants spread over the fan-out, in turn), BENCH_PAGE_POOL
  * and BENCH_OUTBOX_CONCURRENCY (default: the config defaults), BENCH_TAGGED (config default),
  * BENCH_SINK=light|mailparser (light: counts messages and reads their headers only; mailparser:
  * test/helpers/smtpSink.ts, which parses and keeps every message in this process),
  * BENCH_LOG_LEVEL (info, as a deployed worker; the log goes to a file that is summarised),
- * BENCH_PSS_EVERY_MS (2000: one PSS sample costs 10–30 ms of this process's time under load),
+ * BENCH_PSS_EVERY_MS (2000: sampled by a child process, bench/pssSampler.ts),
  * BENCH_QUIET_WAIT_S (180: before each phase, wait up to this long for the machine to be quiet).
  *
  * CPU is accounted per process group from /proc: this node process (the whole worker: Agenda,
  * queries, charts, HTML, CDP, the dispatcher, nodemailer, and the SMTP sink), the Chromium tree,
  * the PostgreSQL backends serving the worker, and "other": whatever else ran on the machine.
  */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -55,7 +59,7 @@ const BASELINE_PDFS = Number(process.env.BENCH_BASELINE_PDFS ?? 200);
 const FLOOR_DOCS = Number(process.env.BENCH_FLOOR_DOCS ?? 20);
 const SINK = process.env.BENCH_SINK ?? 'light';
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
-const PSS_EVERY_MS = Number(process.env.BENCH_PSS_EVERY_MS ?? 5000);
+const PSS_EVERY_MS = Number(process.env.BENCH_PSS_EVERY_MS ?? 2000);
 const QUIET_WAIT_MS = Number(process.env.BENCH_QUIET_WAIT_S ?? 180) * 1000;
 /** "Now" for the data and the worker's clock: a Monday 09:00 UTC, two hours after the weekly 07:00 slot. */
 const FIXED_NOW = new Date(process.env.BENCH_NOW ?? '2026-11-30T09:00:00Z');
@@ -91,6 +95,24 @@ function timedSampler(chromiumPid: () => number | undefined) {
       cost += performance.now() - t;
     },
     get cost() { return { ms: cost, samples: series.length }; },
+  };
+}
+
+/** The PSS sampler child (bench/pssSampler.ts). */
+async function childPssSampler() {
+  const child = fork(fileURLToPath(new URL('./pssSampler.ts', import.meta.url)), [], {
+    execArgv: ['--import', 'tsx'], env: { ...process.env, BENCH_PSS_EVERY_MS: String(PSS_EVERY_MS) },
+  });
+  await once(child, 'message');
+  type Report = { peak: { node: number; chromium: number }; series: { at: number; node: number; chromium: number; processes: number }[] };
+  return {
+    watch(node: number, chromium: number | undefined) { child.send({ node, chromium }); },
+    async report(): Promise<Report> {
+      const answer = once(child, 'message');
+      child.send({ report: true });
+      return (await answer)[0] as Report;
+    },
+    stop() { child.kill(); },
   };
 }
 
@@ -272,10 +294,13 @@ async function main() {
       try { return await fn(page); } finally { pageBusy.ms += performance.now() - t0; }
     });
 
-    const sampler = timedSampler(() => worker.pool.browserPid());
+    // PSS in a child process: sampling a 400 MB process from its own event loop cost ~1 ms of CPU per brief.
+    const sampler = await childPssSampler();
+    cleanup.push(() => sampler.stop());
     const busyBeforeFanout = await quiet('the fan-out');
-    const pssTimer = setInterval(() => sampler.sample(), PSS_EVERY_MS);
-    cleanup.push(() => clearInterval(pssTimer));
+    const pidTimer = setInterval(() => sampler.watch(process.pid, worker.pool.browserPid()), 1000);
+    sampler.watch(process.pid, worker.pool.browserPid());
+    cleanup.push(() => clearInterval(pidTimer));
     const dbStart = (await t.db.query<{ now: Date }>('SELECT clock_timestamp() AS now')).rows[0].now;
     const cpuBefore: CpuSnapshot = cpuSnapshot();
     const tStart = performance.now();
@@ -294,8 +319,8 @@ async function main() {
     const pgPids = (await t.db.query<{ pid: number }>(
       `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_start >= $1`, [dbStart])).rows.map((r) => r.pid);
     const cpu = cpuSince(cpuBefore, cpuSnapshot(worker.pool.browserPid(), pgPids));
-    sampler.sample();
-    clearInterval(pssTimer);
+    clearInterval(pidTimer);
+    const pss = await sampler.report();
     const poolStats = worker.pool.stats();
     await worker.stop(60_000);
 
@@ -378,9 +403,9 @@ async function main() {
       `machine ${pct(c.machineBusy / c.machineTotal)} busy of ${c.machineTotal.toFixed(0)} core-s, other processes ${c.other.toFixed(1)} core-s`;
     console.log(`CPU         fan-out: ${cpuLine(cpu, TENANTS, 'brief')} (machine ${pct(busyBeforeFanout)} busy just before)`);
     console.log(`            print floor before: ${cpuLine(printBefore.cpu, BASELINE_PDFS, 'PDF')}; after: ${cpuLine(printAfter.cpu, BASELINE_PDFS, 'PDF')}`);
-    console.log(`peak PSS    fan-out: node ${mb(sampler.peak.node)}, Chromium ${mb(sampler.peak.chromium)} (${sampler.cost.samples} samples, every ${PSS_EVERY_MS / 1000} s, costing ${ms(sampler.cost.ms)} of node's time) | ` +
+    console.log(`peak PSS    fan-out: node ${mb(pss.peak.node)}, Chromium ${mb(pss.peak.chromium)} (${pss.series.length} samples, every ${PSS_EVERY_MS / 1000} s, by a child process) | ` +
       `print floor: node ${mb(printBefore.pss.node)}, Chromium ${mb(Math.max(printBefore.pss.chromium, printAfter.pss.chromium))}`);
-    const q = (f: number) => sampler.series[Math.min(sampler.series.length - 1, Math.floor(f * sampler.series.length))];
+    const q = (f: number) => pss.series[Math.min(pss.series.length - 1, Math.floor(f * pss.series.length))];
     console.log(`            PSS over the fan-out (node / Chromium, Chromium processes) at 25/50/75/100%: ` +
       [0.25, 0.5, 0.75, 1].map((f) => q(f)).filter(Boolean).map((x) => `${mb(x.node)} / ${mb(x.chromium)} (${x.processes})`).join(', '));
     console.log(`once only   ${arrivals.length} messages, ${ids.size} distinct Message-IDs, ${keys.size} distinct delivery keys; outbox ${outbox.map((r) => `${r.status} ${r.n}`).join(', ')}; ` +
