@@ -14,7 +14,7 @@ describe('migrations', () => {
     const [a, b] = await Promise.all([migrate(t.db, heraldMigrations), migrate(t.db, heraldMigrations)]);
     expect([...a, ...b]).toEqual(['001_herald_schema.sql', '002_delivery.sql']);
     expect(await migrate(t.db, heraldMigrations)).toEqual([]);
-    expect(await migrate(t.db, sourceMigrations)).toEqual(['001_source_schema.sql']);
+    expect(await migrate(t.db, sourceMigrations)).toEqual(['001_source_schema.sql', '002_foreign_key_indexes.sql']);
     expect(await migrate(t.db, sourceMigrations)).toEqual([]);
     const tables = await t.db.query<{ t: string }>(
       `SELECT table_schema || '.' || table_name AS t FROM information_schema.tables
@@ -29,7 +29,7 @@ describe('migrations', () => {
     const db = await pgliteDb();
     try {
       expect(await migrate(db, heraldMigrations)).toEqual(['001_herald_schema.sql', '002_delivery.sql']);
-      expect(await migrate(db, sourceMigrations)).toEqual(['001_source_schema.sql']);
+      expect(await migrate(db, sourceMigrations)).toEqual(['001_source_schema.sql', '002_foreign_key_indexes.sql']);
       const { rows } = await db.query<{ d: string }>(`SELECT '2026-11-21'::date AS d`);
       expect(rows[0].d).toBe('2026-11-21');
     } finally {
