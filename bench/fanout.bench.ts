@@ -378,7 +378,7 @@ async function main() {
     const m = worker.marks;
 
     console.log(`Fan-out: ${TENANTS} tenants' weekly briefs (${SCHEDULE_ID}, period ${slot.period.label}, slot ${slot.at.toISOString()}) → SMTP sink (${SINK}); ${new Date().toISOString()}`);
-    console.log(`config  page pool ${config.report.pdf.pagePool} (Agenda brief concurrency ${config.report.pdf.pagePool}), outbox concurrency ${config.delivery.outboxConcurrency}, tagged ${config.report.pdf.tagged}, ` +
+    console.log(`config  page pool ${config.report.pdf.pagePool} (Agenda brief concurrency ${config.report.pdf.pagePool + 1}), outbox concurrency ${config.delivery.outboxConcurrency}, tagged ${config.report.pdf.tagged}, ` +
       `Agenda processEvery 1 s, dispatcher poll 1 s, herald pg pool ${dbs.heraldPool.options.max} (one held by Agenda's LISTEN), log level ${LOG_LEVEL}; browser ${chromium.path} (headless ${chromium.headless})`);
     console.log(`end to end  ${rate.toFixed(2)} briefs/s  (${TENANTS} accepted by SMTP ${(wall / 1000).toFixed(1)} s after the tick started; worker start → tick ${ms(tickStart - tStart)}; ` +
       `tick → all ${m.enqueued} jobs enqueued ${ms((m.lastEnqueued ?? NaN) - tickStart)}; tick → first message ${ms((arrivalsSorted[0] ?? NaN) - tickStart)})`);

@@ -305,16 +305,33 @@ function inZone(iso: Nullable<string>, zone: Nullable<string>): DateTime | null 
   return dt.setLocale('en-US');
 }
 
+/**
+ * Formatted instants, remembered: luxon asks Intl for the zone offset on every conversion (tens
+ * of µs), and a brief prints the same alert times in its PDF, its email and its text part.
+ */
+const formattedInstants = new Map<string, string>();
+
+function formatInstant(iso: Nullable<string>, zone: Nullable<string>, pattern: string): string {
+  if (typeof iso !== 'string' || iso === '') return NA;
+  const key = `${pattern}\u0000${iso}\u0000${zone ?? ''}`;
+  let out = formattedInstants.get(key);
+  if (out === undefined) {
+    const dt = inZone(iso, zone);
+    out = dt ? dt.toFormat(pattern) : NA;
+    if (formattedInstants.size >= 20_000) formattedInstants.clear();
+    formattedInstants.set(key, out);
+  }
+  return out;
+}
+
 /** An instant in a timezone: "23 Nov 2026, 07:00 EST". */
 export function formatDateTime(iso: Nullable<string>, zone: Nullable<string>): string {
-  const dt = inZone(iso, zone);
-  return dt ? dt.toFormat('d LLL yyyy, HH:mm ZZZZ') : NA;
+  return formatInstant(iso, zone, 'd LLL yyyy, HH:mm ZZZZ');
 }
 
 /** A short instant for lists, zone name omitted: "Wed 18 Nov, 14:32". */
 export function formatShortDateTime(iso: Nullable<string>, zone: Nullable<string>): string {
-  const dt = inZone(iso, zone);
-  return dt ? dt.toFormat('ccc d LLL, HH:mm') : NA;
+  return formatInstant(iso, zone, 'ccc d LLL, HH:mm');
 }
 
 /**
@@ -326,6 +343,5 @@ export function formatDate(iso: Nullable<string>, zone?: Nullable<string>): stri
     const d = DateTime.fromISO(iso, { zone: 'utc' });
     return d.isValid ? d.setLocale('en-US').toFormat('d LLL yyyy') : NA;
   }
-  const dt = inZone(iso, zone);
-  return dt ? dt.toFormat('d LLL yyyy') : NA;
+  return formatInstant(iso, zone, 'd LLL yyyy');
 }
