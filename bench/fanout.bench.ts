@@ -299,6 +299,11 @@ async function main() {
     cleanup.push(() => sampler.stop());
     const busyBeforeFanout = await quiet('the fan-out');
     const pidTimer = setInterval(() => sampler.watch(process.pid, worker.pool.browserPid()), 1000);
+    // With node --expose-gc: the live heap after a full collection every 10 s, to tell a leak from a lazy GC.
+    const liveHeap: number[] = [];
+    const gc = (globalThis as { gc?: () => void }).gc;
+    const heapTimer = gc ? setInterval(() => { gc(); liveHeap.push(process.memoryUsage().heapUsed); }, 10_000) : undefined;
+    cleanup.push(() => clearInterval(heapTimer));
     sampler.watch(process.pid, worker.pool.browserPid());
     cleanup.push(() => clearInterval(pidTimer));
     const dbStart = (await t.db.query<{ now: Date }>('SELECT clock_timestamp() AS now')).rows[0].now;
@@ -320,6 +325,7 @@ async function main() {
       `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND backend_start >= $1`, [dbStart])).rows.map((r) => r.pid);
     const cpu = cpuSince(cpuBefore, cpuSnapshot(worker.pool.browserPid(), pgPids));
     clearInterval(pidTimer);
+    clearInterval(heapTimer);
     const pss = await sampler.report();
     const poolStats = worker.pool.stats();
     await worker.stop(60_000);
@@ -408,6 +414,7 @@ async function main() {
     const q = (f: number) => pss.series[Math.min(pss.series.length - 1, Math.floor(f * pss.series.length))];
     console.log(`            PSS over the fan-out (node / Chromium, Chromium processes) at 25/50/75/100%: ` +
       [0.25, 0.5, 0.75, 1].map((f) => q(f)).filter(Boolean).map((x) => `${mb(x.node)} / ${mb(x.chromium)} (${x.processes})`).join(', '));
+    if (liveHeap.length) console.log(`            live heap after a full GC, every 10 s: ${liveHeap.map((b) => mb(b / 1024)).join(', ')}`);
     console.log(`once only   ${arrivals.length} messages, ${ids.size} distinct Message-IDs, ${keys.size} distinct delivery keys; outbox ${outbox.map((r) => `${r.status} ${r.n}`).join(', ')}; ` +
       `runs ${runs.map((r) => `${r.status} ${r.n}`).join(', ')}; slots ${slots.map((r) => `${r.status} ${r.n}`).join(', ')}; Agenda jobs ${jobs.length} (${jobs.filter((j) => j.failed).length} failed)` +
       `; operator notices ${notices.map((r) => `${r.kind} ${r.n}`).join(', ') || 'none'}; log ${Object.entries(logLevels).map(([k, v]) => `${k} ${v}`).join(', ')}`);
