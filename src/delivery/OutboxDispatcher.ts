@@ -35,6 +35,8 @@ export class OutboxDispatcher {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
   #stopped = false;
+  #loop: (() => Promise<void>) | undefined;
+  #sleeping = false;
 
   constructor(o: DispatcherOptions) {
     this.#o = { concurrency: 4, leaseMs: 5 * 60_000, random: Math.random, ...o };
@@ -51,18 +53,32 @@ export class OutboxDispatcher {
   /** Polls every `everyMs` until stop(); loops at once while there is more due. */
   start(everyMs = 1000): void {
     this.#stopped = false;
+    const next = (ms: number) => {
+      this.#sleeping = ms > 0;
+      this.#timer = setTimeout(loop, ms);
+    };
     const loop = async () => {
+      this.#sleeping = false;
       if (this.#stopped) return;
       try {
         this.#running = this.runOnce();
         const n = (await this.#running) as number;
-        if (!this.#stopped) this.#timer = setTimeout(loop, n > 0 ? 0 : everyMs);
+        if (!this.#stopped) next(n > 0 ? 0 : everyMs);
       } catch (err) {
         this.#o.logger.error({ err: (err as Error).message }, 'outbox dispatch failed');
-        if (!this.#stopped) this.#timer = setTimeout(loop, everyMs);
+        if (!this.#stopped) next(everyMs);
       }
     };
-    this.#timer = setTimeout(loop, 0);
+    this.#loop = loop;
+    next(0);
+  }
+
+  /** Something was just enqueued by this process: look now rather than at the next poll. */
+  wake(): void {
+    if (this.#stopped || !this.#sleeping || !this.#loop) return;
+    clearTimeout(this.#timer);
+    this.#sleeping = false;
+    this.#timer = setTimeout(this.#loop, 0);
   }
 
   /** Stops polling and waits for the deliveries in flight. Idempotent. */

@@ -147,6 +147,26 @@ export class BrowserPool {
     return result;
   }
 
+  /**
+   * Launches the browser and opens every page now (a worker does it as it starts), so that the
+   * first brief of a schedule does not wait for them.
+   */
+  async warm(): Promise<void> {
+    // Every page is held until all are open: a page put back early would be taken again instead.
+    const taken = await Promise.allSettled(Array.from({ length: this.size }, async () => {
+      await this.#acquire();
+      try {
+        return await this.#takePage();
+      } catch (err) {
+        this.#release();
+        throw err;
+      }
+    }));
+    for (const t of taken) if (t.status === 'fulfilled') this.#putBack(t.value, true);
+    const failed = taken.find((t): t is PromiseRejectedResult => t.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
   /** Back to the idle list if it is still usable, else closed and replaced; frees its slot. */
   #putBack(page: Page, ok: boolean): void {
     if (ok && !this.#closed && page.browser() === this.#browser && !page.isClosed() && !this.#broken.has(page)) {

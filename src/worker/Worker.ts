@@ -16,6 +16,7 @@ import type { Clock } from '../time/clock.js';
 import { agendaBackend, createAgenda } from '../scheduler/agendaQueue.js';
 import { REPORT_JOBS, jobForSchedule } from '../scheduler/jobRegistry.js';
 import { slotKey, syncSchedules, tick, type SchedulerDeps } from '../scheduler/Scheduler.js';
+import { prepareCharts } from '../charts/renderCharts.js';
 import { startHttpServer } from './httpServer.js';
 import { checkChannels, noticeChannelProblems } from '../delivery/channelHealth.js';
 import { slackNoticeForwarder } from '../ops/slackNoticeForwarder.js';
@@ -106,6 +107,9 @@ export class Worker {
     // Credentials and destinations are checked now, not at 07:00 when the briefs go out.
     const health = await checkChannels(o.dbs.herald, o.config, o.channels);
     await noticeChannelProblems(this.notices, health, o.clock.now().toISOString().slice(0, 10));
+    // The browser and the chart specs are made ready now, not by the first brief of a schedule.
+    prepareCharts();
+    await this.pool.warm().catch((err: Error) => o.logger.error({ err: err.message }, 'the browser could not start; briefs will try again'));
     const { kind, backend } = await agendaBackend(o.env ?? process.env, o.dbs.heraldPool);
     // Agenda connects (and creates its table and indexes with IF NOT EXISTS) as it is constructed;
     // IF NOT EXISTS is not safe when two workers start together on a fresh database (duplicate
@@ -157,6 +161,7 @@ export class Worker {
         await this.notices.raise({ kind: 'brief-failed', dedupeKey: `failed:${slotKey(data)}:${data.attempt ?? 0}`, message: `brief ${slotKey(data)} failed: ${err.message}` });
         throw err;
       });
+      if (outcome.status === 'queued') this.dispatcher.wake();
       const status = outcome.status === 'queued' ? 'rendered' : 'held';
       await o.dbs.herald.query(`UPDATE herald.schedule_slots SET status = $4, error = NULL, updated_at = now() WHERE schedule_id = $1 AND scope = $2 AND period_label = $3`,
         [data.scheduleId, data.tenantId, data.periodLabel, status]);

@@ -82,6 +82,21 @@ const outbox = async () => (await t.db.query<{ delivery_key: string; channel: st
   `SELECT delivery_key, channel, status, attempts, provider_id, error_reason FROM herald.outbox ORDER BY id`)).rows;
 
 describe('a scheduled brief, end to end', () => {
+  it('a dispatcher that polls every minute sends at once when woken by the brief it just queued', async () => {
+    const clock = movableClock('2026-12-01T13:00:00Z');
+    const { deps, dispatcher } = setup(clock);
+    dispatcher.start(60_000);
+    try {
+      await new Promise((r) => setTimeout(r, 200)); // its first look found nothing: asleep for a minute
+      expect((await produceBrief(deps, monthlyJob, schedule({ deliver: [{ channel: 'email', to: ['c-suite'] }] }), job)).status).toBe('queued');
+      dispatcher.wake();
+      await smtp.waitFor(2, 10_000);
+    } finally {
+      await dispatcher.stop(); // waits for the sends in flight to be recorded
+    }
+    expect((await outbox()).map((o) => o.status)).toEqual(['sent', 'sent']);
+  });
+
   it('renders, archives, and delivers once by email (PDF attached) and Slack (digest + PDF in thread) to the tenant’s people only', async () => {
     const clock = movableClock('2026-12-01T13:00:00Z');
     const { deps, dispatcher } = setup(clock);

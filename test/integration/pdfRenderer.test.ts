@@ -182,6 +182,19 @@ describe('htmlToPdf on real Chromium', () => {
     expect(stats.peakOpenPages).toBe(2);
     expect(stats.openPages).toBeLessThanOrEqual(2);
   });
+
+  it('warm() launches the browser and opens every page before the first render', async () => {
+    const fresh = new BrowserPool({ size: 3 });
+    try {
+      await fresh.warm();
+      expect(fresh.stats()).toMatchObject({ launches: 1, renders: 0, openPages: 3 });
+      const r = await htmlToPdf(doc('<div>warm</div>'), { tagged: false }, fresh);
+      expect((await pdfText(r.pdf)).text).toContain('warm');
+      expect(fresh.stats()).toMatchObject({ launches: 1, renders: 1, openPages: 3 });
+    } finally {
+      await fresh.close();
+    }
+  });
 });
 
 describe('findChromium', () => {
