@@ -131,7 +131,7 @@ export class OutboxDispatcher {
     await enqueueDeliveries(o.db, [{
       deliveryKey: key, scheduleId: row.schedule_id, report: row.report, tenantId: row.tenant_id, periodLabel: row.period_label,
       channel: 'email', recipientId: row.recipient_id, runId: row.run_id, kind: row.kind,
-    }]);
+    }], { dueAt: o.clock.now() });
     await o.db.query(`UPDATE herald.outbox SET fallback_of = $2 WHERE delivery_key = $1`, [key, row.id]);
     await o.notices.raise({
       kind: 'channel-fallback',

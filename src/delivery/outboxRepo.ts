@@ -38,21 +38,22 @@ export function deliveryKey(p: { scheduleId: string | null; report: string; scop
 }
 
 /**
- * Adds deliveries; a key that exists is left alone (sent once, whoever enqueues it again).
- * With `force`, an existing key is reset to pending on the new run: a deliberate resend, same key
- * (so the same Message-ID). Returns the ids of rows that will be sent.
+ * Adds deliveries, due at `dueAt` (the caller's clock, not the database's: a fixed or movable
+ * clock must see its own rows as due); a key that exists is left alone (sent once, whoever
+ * enqueues it again). With `force`, an existing key is reset to pending on the new run: a
+ * deliberate resend, same key (so the same Message-ID). Returns the ids of rows that will be sent.
  */
-export async function enqueueDeliveries(db: Db, rows: NewDelivery[], opts: { force?: boolean } = {}): Promise<number[]> {
+export async function enqueueDeliveries(db: Db, rows: NewDelivery[], opts: { dueAt: Date; force?: boolean }): Promise<number[]> {
   const ids: number[] = [];
   for (const r of rows) {
     const conflict = opts.force
-      ? `ON CONFLICT (delivery_key) DO UPDATE SET status = 'pending', attempts = 0, next_attempt_at = now(), run_id = EXCLUDED.run_id,
+      ? `ON CONFLICT (delivery_key) DO UPDATE SET status = 'pending', attempts = 0, next_attempt_at = EXCLUDED.next_attempt_at, run_id = EXCLUDED.run_id,
            locked_until = NULL, last_error = NULL, error_reason = NULL, progress = NULL, sent_at = NULL`
       : 'ON CONFLICT (delivery_key) DO NOTHING';
     const { rows: inserted } = await db.query<{ id: string }>(
-      `INSERT INTO herald.outbox (delivery_key, schedule_id, report, tenant_id, period_label, channel, recipient_id, run_id, kind)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ${conflict} RETURNING id`,
-      [r.deliveryKey, r.scheduleId, r.report, r.tenantId, r.periodLabel, r.channel, r.recipientId, r.runId, r.kind],
+      `INSERT INTO herald.outbox (delivery_key, schedule_id, report, tenant_id, period_label, channel, recipient_id, run_id, kind, next_attempt_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ${conflict} RETURNING id`,
+      [r.deliveryKey, r.scheduleId, r.report, r.tenantId, r.periodLabel, r.channel, r.recipientId, r.runId, r.kind, opts.dueAt],
     );
     if (inserted[0]) ids.push(Number(inserted[0].id));
   }

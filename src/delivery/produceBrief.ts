@@ -104,7 +104,7 @@ export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedu
         ? new Date(deps.ctx.clock.now().getTime() + config.delivery.staleRetryMinutes * 60_000)
         : null;
       const noticesQueued = check.stale && schedule.onStale === 'send-delayed-notice'
-        ? (await enqueueDeliveries(db, dedupe(deliveries('delayed-notice')))).length
+        ? (await enqueueDeliveries(db, dedupe(deliveries('delayed-notice')), { dueAt: deps.ctx.clock.now() })).length
         : 0;
       await notices.raise({
         kind: 'brief-held',
@@ -117,7 +117,7 @@ export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedu
     }
 
     const planned = dedupe(deliveries('brief'));
-    await enqueueDeliveries(db, planned, { force: job.force });
+    await enqueueDeliveries(db, planned, { dueAt: deps.ctx.clock.now(), force: job.force });
     metrics.briefs.labels(schedule.report, 'queued').inc();
     runLog.info({ deliveries: planned.length, sha256: artifact.sha256 }, 'brief rendered and queued');
     return { status: 'queued', runId, deliveries: planned.length };
