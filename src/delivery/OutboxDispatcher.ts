@@ -37,6 +37,7 @@ export class OutboxDispatcher {
   #stopped = false;
   #loop: (() => Promise<void>) | undefined;
   #sleeping = false;
+  #woken = false;
 
   constructor(o: DispatcherOptions) {
     this.#o = { concurrency: 4, leaseMs: 5 * 60_000, random: Math.random, ...o };
@@ -50,7 +51,11 @@ export class OutboxDispatcher {
     return rows.length;
   }
 
-  /** Polls every `everyMs` until stop(); loops at once while there is more due. */
+  /**
+   * Polls every `everyMs` until stop(). A full batch may have left more due: it looks again at
+   * once. A partial batch took all there was: it sleeps, unless this process enqueued something
+   * meanwhile (wake), rather than spend a query finding nothing.
+   */
   start(everyMs = 1000): void {
     this.#stopped = false;
     const next = (ms: number) => {
@@ -59,11 +64,12 @@ export class OutboxDispatcher {
     };
     const loop = async () => {
       this.#sleeping = false;
+      this.#woken = false;
       if (this.#stopped) return;
       try {
         this.#running = this.runOnce();
         const n = (await this.#running) as number;
-        if (!this.#stopped) next(n > 0 ? 0 : everyMs);
+        if (!this.#stopped) next(n >= this.#o.concurrency || this.#woken ? 0 : everyMs);
       } catch (err) {
         this.#o.logger.error({ err: (err as Error).message }, 'outbox dispatch failed');
         if (!this.#stopped) next(everyMs);
@@ -75,7 +81,11 @@ export class OutboxDispatcher {
 
   /** Something was just enqueued by this process: look now rather than at the next poll. */
   wake(): void {
-    if (this.#stopped || !this.#sleeping || !this.#loop) return;
+    if (this.#stopped || !this.#loop) return;
+    if (!this.#sleeping) {
+      this.#woken = true; // mid-batch: the loop looks again as soon as the batch is done
+      return;
+    }
     clearTimeout(this.#timer);
     this.#sleeping = false;
     this.#timer = setTimeout(this.#loop, 0);

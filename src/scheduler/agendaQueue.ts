@@ -3,6 +3,7 @@ import { PostgresBackend } from '@agendajs/postgres-backend';
 import type pg from 'pg';
 import { hostname } from 'node:os';
 import { InputError } from '../report/ReportContext.js';
+import type { Db } from '../db/Db.js';
 
 export type AgendaBackendKind = 'postgres' | 'mongo';
 
@@ -14,7 +15,9 @@ export async function agendaBackend(env: NodeJS.ProcessEnv, pool: pg.Pool): Prom
   const kind = (env.AGENDA_BACKEND ?? 'postgres').toLowerCase();
   if (kind === 'postgres' || kind === 'postgresql' || kind === '') {
     // Herald's pool is shared: the backend does not close what it did not open.
-    return { kind: 'postgres', backend: new PostgresBackend({ pool, tableName: 'agenda_jobs' }) };
+    const backend = new PostgresBackend({ pool, tableName: 'agenda_jobs' });
+    withoutJobStateNotifications(backend);
+    return { kind: 'postgres', backend };
   }
   if (kind === 'mongo' || kind === 'mongodb') {
     if (!env.MONGODB_URL) throw new InputError('MONGODB_URL', 'not set (required with AGENDA_BACKEND=mongo)');
@@ -22,6 +25,32 @@ export async function agendaBackend(env: NodeJS.ProcessEnv, pool: pg.Pool): Prom
     return { kind: 'mongo', backend: new MongoBackend({ address: env.MONGODB_URL, collection: 'agendaJobs' }) as unknown as AgendaBackend };
   }
   throw new InputError('AGENDA_BACKEND', `"${env.AGENDA_BACKEND}" (expected postgres or mongo)`);
+}
+
+/**
+ * Keeps the NOTIFY that wakes workers when a job is saved, drops the three that announce each
+ * job's start, success and completion to other processes: nothing in Herald listens (its record
+ * is herald.runs and herald.schedule_slots), and they cost every brief three round trips and
+ * every worker three notifications to parse. Agenda skips a channel without `publishState`.
+ */
+export function withoutJobStateNotifications(backend: AgendaBackend): void {
+  const channel = backend.notificationChannel as { publishState?: unknown } | undefined;
+  if (channel) Object.defineProperty(channel, 'publishState', { value: undefined, configurable: true });
+}
+
+/** Finished one-off jobs are kept this long (for `agenda_jobs` forensics), then deleted. */
+export const FINISHED_JOB_RETENTION_DAYS = 7;
+
+/**
+ * Agenda keeps a one-off job's row after it ran: one per tenant, schedule and period, for ever.
+ * Herald's own record is herald.runs and herald.schedule_slots, so finished jobs older than the
+ * retention are deleted (PostgreSQL backend). Returns how many.
+ */
+export async function purgeFinishedJobs(db: Db, retentionDays = FINISHED_JOB_RETENTION_DAYS): Promise<number> {
+  const { rows } = await db.query<{ n: number }>(
+    `WITH gone AS (DELETE FROM agenda_jobs WHERE next_run_at IS NULL AND locked_at IS NULL AND last_finished_at < now() - make_interval(days => $1) RETURNING 1)
+     SELECT count(*)::int AS n FROM gone`, [retentionDays]);
+  return rows[0]?.n ?? 0;
 }
 
 export function createAgenda(backend: AgendaBackend, opts: { concurrency: number; processEvery?: string }): Agenda {

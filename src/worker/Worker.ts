@@ -13,7 +13,7 @@ import type { Logger } from '../ops/logger.js';
 import { BrowserPool } from '../render/BrowserPool.js';
 import { BusinessSource } from '../sources/BusinessSource.js';
 import type { Clock } from '../time/clock.js';
-import { agendaBackend, createAgenda } from '../scheduler/agendaQueue.js';
+import { agendaBackend, createAgenda, purgeFinishedJobs } from '../scheduler/agendaQueue.js';
 import { REPORT_JOBS, jobForSchedule } from '../scheduler/jobRegistry.js';
 import { slotKey, syncSchedules, tick, type SchedulerDeps } from '../scheduler/Scheduler.js';
 import { prepareCharts } from '../charts/renderCharts.js';
@@ -131,8 +131,14 @@ export class Worker {
     }
     this.#agenda = agenda;
 
+    let purgedAt = 0;
     agenda.define(TICK_JOB, async () => {
       await tick(this.schedulerDeps());
+      if (kind === 'postgres' && Date.now() - purgedAt > 3600_000) {
+        purgedAt = Date.now();
+        const n = await purgeFinishedJobs(o.dbs.herald);
+        if (n > 0) o.logger.info({ jobs: n }, 'finished Agenda jobs past their retention deleted');
+      }
       // A tick takes milliseconds; a short lock lets another worker tick soon after this one dies.
     }, { concurrency: 1, lockLifetime: Math.max(10_000, o.config.scheduler.tickSeconds * 5000) });
 

@@ -28,6 +28,8 @@ export interface SmtpSinkOptions {
   dataError?: (message: SinkMessage) => SmtpReply | undefined;
   /** Require AUTH (PLAIN/LOGIN) with these credentials; other credentials get 535. Default: AUTH optional, anything accepted. */
   credentials?: { user: string; pass: string };
+  /** Awaited at the end of each DATA before the reply: a test holds sends in flight with it. */
+  beforeAccept?: () => Promise<void>;
   /** Port to listen on (default 0: any free port). */
   port?: number;
 }
@@ -93,7 +95,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
       stream.on('error', (err: Error) => callback(err));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks);
-        simpleParser(raw).then(
+        Promise.resolve(opts.beforeAccept?.()).then(() => simpleParser(raw)).then(
           (parsed) => {
             const message = Object.assign(parsed, {
               envelope: {

@@ -22,6 +22,7 @@ import { OperatorNotices } from '../../src/ops/operatorNotices.js';
 import { silentLogger } from '../../src/ops/logger.js';
 import { BrowserPool } from '../../src/render/BrowserPool.js';
 import type { Clock } from '../../src/time/clock.js';
+import type { Db } from '../../src/db/Db.js';
 
 let t: TestDatabase;
 let smtp: SmtpSink;
@@ -65,17 +66,39 @@ const schedule = (over: Partial<ScheduleConfig> = {}): ScheduleConfig => ({
   deliver: [{ channel: 'email', to: ['c-suite'] }, { channel: 'slack', to: ['c-suite'] }], ...over,
 } as ScheduleConfig);
 
-function setup(clock: Clock, config: HeraldConfig = parseConfig({ archiveDir })) {
+function setup(clock: Clock, config: HeraldConfig = parseConfig({ archiveDir }), o: { smtpUrl?: string; concurrency?: number; dispatcherDb?: Db } = {}) {
   const metrics = new HeraldMetrics();
   const notices = new OperatorNotices({ db: t.db, logger: silentLogger, metrics });
   const deps: BriefDeps = { db: t.db, ctx: reportContext(config, { herald: t.db, source: t.db }, clock), config, pool, logger: silentLogger, metrics, notices };
   const channels = {
-    email: createEmailChannel({ smtpUrl: smtp.url, from: 'Herald <herald@test>' }),
+    email: createEmailChannel({ smtpUrl: o.smtpUrl ?? smtp.url, from: 'Herald <herald@test>' }),
     slack: createSlackChannel({ token: 'xoxb-test-token', apiUrl: slack.url, retries: 0 }),
   };
-  const dispatcher = new OutboxDispatcher({ db: t.db, channels, clock, logger: silentLogger, metrics, notices, random: () => 0.5 });
+  const dispatcher = new OutboxDispatcher({ db: o.dispatcherDb ?? t.db, channels, clock, logger: silentLogger, metrics, notices, random: () => 0.5, concurrency: o.concurrency });
   return { deps, metrics, dispatcher };
 }
+
+/** t.db, counting the dispatcher's claims (its looks at the outbox). */
+function countingClaims(): Db & { claims: number } {
+  const db = {
+    claims: 0,
+    query: ((text: string, values?: readonly unknown[]) => {
+      if (text.includes('UPDATE herald.outbox o SET status')) db.claims++;
+      return t.db.query(text, values);
+    }) as Db['query'],
+    exec: (sql: string) => t.db.exec(sql),
+    transaction: <T>(fn: (tx: Db) => Promise<T>) => t.db.transaction(fn),
+    close: async () => undefined,
+  };
+  return db;
+}
+
+const until = async (what: () => Promise<boolean>, ms = 10_000) => {
+  for (const end = Date.now() + ms; !(await what());) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
 
 const job = { scheduleId: 'monthly-exec', tenantId: 'acme', periodLabel: '2026-11', timezone: 'America/New_York', slotAt: '2026-12-01T13:00:00Z' };
 const outbox = async () => (await t.db.query<{ delivery_key: string; channel: string; status: string; attempts: number; provider_id: string | null; error_reason: string | null }>(
@@ -95,6 +118,44 @@ describe('a scheduled brief, end to end', () => {
       await dispatcher.stop(); // waits for the sends in flight to be recorded
     }
     expect((await outbox()).map((o) => o.status)).toEqual(['sent', 'sent']);
+  });
+
+  it('a full batch looks again at once; a partial batch sleeps until the next poll; a brief queued mid-batch is not left for the next poll', async () => {
+    const clock = movableClock('2026-12-01T13:00:00Z');
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const held = await startSmtpSink({ beforeAccept: () => gate });
+    const db = countingClaims();
+    const { deps, dispatcher } = setup(clock, undefined, { smtpUrl: held.url, concurrency: 3, dispatcherDb: db });
+    dispatcher.start(60_000);
+    try {
+      await until(async () => db.claims === 1); // its first look found nothing: asleep for a minute
+      await produceBrief(deps, monthlyJob, schedule({ deliver: [{ channel: 'email', to: ['c-suite'] }] }), job);
+      dispatcher.wake();
+      await until(async () => (await outbox()).filter((o) => o.status === 'sending').length === 2); // 2 of 3: a partial batch, held at the server
+      const october = { ...job, periodLabel: '2026-10', slotAt: '2026-11-01T12:00:00Z' };
+      expect((await produceBrief(deps, monthlyJob, schedule({ deliver: [{ channel: 'email', to: ['finance'] }] }), october)).status).toBe('queued');
+      dispatcher.wake(); // mid-batch
+      release();
+      await held.waitFor(3, 10_000);
+      await until(async () => (await outbox()).every((o) => o.status === 'sent'));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(db.claims).toBe(3); // start, the c-suite batch, the October batch; no empty look after a partial batch
+    } finally {
+      await dispatcher.stop();
+      await held.close();
+    }
+
+    const one = setup(clock, undefined, { concurrency: 1, dispatcherDb: countingClaims() });
+    await t.db.exec(`TRUNCATE herald.outbox RESTART IDENTITY CASCADE`);
+    one.dispatcher.start(60_000);
+    try {
+      await produceBrief(one.deps, monthlyJob, schedule({ deliver: [{ channel: 'email', to: ['c-suite'] }] }), { ...job, periodLabel: '2026-09', slotAt: '2026-10-01T12:00:00Z' });
+      one.dispatcher.wake();
+      await smtp.waitFor(2, 10_000); // the second only because a full batch (1 of 1) looks again at once
+    } finally {
+      await one.dispatcher.stop();
+    }
   });
 
   it('renders, archives, and delivers once by email (PDF attached) and Slack (digest + PDF in thread) to the tenant’s people only', async () => {

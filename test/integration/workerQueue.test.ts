@@ -3,12 +3,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
+import pg from 'pg';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
 import { parseConfig } from '../../src/config/loadConfig.js';
 import { openDatabases, type Databases } from '../../src/cli/context.js';
 import { pgDb } from '../../src/db/pgDb.js';
 import { Worker } from '../../src/worker/Worker.js';
 import { systemClock } from '../../src/time/clock.js';
+import { FINISHED_JOB_RETENTION_DAYS, purgeFinishedJobs } from '../../src/scheduler/agendaQueue.js';
 
 let t: TestDatabase;
 let dir: string;
@@ -52,6 +54,49 @@ describe('the brief queue (Agenda on PostgreSQL)', () => {
     expect(rows).toEqual([{ key: 'weekly:nobody:2026-W47#0', n: 1 }, { key: 'weekly:nobody:2026-W47#1', n: 1 }]);
     const { rows: indexes } = await t.db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE indexname = 'agenda_jobs_data_key'`);
     expect(indexes[0]?.indexdef).toMatch(/\(\(data ->> 'key'::text\)\)/);
+  });
+
+  it('wakes workers with a NOTIFY when a job is saved, and publishes no per-job state notifications', async () => {
+    const listener = new pg.Client({ connectionString: t.url });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on('notification', (n) => heard.push(n.channel));
+    try {
+      await listener.query('LISTEN "agenda:jobs"');
+      await listener.query('LISTEN "agenda:jobs:state"');
+      // Due now, for a schedule this worker does not know: it runs at once and is handed back.
+      const job = { scheduleId: 'gone', tenantId: 'nobody', periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' };
+      await t.db.query(`INSERT INTO agenda_jobs (name, next_run_at, data) VALUES ('executive-summary-weekly', now(), $1::jsonb)`, [JSON.stringify({ ...job, key: 'gone:nobody:2026-W47#0' })]);
+      await t.db.query(`NOTIFY "agenda:jobs", '{}'`); // as a save by Agenda would: the worker looks now
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await t.db.query<{ done: boolean }>(`SELECT last_finished_at IS NOT NULL AS done FROM agenda_jobs WHERE data->>'key' = 'gone:nobody:2026-W47#0'`);
+        if (rows[0]?.done) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const { rows } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM agenda_jobs WHERE data->>'key' = 'gone:nobody:2026-W47#handback1'`);
+      expect(rows[0].n).toBe(1); // it ran, and its hand-back was saved through Agenda
+      await new Promise((r) => setTimeout(r, 300));
+      expect(heard.filter((c) => c === 'agenda:jobs').length).toBeGreaterThanOrEqual(2); // ours, and the hand-back's save
+      expect(heard.filter((c) => c === 'agenda:jobs:state')).toEqual([]);
+    } finally {
+      await listener.end();
+    }
+  });
+});
+
+describe('finished Agenda jobs', () => {
+  it('are deleted after the retention; pending, running and recent ones stay', async () => {
+    const insert = (key: string, nextRun: string | null, finished: string | null, locked: string | null = null) => t.db.query(
+      `INSERT INTO agenda_jobs (name, next_run_at, last_finished_at, locked_at, data) VALUES ('executive-summary-weekly', $2::timestamptz, $3::timestamptz, $4::timestamptz, jsonb_build_object('key', $1::text))`,
+      [key, nextRun, finished, locked]);
+    const days = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString();
+    await insert('purge:old', null, days(FINISHED_JOB_RETENTION_DAYS + 1));
+    await insert('purge:recent', null, days(FINISHED_JOB_RETENTION_DAYS - 1));
+    await insert('purge:pending', days(-1), days(FINISHED_JOB_RETENTION_DAYS + 1));
+    await insert('purge:running', null, days(FINISHED_JOB_RETENTION_DAYS + 1), days(0));
+    expect(await purgeFinishedJobs(t.db)).toBe(1);
+    const { rows } = await t.db.query<{ key: string }>(`SELECT data->>'key' AS key FROM agenda_jobs WHERE data->>'key' LIKE 'purge:%' ORDER BY 1`);
+    expect(rows.map((r) => r.key)).toEqual(['purge:pending', 'purge:recent', 'purge:running']);
   });
 });
 
