@@ -55,4 +55,6 @@ export interface Channel {
   send(delivery: Delivery): Promise<SendResult>;
   /** Start-up and `config check --live` health check: credentials, scopes, destinations. */
   check?(destinations: string[]): Promise<{ ok: boolean; problems: string[] }>;
+  /** Releases what the channel holds open (pooled SMTP connections); idempotent. */
+  close?(): void;
 }

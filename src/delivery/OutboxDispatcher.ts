@@ -23,6 +23,8 @@ export interface DispatcherOptions {
   leaseMs?: number;
   /** Randomness for retry jitter (tests pass () => 0). */
   random?: () => number;
+  /** Send only the deliveries of these runs (`herald run`); default: every due delivery. */
+  runIds?: readonly number[];
 }
 
 /**
@@ -31,7 +33,7 @@ export interface DispatcherOptions {
  * delivery that fails permanently falls back to email for the same recipient (SPEC §7).
  */
 export class OutboxDispatcher {
-  readonly #o: Required<Omit<DispatcherOptions, 'random'>> & { random: () => number };
+  readonly #o: Required<Omit<DispatcherOptions, 'random' | 'runIds'>> & { random: () => number; runIds: readonly number[] | null };
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
   #stopped = false;
@@ -40,13 +42,13 @@ export class OutboxDispatcher {
   #woken = false;
 
   constructor(o: DispatcherOptions) {
-    this.#o = { concurrency: 4, leaseMs: 5 * 60_000, random: Math.random, ...o };
+    this.#o = { concurrency: 4, leaseMs: 5 * 60_000, random: Math.random, ...o, runIds: o.runIds ?? null };
   }
 
   /** Claims and sends what is due now; returns how many deliveries were attempted. */
   async runOnce(): Promise<number> {
     const o = this.#o;
-    const rows = await claimDue(o.db, o.clock.now(), o.concurrency, o.leaseMs);
+    const rows = await claimDue(o.db, o.clock.now(), o.concurrency, o.leaseMs, o.runIds);
     await Promise.all(rows.map((row) => this.#deliver(row)));
     return rows.length;
   }

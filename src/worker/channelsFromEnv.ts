@@ -12,3 +12,11 @@ export function channelsFromEnv(config: HeraldConfig, env: NodeJS.ProcessEnv = p
   if (env.SLACK_TOKEN) channels.slack = createSlackChannel({ token: env.SLACK_TOKEN, apiUrl: env.SLACK_API_URL || undefined, confidentiality: config.report.confidentiality });
   return channels;
 }
+
+/**
+ * Closes the channels channelsFromEnv made. A command must: pooled SMTP connections would keep
+ * the process alive until the server's idle timeout (30 s after `herald run` had finished).
+ */
+export function closeChannels(channels: Partial<Record<ChannelName, Channel>>): void {
+  for (const channel of Object.values(channels)) channel?.close?.();
+}

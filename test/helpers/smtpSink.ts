@@ -49,6 +49,8 @@ export interface SmtpSink {
   readonly messages: SinkMessage[];
   /** The message whose Message-ID is `id` (with or without angle brackets). */
   byMessageId(id: string): SinkMessage | undefined;
+  /** SMTP sessions open now (a pooled client keeps one open between messages). */
+  readonly openSessions: number;
   /** Resolves once at least `count` messages were accepted; rejects after `timeoutMs` (default 10 s). */
   waitFor(count: number, timeoutMs?: number): Promise<SinkMessage[]>;
   /** Stops listening (open sessions are cut) and keeps the port for `restart()`. */
@@ -69,6 +71,7 @@ function smtpError(reply: SmtpReply): Error & { responseCode: number } {
 
 export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const messages: SinkMessage[] = [];
+  let openSessions = 0;
   const events = new EventEmitter();
   events.setMaxListeners(0);
 
@@ -80,6 +83,13 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     disableReverseLookup: true,
     logger: false,
     closeTimeout: 200,
+    onConnect(_session, callback) {
+      openSessions += 1;
+      callback();
+    },
+    onClose() {
+      openSessions -= 1;
+    },
     onAuth(auth, _session, callback) {
       const c = opts.credentials;
       if (!c || (auth.username === c.user && auth.password === c.pass)) return callback(null, { user: auth.username ?? 'anonymous' });
@@ -150,6 +160,9 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
     port,
     url: `smtp://127.0.0.1:${port}`,
     messages,
+    get openSessions() {
+      return openSessions;
+    },
     byMessageId(id) {
       const wanted = bare(id);
       return messages.find((m) => typeof m.messageId === 'string' && bare(m.messageId) === wanted);

@@ -12,6 +12,8 @@ import type { Recipient } from '../../src/recipients/Recipient.js';
 import { formatChangePct, formatKpiValue, formatScore, formatUsd, trendArrow } from '../../src/report/format.js';
 import type { ExecutiveSummaryData } from '../../src/report/types.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink.js';
+import { channelsFromEnv, closeChannels } from '../../src/worker/channelsFromEnv.js';
+import { parseConfig } from '../../src/config/loadConfig.js';
 
 const HOSTILE_NAME = 'Acme <script>alert(1)</script> & <img src=x onerror=alert(2)>';
 const PASSWORD = 's3cr3t';
@@ -169,6 +171,19 @@ describe('email channel against a real SMTP server', () => {
     expect(html).not.toMatch(/<(style|link|img|iframe|object|embed|form)\b/i);
     expect(html).not.toMatch(/display\s*:\s*(flex|grid)/i);
     expect(html).toContain('max-width:600px');
+  });
+
+  it('reuses one pooled connection for consecutive messages and lets it go when closed (channelsFromEnv, closeChannels)', async () => {
+    const own = await startSmtpSink();
+    extra.push(own);
+    const channels = channelsFromEnv(parseConfig({ delivery: { from: FROM } }), { SMTP_URL: own.url });
+    await channels.email!.send(delivery());
+    await channels.email!.send(delivery());
+    await own.waitFor(2);
+    expect(own.openSessions).toBe(1); // kept open for the next message (its idle timeout is 30 s)
+    closeChannels(channels);
+    for (let i = 0; i < 100 && own.openSessions > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(own.openSessions).toBe(0);
   });
 
   it('sends the same Message-ID for the same delivery key (a retry is recognisably the same message)', async () => {

@@ -222,4 +222,25 @@ describe('herald run monthly-exec', () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout).toBe('dry run: 1 brief(s) rendered and checked, nothing archived or sent; 1 would be held\n');
   });
+
+  it('sends its own deliveries only: another schedule\'s due delivery is left to the workers', async () => {
+    const other = (await t.db.query<{ id: string }>(
+      `INSERT INTO herald.runs (report, scope, tenant_id, period_label, period_start, period_end, timezone, trigger, status)
+       VALUES ('executive-summary', 'acme', 'acme', '2026-W40', '2026-09-28', '2026-10-05', 'UTC', 'schedule', 'rendered') RETURNING id`)).rows[0].id;
+    await t.db.query(
+      `INSERT INTO herald.outbox (delivery_key, schedule_id, report, tenant_id, period_label, channel, recipient_id, run_id, kind, next_attempt_at)
+       VALUES ('weekly-exec:executive-summary:acme:2026-W40:email:1', 'weekly-exec', 'executive-summary', 'acme', '2026-W40', 'email', 1, $1, 'brief', now() - interval '1 minute')`, [other]);
+    try {
+      const r = await run(['monthly-exec', '--period', '2026-09', '--tenant', 'acme']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/deliveries: 2 sent, .*\(attempted now: 2\)\n$/);
+      expect(smtp.messages).toHaveLength(8);
+      expect(smtp.messages.slice(6).map((m) => m.subject ?? '').every((subject) => subject.includes('September 2026'))).toBe(true);
+      const left = (await t.db.query<{ status: string; attempts: number }>(`SELECT status, attempts FROM herald.outbox WHERE run_id = $1`, [other])).rows;
+      expect(left).toEqual([{ status: 'pending', attempts: 0 }]);
+    } finally {
+      await t.db.query(`DELETE FROM herald.outbox WHERE run_id = $1`, [other]);
+      await t.db.query(`DELETE FROM herald.runs WHERE id = $1`, [other]);
+    }
+  });
 });

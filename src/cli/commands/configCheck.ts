@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '../../config/loadConfig.js';
 import { checkChannels } from '../../delivery/channelHealth.js';
-import { channelsFromEnv } from '../../worker/channelsFromEnv.js';
+import { channelsFromEnv, closeChannels } from '../../worker/channelsFromEnv.js';
 import { openDatabases } from '../context.js';
 
 /**
@@ -13,14 +13,16 @@ export async function configCheckCommand(file: string | undefined, out: NodeJS.W
     out.write(`${used ?? '(built-in defaults)'}: ok (${config.schedules.length} schedule${config.schedules.length === 1 ? '' : 's'})\n`);
     if (!opts.live) return 0;
     const dbs = openDatabases(config);
+    const channels = channelsFromEnv(config);
     try {
-      const reports = await checkChannels(dbs.herald, config, channelsFromEnv(config));
+      const reports = await checkChannels(dbs.herald, config, channels);
       for (const r of reports) {
         out.write(`${r.channel}: ${r.ok ? 'ok' : 'PROBLEM'}\n`);
         for (const p of r.problems) out.write(`  ${p}\n`);
       }
       return reports.every((r) => r.ok) ? 0 : 1;
     } finally {
+      closeChannels(channels);
       await dbs.close();
     }
   } catch (e) {

@@ -7,7 +7,7 @@ import { BrowserPool } from '../../render/BrowserPool.js';
 import { OutboxDispatcher } from '../../delivery/OutboxDispatcher.js';
 import { produceBrief, type BriefOutcome } from '../../delivery/produceBrief.js';
 import { migrate, heraldMigrations } from '../../db/migrate.js';
-import { channelsFromEnv } from '../../worker/channelsFromEnv.js';
+import { channelsFromEnv, closeChannels } from '../../worker/channelsFromEnv.js';
 import { lastCompletePeriod, parsePeriod, PeriodError, previousPeriod, type Period } from '../../time/periods.js';
 import type { ChannelName } from '../../delivery/Channel.js';
 import type { PeriodKind } from '../../report/types.js';
@@ -136,10 +136,11 @@ export async function runCommand(scheduleId: string, o: RunOptions, config: Hera
       out.write(`dry run: ${outcomes.length} brief(s) rendered and checked, nothing archived or sent; ${wouldHold} would be held${failures}\n`);
       return failed > 0 ? 1 : 0;
     }
-    const dispatcher = new OutboxDispatcher({ db: dbs.herald, channels, clock: ctx.clock, logger, metrics, notices, concurrency: config.delivery.outboxConcurrency });
+    const runIds = outcomes.flatMap((x) => (x.runId === null ? [] : [x.runId]));
+    // This run's deliveries only: others due (a worker's retries, other schedules) are the workers'.
+    const dispatcher = new OutboxDispatcher({ db: dbs.herald, channels, clock: ctx.clock, logger, metrics, notices, concurrency: config.delivery.outboxConcurrency, runIds });
     let sent = 0;
     for (let n = await dispatcher.runOnce(); n > 0; n = await dispatcher.runOnce()) sent += n;
-    const runIds = outcomes.flatMap((x) => (x.runId === null ? [] : [x.runId]));
     const counts = await dbs.herald.query<{ status: string; n: number }>(
       `SELECT status, count(*)::int AS n FROM herald.outbox WHERE run_id = ANY($1::bigint[]) GROUP BY status`, [runIds]);
     const by = Object.fromEntries(counts.rows.map((r) => [r.status, r.n]));
@@ -154,6 +155,7 @@ export async function runCommand(scheduleId: string, o: RunOptions, config: Hera
       + `${(by.pending ?? 0) + (by.sending ?? 0)} waiting to retry, ${by.dead ?? 0} dead (attempted now: ${sent})\n`);
     return held > 0 || failed > 0 || (by.dead ?? 0) > 0 ? 1 : 0;
   } finally {
+    closeChannels(channels);
     await pool.close();
     await dbs.close();
   }

@@ -2,7 +2,7 @@ import type { HeraldConfig } from '../../config/schema.js';
 import { createLogger } from '../../ops/logger.js';
 import { systemClock } from '../../time/clock.js';
 import { Worker } from '../../worker/Worker.js';
-import { channelsFromEnv } from '../../worker/channelsFromEnv.js';
+import { channelsFromEnv, closeChannels } from '../../worker/channelsFromEnv.js';
 import { openDatabases } from '../context.js';
 import { InputError } from '../../report/ReportContext.js';
 
@@ -26,7 +26,7 @@ export async function workerCommand(config: HeraldConfig, opts: { port: string }
         process.exit(1);
       }
       logger.info({ signal }, 'draining');
-      void worker.stop().then(() => dbs.close()).then(() => resolve(0), (err: Error) => {
+      void worker.stop().then(() => closeChannels(channels)).then(() => dbs.close()).then(() => resolve(0), (err: Error) => {
         logger.error({ err: err.message }, 'drain failed');
         resolve(1);
       });
