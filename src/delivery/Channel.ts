@@ -15,6 +15,12 @@ export interface Delivery {
   data: ExecutiveSummaryData;
   /** The archived PDF (absent for a delayed notice). */
   pdf?: { bytes: Buffer; filename: string; sha256: string };
+  /** 1 for the first attempt; more when an earlier one failed or its worker died mid-send. */
+  attempt: number;
+  /** The run whose artifact this sends; a forced resend is a new run of the same key. */
+  runId: number;
+  /** When that run started: nothing of this delivery can have reached the provider before. */
+  queuedAt: Date;
   /** Steps a previous attempt completed (e.g. Slack: the message was posted, the upload was not). */
   progress: Record<string, unknown> | null;
   /** Persists completed steps before the next one, so a retry does not repeat them. */

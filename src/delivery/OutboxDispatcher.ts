@@ -157,8 +157,8 @@ export class OutboxDispatcher {
     const db = this.#o.db;
     const [recipient, run] = await Promise.all([
       recipientById(db, row.recipient_id),
-      db.query<{ data: ExecutiveSummaryData; artifact_path: string | null; artifact_sha256: string | null }>(
-        `SELECT data, artifact_path, artifact_sha256 FROM herald.runs WHERE id = $1`, [row.run_id]).then((r) => r.rows[0]),
+      db.query<{ data: ExecutiveSummaryData; artifact_path: string | null; artifact_sha256: string | null; started_at: Date }>(
+        `SELECT data, artifact_path, artifact_sha256, started_at FROM herald.runs WHERE id = $1`, [row.run_id]).then((r) => r.rows[0]),
     ]);
     if (!recipient) throw new DeliveryError(`recipient ${row.recipient_id} no longer exists`, false, 'invalid_recipient');
     if (!run?.data) throw new DeliveryError(`run ${row.run_id} has no report data`, false, 'bad_request');
@@ -176,6 +176,9 @@ export class OutboxDispatcher {
       recipient,
       data: run.data,
       pdf,
+      attempt: row.attempts,
+      runId: row.run_id!,
+      queuedAt: run.started_at,
       progress: row.progress,
       checkpoint: (progress) => saveProgress(db, row.id, progress),
     };

@@ -6,13 +6,17 @@
  *   JSON or multipart bodies; the token from `Authorization: Bearer …` or a `token` field.
  *   Like Slack, a refused call is HTTP 200 with `{ok:false, error}`; every answer carries
  *   `x-oauth-scopes` for a known token.
- * - Methods: auth.test, conversations.info, chat.postMessage, files.getUploadURLExternal,
+ * - Methods: auth.test, conversations.info, conversations.history (top-level messages newest
+ *   first, `oldest`/`latest` exclusive, `limit` + `cursor` pages, `metadata` with
+ *   `include_all_metadata`, `missing_scope` without channels:history / groups:history),
+ *   chat.postMessage (keeps `metadata`), files.getUploadURLExternal,
  *   files.completeUploadExternal; `POST /upload/<id>` takes the bytes (multipart field `body`,
  *   or a raw body). Other methods answer `unknown_method` unless given with `handle()`.
  * - Scripted failures: `failNext(method, {status: 429, retryAfter: 3})` answers the next call(s)
  *   with 429 + `Retry-After` and `{ok:false, error:'ratelimited'}`; `{status: 500}` with a 500;
- *   `{error: 'channel_not_found'}` with HTTP 200 `{ok:false, error}`. `method` is a Web API
- *   method name or `'upload'` for the upload URL.
+ *   `{error: 'channel_not_found'}` with HTTP 200 `{ok:false, error}`; with `afterHandling` the
+ *   call takes effect first (an answer lost on the way back). `method` is a Web API method name
+ *   or `'upload'` for the upload URL.
  * - Everything is recorded: `calls` (method, parsed params, headers, token, time, answer status),
  *   `messages` (posted), `uploads` (bytes, and channel/thread once completed).
  */
@@ -28,7 +32,7 @@ export interface StandInChannel {
 }
 
 export interface StandInToken {
-  /** Sent as `x-oauth-scopes`. Default: chat:write, files:write, channels:read, groups:read. */
+  /** Sent as `x-oauth-scopes`, and checked by conversations.history. Default: chat:write, files:write, channels:read, groups:read, channels:history, groups:history. */
   scopes?: string[];
 }
 
@@ -89,6 +93,11 @@ export interface ScriptedFailure {
   error?: string;
   /** How many of the next calls fail. Default 1. */
   times?: number;
+  /**
+   * The call takes effect (a message is posted) and then the answer is this failure: an answer
+   * lost on its way back. Default false: the call is refused before it does anything.
+   */
+  afterHandling?: boolean;
 }
 
 export type StandInHandler = (params: Record<string, unknown>, ctx: { token: string | null; standIn: SlackStandIn }) => Record<string, unknown>;
@@ -113,7 +122,7 @@ export interface SlackStandIn {
 }
 
 const DEFAULT_TOKEN = 'xoxb-test-token';
-const DEFAULT_SCOPES = ['chat:write', 'files:write', 'channels:read', 'groups:read'];
+const DEFAULT_SCOPES = ['chat:write', 'files:write', 'channels:read', 'groups:read', 'channels:history', 'groups:history'];
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'files', 'metadata']);
 
 function toMap<T extends object>(v: string[] | Record<string, T> | undefined, fallback: string): Map<string, T> {
@@ -210,6 +219,36 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
     return {
       channel, ts,
       message: { type: 'message', subtype: 'bot_message', text: p.text ?? '', user: 'U0HERALD', bot_id: 'B0HERALD', ts, ...(threadTs ? { thread_ts: threadTs } : {}), ...(Array.isArray(p.blocks) ? { blocks: p.blocks } : {}) },
+    };
+  });
+
+  handlers.set('conversations.history', (p, { token }) => {
+    const id = str(p.channel);
+    const ch = id ? channels.get(id) : undefined;
+    if (!id || !ch) return fail('channel_not_found');
+    const scopes = (token ? tokens.get(token)?.scopes : undefined) ?? DEFAULT_SCOPES;
+    const needed = ch.isPrivate ? 'groups:history' : 'channels:history';
+    if (!scopes.includes(needed)) return fail('missing_scope', { needed, provided: scopes.join(',') });
+    if (ch.isMember === false) return fail('not_in_channel');
+    const oldest = Number(p.oldest ?? 0);
+    const latest = p.latest === undefined ? Infinity : Number(p.latest);
+    const limit = Math.max(1, Math.min(Number(p.limit ?? 100) || 100, 999));
+    const withMetadata = p.include_all_metadata === true || p.include_all_metadata === 'true' || p.include_all_metadata === '1';
+    const all = messages
+      .filter((m) => m.channel === id && m.threadTs === undefined && Number(m.ts) > oldest && Number(m.ts) < latest)
+      .sort((a, b) => Number(b.ts) - Number(a.ts));
+    const start = typeof p.cursor === 'string' && p.cursor !== '' ? Number(Buffer.from(p.cursor, 'base64').toString('utf8').replace(/^next_ts:/, '')) : 0;
+    if (!Number.isInteger(start) || start < 0) return fail('invalid_cursor');
+    const page = all.slice(start, start + limit);
+    const more = start + limit < all.length;
+    return {
+      messages: page.map((m) => ({
+        type: 'message', subtype: 'bot_message', text: m.text ?? '', ts: m.ts, user: 'U0HERALD', bot_id: 'B0HERALD',
+        ...(withMetadata && m.params.metadata ? { metadata: m.params.metadata } : {}),
+      })),
+      has_more: more,
+      pin_count: 0,
+      response_metadata: { next_cursor: more ? Buffer.from(`next_ts:${start + limit}`).toString('base64') : '' },
     };
   });
 
@@ -328,7 +367,7 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
       }
       const method = api[1];
       const failure = scripted(method);
-      if (failure) {
+      if (failure && !failure.afterHandling) {
         const r = answerFailure(res, failure);
         record(method, r.status, r.response);
         return;
@@ -342,6 +381,11 @@ export async function startSlackStandIn(opts: SlackStandInOptions = {}): Promise
         const handler = handlers.get(method);
         response = handler ? handler(params, { token, standIn }) : fail('unknown_method');
         if (!('ok' in response)) response = { ok: true, ...response };
+      }
+      if (failure) {
+        const r = answerFailure(res, failure); // it happened; the answer is lost
+        record(method, r.status, r.response);
+        return;
       }
       send(res, 200, response, scopeHeader);
       record(method, 200, response);

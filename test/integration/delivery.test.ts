@@ -248,6 +248,22 @@ describe('a scheduled brief, end to end', () => {
     expect(listed.stdout).toMatch(new RegExp(`^${runId}\\s+executive-summary\\s+acme\\s+2026-11\\s+schedule\\s+monthly-exec\\s+rendered.*\\s0\\s+0\\s+2\\s`, 'm'));
   });
 
+  it('a Slack post whose answer was lost: the retry finds it and uploads into its thread; one message', async () => {
+    const clock = movableClock('2026-12-01T13:00:00Z');
+    const { deps, dispatcher } = setup(clock);
+    slack.failNext('chat.postMessage', { status: 500, afterHandling: true });
+    await produceBrief(deps, monthlyJob, schedule({ deliver: [{ channel: 'slack', to: ['c-suite'] }] }), job);
+    await dispatcher.runOnce();
+    expect((await outbox())[0]).toMatchObject({ status: 'pending', attempts: 1, error_reason: 'unavailable' });
+    expect(slack.messages).toHaveLength(1);
+    clock.advance(2 * 60_000);
+    expect(await dispatcher.runOnce()).toBe(1);
+    const [row] = await outbox();
+    expect(row).toMatchObject({ status: 'sent', attempts: 2, provider_id: `${SLACK_CHANNEL}/${slack.messages[0].ts}` });
+    expect(slack.callsOf('chat.postMessage')).toHaveLength(1);
+    expect(slack.uploads.filter((u) => u.completed).map((u) => u.threadTs)).toEqual([slack.messages[0].ts]);
+  });
+
   it('Slack answering channel_not_found falls back to email and tells the operator', async () => {
     const clock = movableClock('2026-12-01T13:00:00Z');
     const { deps, dispatcher } = setup(clock);

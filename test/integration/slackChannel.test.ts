@@ -9,7 +9,7 @@ import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import fixtureJson from '../fixtures/executive-summary.sample.json' with { type: 'json' };
 import { DeliveryError, type Channel, type Delivery } from '../../src/delivery/Channel.js';
-import { createSlackChannel } from '../../src/delivery/slack/slackChannel.js';
+import { createSlackChannel, digestTag, DIGEST_EVENT_TYPE } from '../../src/delivery/slack/slackChannel.js';
 import { SLACK_LIMITS, slackDigest } from '../../src/delivery/slack/slackDigest.js';
 import type { Recipient } from '../../src/recipients/Recipient.js';
 import type { AlertItem, ExecutiveSummaryData, Recommendation } from '../../src/report/types.js';
@@ -18,6 +18,8 @@ import { startSlackStandIn, type SlackStandIn } from '../helpers/slackStandIn.js
 const TOKEN = 'xoxb-1111111111-2222222222-S3cretS3cretS3cret';
 const WRONG_TOKEN = 'xoxb-9999999999-8888888888-Wr0ngWr0ngWr0ng';
 const CHANNEL = 'C0123ABCD';
+const NO_HISTORY_TOKEN = 'xoxb-3333333333-4444444444-N0H1st0ryN0H1st';
+const C_PRIVATE = 'G0PRIVATE1';
 const HOSTILE_TENANT = 'Acme <script>alert(1)</script> & <!channel> <@U123>';
 
 function sampleData(over: Partial<ExecutiveSummaryData> = {}): ExecutiveSummaryData {
@@ -45,6 +47,9 @@ function delivery(over: Partial<Delivery> = {}): Delivery & { saved: Record<stri
     recipient: recipient(),
     data: sampleData(),
     pdf: { bytes, filename: 'northwind-2026-W47-executive-summary.pdf', sha256: 'x' },
+    attempt: 1,
+    runId: 1,
+    queuedAt: new Date(Date.now() - 60_000),
     progress: null,
     async checkpoint(p) {
       saved.push(structuredClone(p));
@@ -84,8 +89,12 @@ const errorsSeen: unknown[] = [];
 
 beforeAll(async () => {
   slack = await startSlackStandIn({
-    tokens: { [TOKEN]: {}, 'xoxb-no-files-scope': { scopes: ['chat:write', 'channels:read'] } },
-    channels: { [CHANNEL]: { name: 'exec-briefs' }, C0ARCHIVED: { isArchived: true }, C0OUTSIDER: { isMember: false } },
+    tokens: {
+      [TOKEN]: {},
+      'xoxb-no-files-scope': { scopes: ['chat:write', 'channels:read', 'channels:history'] },
+      [NO_HISTORY_TOKEN]: { scopes: ['chat:write', 'files:write', 'channels:read', 'groups:read'] },
+    },
+    channels: { [CHANNEL]: { name: 'exec-briefs' }, C0ARCHIVED: { isArchived: true }, C0OUTSIDER: { isMember: false }, [C_PRIVATE]: { isPrivate: true } },
   });
 });
 afterEach(() => slack.reset());
@@ -179,6 +188,57 @@ describe('slack channel: a brief', () => {
     const third = await createSlackChannel({ token: TOKEN, apiUrl: slack.url, retries: 0 }).send(delivery({ pdf: d.pdf, progress: retry.progress }));
     expect(third.providerId).toBe(`${CHANNEL}/${first.ts}`);
     expect(slack.calls.length).toBe(callsBefore);
+  });
+
+  it('a post whose answer was lost is found by its metadata on the retry: one message, the PDF in its thread', async () => {
+    const ch = channel();
+    const d = delivery();
+    slack.failNext('chat.postMessage', { status: 500, afterHandling: true });
+    const err = await sendError(ch, d);
+    expect(err).toMatchObject({ retryable: true });
+    expect(slack.messages).toHaveLength(1);          // Slack posted it; we never heard
+    expect(d.progress).toBeNull();
+    const first = slack.messages[0];
+    expect(first.params.metadata).toEqual({ event_type: DIGEST_EVENT_TYPE, event_payload: { delivery: digestTag(d.deliveryKey, d.runId) } });
+    expect(JSON.stringify(first.params.metadata)).not.toContain('northwind'); // a tag, not Herald's ids
+
+    // Other traffic in the channel meanwhile: the digest is on the second page of history.
+    const base = Math.floor(Date.now() / 1000);
+    for (let i = 0; i < 250; i++) slack.messages.push({ channel: CHANNEL, ts: `${base + 1}.${String(900000 + i)}`, text: `chatter ${i}`, blocks: undefined, threadTs: undefined, params: {} });
+
+    const retry = delivery({ pdf: d.pdf, attempt: 2 });
+    const result = await ch.send(retry);
+    expect(result.providerId).toBe(`${CHANNEL}/${first.ts}`);
+    expect(slack.callsOf('chat.postMessage')).toHaveLength(1);
+    expect(slack.callsOf('conversations.history')).toHaveLength(2);
+    expect(slack.callsOf('conversations.history')[0].params).toMatchObject({ channel: CHANNEL, include_all_metadata: 'true' }); // form-encoded
+    expect(retry.saved[0]).toEqual({ ts: first.ts, channel: CHANNEL });
+    expect(slack.uploads.filter((u) => u.completed).map((u) => u.threadTs)).toEqual([first.ts]);
+  });
+
+  it('a first attempt does not read history; a forced resend (a new run of the key) posts again', async () => {
+    const ch = channel();
+    const d = delivery();
+    await ch.send(d);
+    expect(slack.callsOf('conversations.history')).toHaveLength(0);
+    const resend = delivery({ pdf: d.pdf, runId: 2, attempt: 2 }); // its first answer lost too: it looks, finds only run 1's
+    await ch.send(resend);
+    expect(slack.callsOf('conversations.history')).toHaveLength(1);
+    expect(slack.messages.map((m) => (m.params.metadata as { event_payload: { delivery: string } }).event_payload.delivery))
+      .toEqual([digestTag(d.deliveryKey, 1), digestTag(d.deliveryKey, 2)]);
+  });
+
+  it('without a history scope it cannot look: the retry posts again (at least once), and check() says why', async () => {
+    const ch = channel({ token: NO_HISTORY_TOKEN });
+    const d = delivery();
+    slack.failNext('chat.postMessage', { status: 500, afterHandling: true });
+    await sendError(ch, d);
+    await ch.send(delivery({ pdf: d.pdf, attempt: 2 }));
+    expect(slack.callsOf('conversations.history').map((c) => (c.response as { error?: string }).error)).toEqual(['missing_scope']);
+    expect(slack.messages).toHaveLength(2);
+    expect(await ch.check!([CHANNEL])).toEqual({ ok: false, problems: [
+      'slack token: missing scope channels:history (a digest whose answer was lost cannot be recognised: a retry would post it again)',
+    ] });
   });
 
   it('a failed byte upload (the upload URL answers 500) is retryable and the retry does not post again', async () => {
@@ -347,6 +407,8 @@ describe('slack channel: check()', () => {
     for (const p of bad.problems) expect(p).not.toContain(WRONG_TOKEN);
     const scoped = await channel({ token: 'xoxb-no-files-scope' }).check!([CHANNEL]);
     expect(scoped.problems).toEqual(['slack token: missing scope files:write']);
+    const privateOnly = await channel({ token: 'xoxb-no-files-scope' }).check!([CHANNEL, C_PRIVATE]);
+    expect(privateOnly.problems).toContain('slack token: missing scope groups:history (a digest whose answer was lost cannot be recognised: a retry would post it again)');
   });
 });
 

@@ -7,6 +7,11 @@
  * `{ts, channel}` is checkpointed; a retry that finds a ts in `delivery.progress` only uploads,
  * so an upload failure never posts the digest twice. A completed upload is checkpointed too
  * (`fileId`), so a retry after a crash between "uploaded" and "recorded as sent" sends nothing.
+ * The one gap a checkpoint cannot cover, a post Slack made whose answer was lost (a timeout, a
+ * worker killed in between), is closed by message metadata: the digest carries a tag of its
+ * delivery key and run, and a later attempt without a checkpoint first looks for that tag in
+ * the channel's history since the run started (conversations.history, `channels:history` /
+ * `groups:history`). Without that scope it cannot look, and posts: at least once, as before.
  *
  * Retries, two layers:
  * - The outbox does the long-range retries (1 min, 5 min, 30 min, 2 h; SPEC §7) from the
@@ -24,6 +29,7 @@
  *   remembered per method (per channel for chat.postMessage, whose limit is per channel), so
  *   other deliveries through this channel wait or fail fast without hitting Slack again.
  */
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LogLevel, WebClient, type ChatPostMessageArguments, type RetryOptions } from '@slack/web-api';
 import { DeliveryError, type Channel, type Delivery, type SendResult } from '../Channel.js';
@@ -63,6 +69,19 @@ export interface SlackProgress {
 
 /** Scopes the bot token needs: post the digest, upload the PDF. */
 export const REQUIRED_SCOPES = ['chat:write', 'files:write'] as const;
+/** Message metadata event type of Herald's digests. */
+export const DIGEST_EVENT_TYPE = 'herald_delivery';
+/** How many pages of history (200 messages each) a retry reads looking for its digest. */
+const HISTORY_PAGES = 5;
+
+/**
+ * The tag a digest carries in its metadata: its delivery key and run, hashed (the channel's
+ * readers need not see Herald's ids). A forced resend is a new run, so it does not find the
+ * digest it resends.
+ */
+export function digestTag(deliveryKey: string, runId: number): string {
+  return createHash('sha256').update(`${deliveryKey}#${runId}`, 'utf8').digest('hex').slice(0, 32);
+}
 
 /** Conversation ids: C (public), G (private/legacy), D (direct message). Names like #general are not accepted: file uploads need an id. */
 const CHANNEL_ID = /^[CGD][A-Z0-9]{6,}$/;
@@ -122,6 +141,32 @@ export function createSlackChannel(opts: SlackChannelOptions): Channel {
     }
   }
 
+  /**
+   * The digest an earlier attempt posted, found by its tag in the channel's history since the run
+   * started; null when there is none, or when the token may not read the history (it cannot
+   * tell: the caller posts). A transient failure throws: better retry later than post twice.
+   */
+  async function findDigest(channel: string, tag: string, since: Date): Promise<SlackProgress | null> {
+    const oldest = String(Math.floor(since.getTime() / 1000) - 60);
+    let cursor: string | undefined;
+    for (let page = 0; page < HISTORY_PAGES; page++) {
+      let res;
+      try {
+        res = await call(`conversations.history:${channel}`, `conversations.history ${channel}`,
+          () => client.conversations.history({ channel, oldest, limit: 200, include_all_metadata: true, cursor }));
+      } catch (err) {
+        if (err instanceof DeliveryError && !err.retryable) return null;
+        throw err;
+      }
+      const found = res.messages?.find((m) => m.metadata?.event_type === DIGEST_EVENT_TYPE
+        && (m.metadata.event_payload as { delivery?: unknown } | undefined)?.delivery === tag);
+      if (found?.ts) return { ts: found.ts, channel };
+      cursor = res.response_metadata?.next_cursor || undefined;
+      if (!cursor) break;
+    }
+    return null;
+  }
+
   return {
     name: 'slack',
 
@@ -131,13 +176,19 @@ export function createSlackChannel(opts: SlackChannelOptions): Channel {
       if (!CHANNEL_ID.test(target)) throw new DeliveryError(`slack: recipient ${d.recipient.id} has an invalid Slack channel id (expected an id like C0123ABCD)`, false, 'invalid_recipient');
       if (d.kind === 'brief' && !d.pdf) throw new DeliveryError(`slack: delivery ${d.id} is a brief without a PDF`, false, 'bad_request');
 
+      const tag = digestTag(d.deliveryKey, d.runId);
       let progress = readProgress(d.progress);
+      if (!progress && d.attempt > 1) {
+        progress = await findDigest(target, tag, d.queuedAt);
+        if (progress) await d.checkpoint({ ...progress });
+      }
       if (!progress) {
         const digest = slackDigest(d.data, d.kind, { confidentiality: opts.confidentiality });
         const args = {
           channel: target,
           text: digest.text,
           blocks: digest.blocks,
+          metadata: { event_type: DIGEST_EVENT_TYPE, event_payload: { delivery: tag } },
           // Data is escaped in the digest; these stop Slack from adding links or mentions of its own.
           parse: 'none',
           link_names: false,
@@ -185,6 +236,7 @@ export function createSlackChannel(opts: SlackChannelOptions): Channel {
         const missing = REQUIRED_SCOPES.filter((s) => !scopes.includes(s));
         if (missing.length) problems.push(`slack token: missing scope ${missing.join(', ')}`);
       }
+      const historyScopes = new Set<string>();
       const publicPosting = scopes?.includes('chat:write.public') ?? false;
       for (const id of [...new Set(destinations.map((c) => c.trim()))]) {
         if (!CHANNEL_ID.test(id)) {
@@ -194,6 +246,7 @@ export function createSlackChannel(opts: SlackChannelOptions): Channel {
         try {
           const info = await call('conversations.info', `conversations.info ${id}`, () => client.conversations.info({ channel: id }));
           const ch = info.channel;
+          historyScopes.add(ch?.is_im ? 'im:history' : ch?.is_private ? 'groups:history' : 'channels:history');
           if (ch?.is_archived) problems.push(`slack channel ${id}: is_archived`);
           else if (ch && ch.is_member === false && !(publicPosting && ch.is_channel && !ch.is_private)) {
             problems.push(`slack channel ${id}: not_in_channel (invite the app to the channel)`);
@@ -201,6 +254,10 @@ export function createSlackChannel(opts: SlackChannelOptions): Channel {
         } catch (err) {
           problems.push(`slack channel ${id}: ${codeOf(err)}`);
         }
+      }
+      const missingHistory = scopes ? [...historyScopes].filter((s) => !scopes.includes(s)) : [];
+      if (missingHistory.length) {
+        problems.push(`slack token: missing scope ${missingHistory.join(', ')} (a digest whose answer was lost cannot be recognised: a retry would post it again)`);
       }
       return { ok: problems.length === 0, problems };
     },
