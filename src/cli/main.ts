@@ -4,9 +4,6 @@ import { InputError } from '../report/ReportContext.js';
 import { PeriodError } from '../time/periods.js';
 import { TemplateError } from '../render/templates.js';
 import { systemClock } from '../time/clock.js';
-import { previewCommand } from './commands/preview.js';
-import { migrateCommand } from './commands/migrate.js';
-import { configCheckCommand } from './commands/configCheck.js';
 import { registerRecipientsCommands } from './commands/recipients.js';
 
 /** Exit codes (SPEC §9): 0 success, 1 the work failed, 2 bad usage or bad input. */
@@ -26,7 +23,7 @@ export function buildProgram(): Command {
   const config = async () => (await loadConfig(program.opts().config)).config;
 
   program.command('migrate').description("apply herald's migrations (idempotent)")
-    .action(async () => migrateCommand(await config()));
+    .action(async () => (await import('./commands/migrate.js')).migrateCommand(await config()));
 
   program.command('preview <report>')
     .description('render one report: --tenant ID --period P [--format pdf|html|json] [--out FILE]')
@@ -37,7 +34,7 @@ export function buildProgram(): Command {
     .option('--format <format>', 'pdf | html | json', 'pdf')
     .option('--out <file>', 'output file (pdf default: <tenant>-executive-summary-<period>.pdf; html/json default: stdout)')
     .option('--untagged', 'untagged PDF: faster and smaller, less accessible')
-    .action(async (report: string, opts) => previewCommand(report, opts, await config()));
+    .action(async (report: string, opts) => (await import('./commands/preview.js')).previewCommand(report, opts, await config()));
 
   program.command('demo').description('embedded demo: sample data for three tenants, every executive brief rendered')
     .option('--out <dir>', 'output folder', 'demo-output')
@@ -52,9 +49,10 @@ export function buildProgram(): Command {
   cfg.command('check [file]').description('validate a config file; print each error with its path')
     .option('--live', 'also check channel credentials and destinations (SMTP, Slack)')
     .action(async (file: string | undefined, opts: { live?: boolean }) => {
+      const { configCheckCommand } = await import('./commands/configCheck.js');
       process.exitCode = await configCheckCommand(file ?? program.opts().config, undefined, undefined, opts);
     });
-  // Delivery commands load their modules on use: `herald preview` need not load Agenda.
+  // Commands load their modules on use: `herald runs list` need not load Chromium, Vega or Agenda.
   program.command('worker').description('scheduler + outbox + HTTP (/healthz, /metrics); SIGTERM drains and exits 0')
     .option('--port <port>', 'HTTP port', '8080')
     .action(async (opts: { port: string }) => {
