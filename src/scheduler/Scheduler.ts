@@ -169,31 +169,41 @@ async function recover(deps: SchedulerDeps, now: Date): Promise<void> {
 }
 
 /**
- * Dead-man's switch (SPEC §7): a slot whose deadline passed without every delivery sent raises
- * one operator notice; a slot whose deliveries all went out is marked delivered.
+ * Dead-man's switch (SPEC §7): a slot whose deliveries all went out is marked delivered (also
+ * when that was after its deadline); one whose deadline passed before that raises one notice.
  */
 export async function checkDeadlines(deps: Pick<SchedulerDeps, 'db' | 'notices' | 'metrics'>, now: Date): Promise<void> {
-  const { rows } = await deps.db.query<{ schedule_id: string; scope: string; period_label: string; deadline_at: Date | null; total: number; sent: number; last_sent: Date | null }>(
+  // One statement marks every slot whose deliveries all went out (a fan-out completes thousands).
+  const { rows: delivered } = await deps.db.query<{ schedule_id: string; last_sent: Date }>(
+    `WITH done AS (
+       SELECT s.schedule_id, s.scope, s.period_label, max(o.sent_at) AS last_sent
+         FROM herald.schedule_slots s
+         JOIN herald.outbox o ON o.schedule_id = s.schedule_id AND o.tenant_id = s.scope AND o.period_label = s.period_label AND o.kind = 'brief'
+        WHERE s.status <> 'delivered'
+        GROUP BY s.schedule_id, s.scope, s.period_label
+       HAVING bool_and(o.status = 'sent'))
+     UPDATE herald.schedule_slots s SET status = 'delivered', updated_at = $1
+       FROM done WHERE s.schedule_id = done.schedule_id AND s.scope = done.scope AND s.period_label = done.period_label
+     RETURNING s.schedule_id, done.last_sent`, [now]);
+  const newest = new Map<string, number>();
+  for (const r of delivered) newest.set(r.schedule_id, Math.max(newest.get(r.schedule_id) ?? 0, new Date(r.last_sent).getTime()));
+  for (const [id, at] of newest) deps.metrics.scheduleLastDelivered.labels(id).set(at / 1000);
+
+  const { rows } = await deps.db.query<{ schedule_id: string; scope: string; period_label: string; deadline_at: Date; total: number; sent: number }>(
     `SELECT s.schedule_id, s.scope, s.period_label, s.deadline_at,
-            count(o.id)::int AS total, count(o.id) FILTER (WHERE o.status = 'sent')::int AS sent, max(o.sent_at) AS last_sent
+            count(o.id)::int AS total, count(o.id) FILTER (WHERE o.status = 'sent')::int AS sent
        FROM herald.schedule_slots s
        LEFT JOIN herald.outbox o ON o.schedule_id = s.schedule_id AND o.tenant_id = s.scope AND o.period_label = s.period_label AND o.kind = 'brief'
-      WHERE s.status <> 'delivered' AND (s.deadline_at IS NULL OR NOT s.deadline_alerted)
-      GROUP BY s.schedule_id, s.scope, s.period_label, s.deadline_at`);
+      WHERE s.status <> 'delivered' AND s.deadline_at < $1 AND NOT s.deadline_alerted
+      GROUP BY s.schedule_id, s.scope, s.period_label, s.deadline_at`, [now]);
   for (const r of rows) {
-    if (r.total > 0 && r.sent === r.total) {
-      await deps.db.query(`UPDATE herald.schedule_slots SET status = 'delivered', updated_at = $4 WHERE schedule_id = $1 AND scope = $2 AND period_label = $3`,
-        [r.schedule_id, r.scope, r.period_label, now]);
-      if (r.last_sent) deps.metrics.scheduleLastDelivered.labels(r.schedule_id).set(new Date(r.last_sent).getTime() / 1000);
-    } else if (r.deadline_at && new Date(r.deadline_at) < now) {
-      await deps.db.query(`UPDATE herald.schedule_slots SET deadline_alerted = true WHERE schedule_id = $1 AND scope = $2 AND period_label = $3`,
-        [r.schedule_id, r.scope, r.period_label]);
-      await deps.notices.raise({
-        kind: 'deadline-missed',
-        dedupeKey: `deadline:${r.schedule_id}:${r.scope}:${r.period_label}`,
-        message: `schedule ${r.schedule_id} has not delivered ${r.scope} ${r.period_label} by its deadline (${r.sent}/${r.total} sent)`,
-        details: { schedule: r.schedule_id, tenant: r.scope, period: r.period_label, deadline: new Date(r.deadline_at).toISOString(), sent: r.sent, total: r.total },
-      });
-    }
+    await deps.db.query(`UPDATE herald.schedule_slots SET deadline_alerted = true WHERE schedule_id = $1 AND scope = $2 AND period_label = $3`,
+      [r.schedule_id, r.scope, r.period_label]);
+    await deps.notices.raise({
+      kind: 'deadline-missed',
+      dedupeKey: `deadline:${r.schedule_id}:${r.scope}:${r.period_label}`,
+      message: `schedule ${r.schedule_id} has not delivered ${r.scope} ${r.period_label} by its deadline (${r.sent}/${r.total} sent)`,
+      details: { schedule: r.schedule_id, tenant: r.scope, period: r.period_label, deadline: new Date(r.deadline_at).toISOString(), sent: r.sent, total: r.total },
+    });
   }
 }

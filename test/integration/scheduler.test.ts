@@ -141,4 +141,35 @@ describe('scheduler tick', () => {
     await checkDeadlines(d, clock.now());
     expect((await t.db.query(`SELECT * FROM herald.operator_notices WHERE kind = 'deadline-missed'`)).rows).toHaveLength(1);
   });
+
+  it('a slot is delivered once every delivery of it went out, late ones too; the metric says when the schedule last delivered', async () => {
+    const clock = movableClock('2026-11-22T12:00:00Z');
+    const d = deps([{ ...weekly('latest'), deadline: '09:15' }], clock);
+    await syncSchedules(d);
+    clock.set('2026-11-23T12:01:00Z');
+    await tick(d);
+    expect(d.fired.map((j) => j.tenantId).sort()).toEqual(['ny', 'tokyo']);
+    const recipient = (tenant: string) => t.db.query<{ id: string }>(
+      `INSERT INTO herald.recipients (tenant_id, name, email) VALUES ($1, $2, $3) RETURNING id`, [tenant, `CEO ${tenant}`, `ceo@${tenant}.test`]).then((r) => r.rows[0].id);
+    const [ny, tokyo] = [await recipient('ny'), await recipient('tokyo')];
+    const delivery = (tenant: string, who: string, status: string, sentAt: string | null) => t.db.query(
+      `INSERT INTO herald.outbox (delivery_key, schedule_id, report, tenant_id, period_label, channel, recipient_id, kind, status, sent_at)
+       VALUES ($1, 'weekly', 'executive-summary', $2, '2026-W47', 'email', $3, 'brief', $4, $5)`, [`weekly:${tenant}:${who}`, tenant, who, status, sentAt]);
+    await delivery('ny', ny, 'sent', '2026-11-23T12:03:00Z');
+    await delivery('tokyo', tokyo, 'pending', null);
+    await checkDeadlines(d, clock.now());
+    const status = async () => Object.fromEntries((await t.db.query<{ scope: string; status: string }>(`SELECT scope, status FROM herald.schedule_slots`)).rows.map((r) => [r.scope, r.status]));
+    expect(await status()).toEqual({ ny: 'delivered', tokyo: 'queued' });
+    expect(await d.metrics.registry.getSingleMetricAsString('herald_schedule_last_delivered_timestamp_seconds'))
+      .toContain(`{schedule="weekly"} ${Date.parse('2026-11-23T12:03:00Z') / 1000}`);
+
+    clock.set('2026-11-24T01:00:00Z'); // past Tokyo's 09:15: the notice; then the delivery goes out late
+    await checkDeadlines(d, clock.now());
+    expect((await t.db.query(`SELECT * FROM herald.operator_notices WHERE kind = 'deadline-missed'`)).rows).toHaveLength(1);
+    await t.db.query(`UPDATE herald.outbox SET status = 'sent', sent_at = '2026-11-24T01:30:00Z' WHERE tenant_id = 'tokyo'`);
+    await checkDeadlines(d, clock.now());
+    expect(await status()).toEqual({ ny: 'delivered', tokyo: 'delivered' });
+    expect(await d.metrics.registry.getSingleMetricAsString('herald_schedule_last_delivered_timestamp_seconds'))
+      .toContain(`{schedule="weekly"} ${Date.parse('2026-11-24T01:30:00Z') / 1000}`);
+  });
 });
