@@ -179,6 +179,7 @@ export async function checkDeadlines(deps: Pick<SchedulerDeps, 'db' | 'notices' 
        SELECT s.schedule_id, s.scope, s.period_label, max(o.sent_at) AS last_sent
          FROM herald.schedule_slots s
          JOIN herald.outbox o ON o.schedule_id = s.schedule_id AND o.tenant_id = s.scope AND o.period_label = s.period_label AND o.kind = 'brief'
+                             AND o.status <> 'superseded' -- its recipient was removed: nobody waits for it
         WHERE s.status <> 'delivered'
         GROUP BY s.schedule_id, s.scope, s.period_label
        HAVING bool_and(o.status = 'sent'))
@@ -194,6 +195,7 @@ export async function checkDeadlines(deps: Pick<SchedulerDeps, 'db' | 'notices' 
             count(o.id)::int AS total, count(o.id) FILTER (WHERE o.status = 'sent')::int AS sent
        FROM herald.schedule_slots s
        LEFT JOIN herald.outbox o ON o.schedule_id = s.schedule_id AND o.tenant_id = s.scope AND o.period_label = s.period_label AND o.kind = 'brief'
+                                  AND o.status <> 'superseded'
       WHERE s.status <> 'delivered' AND s.deadline_at < $1 AND NOT s.deadline_alerted
       GROUP BY s.schedule_id, s.scope, s.period_label, s.deadline_at`, [now]);
   for (const r of rows) {

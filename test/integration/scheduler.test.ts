@@ -142,20 +142,23 @@ describe('scheduler tick', () => {
     expect((await t.db.query(`SELECT * FROM herald.operator_notices WHERE kind = 'deadline-missed'`)).rows).toHaveLength(1);
   });
 
-  it('a slot is delivered once every delivery of it went out, late ones too; the metric says when the schedule last delivered', async () => {
+  it('a slot is delivered once every delivery of it went out (a removed recipient\'s aside), late ones too; the metric says when', async () => {
     const clock = movableClock('2026-11-22T12:00:00Z');
     const d = deps([{ ...weekly('latest'), deadline: '09:15' }], clock);
     await syncSchedules(d);
     clock.set('2026-11-23T12:01:00Z');
     await tick(d);
     expect(d.fired.map((j) => j.tenantId).sort()).toEqual(['ny', 'tokyo']);
-    const recipient = (tenant: string) => t.db.query<{ id: string }>(
-      `INSERT INTO herald.recipients (tenant_id, name, email) VALUES ($1, $2, $3) RETURNING id`, [tenant, `CEO ${tenant}`, `ceo@${tenant}.test`]).then((r) => r.rows[0].id);
+    const recipient = (tenant: string, name = 'ceo') => t.db.query<{ id: string }>(
+      `INSERT INTO herald.recipients (tenant_id, name, email) VALUES ($1, $2, $3) RETURNING id`, [tenant, `${name} ${tenant}`, `${name}@${tenant}.test`]).then((r) => r.rows[0].id);
     const [ny, tokyo] = [await recipient('ny'), await recipient('tokyo')];
     const delivery = (tenant: string, who: string, status: string, sentAt: string | null) => t.db.query(
       `INSERT INTO herald.outbox (delivery_key, schedule_id, report, tenant_id, period_label, channel, recipient_id, kind, status, sent_at)
        VALUES ($1, 'weekly', 'executive-summary', $2, '2026-W47', 'email', $3, 'brief', $4, $5)`, [`weekly:${tenant}:${who}`, tenant, who, status, sentAt]);
     await delivery('ny', ny, 'sent', '2026-11-23T12:03:00Z');
+    const removed = await recipient('ny', 'cfo');
+    await delivery('ny', removed, 'pending', null);
+    await t.db.query(`UPDATE herald.outbox SET status = 'superseded' WHERE recipient_id = $1`, [removed]); // as when a recipient is removed
     await delivery('tokyo', tokyo, 'pending', null);
     await checkDeadlines(d, clock.now());
     const status = async () => Object.fromEntries((await t.db.query<{ scope: string; status: string }>(`SELECT scope, status FROM herald.schedule_slots`)).rows.map((r) => [r.scope, r.status]));
