@@ -84,6 +84,31 @@ describe('the brief queue (Agenda on PostgreSQL)', () => {
   });
 });
 
+describe('a database restart (connections terminated under the worker)', () => {
+  it('does not end the worker: its LISTEN connection comes back and jobs still run', async () => {
+    const terminate = () => t.db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+    const listening = async () => (await t.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'`)).rows[0].n;
+    expect(await listening()).toBe(1);
+    await terminate(); // 57P01 "terminating connection due to administrator command", as in a restart
+    await new Promise((r) => setTimeout(r, 1500));
+    await terminate(); // again, mid-reconnect
+    for (let i = 0; i < 100 && (await listening()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await listening()).toBe(1);
+
+    // A job due now still runs (for a tenant that does not exist: it fails, and Agenda records that).
+    const job = { scheduleId: 'weekly', tenantId: 'after-restart', periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' };
+    await worker.enqueueBrief(job, new Date());
+    let ran = false;
+    for (let i = 0; i < 100 && !ran; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      ran = (await t.db.query<{ ran: boolean }>(`SELECT last_finished_at IS NOT NULL AS ran FROM agenda_jobs WHERE data->>'key' = 'weekly:after-restart:2026-W47#0'`)).rows[0]?.ran ?? false;
+    }
+    expect(ran).toBe(true);
+    expect((await worker.health()).checks.database).toEqual({ ok: true });
+  });
+});
+
 describe('finished Agenda jobs', () => {
   it('are deleted after the retention; pending, running and recent ones stay', async () => {
     const insert = (key: string, nextRun: string | null, finished: string | null, locked: string | null = null) => t.db.query(
