@@ -1,6 +1,6 @@
 import type { Db } from '../db/Db.js';
 import type { Clock } from '../time/clock.js';
-import type { Logger } from '../ops/logger.js';
+import { repeatedFailureLog, type Logger } from '../ops/logger.js';
 import type { HeraldMetrics } from '../ops/metrics.js';
 import type { OperatorNotices } from '../ops/operatorNotices.js';
 import type { ExecutiveSummaryData } from '../report/types.js';
@@ -60,6 +60,7 @@ export class OutboxDispatcher {
    */
   start(everyMs = 1000): void {
     this.#stopped = false;
+    const failed = repeatedFailureLog(this.#o.logger, 'error', 'outbox dispatch failed; trying again at the next poll');
     const next = (ms: number) => {
       this.#sleeping = ms > 0;
       this.#timer = setTimeout(loop, ms);
@@ -73,7 +74,7 @@ export class OutboxDispatcher {
         const n = (await this.#running) as number;
         if (!this.#stopped) next(n >= this.#o.concurrency || this.#woken ? 0 : everyMs);
       } catch (err) {
-        this.#o.logger.error({ err: (err as Error).message }, 'outbox dispatch failed');
+        failed(err as Error);
         if (!this.#stopped) next(everyMs);
       }
     };

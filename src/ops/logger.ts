@@ -22,3 +22,26 @@ export function createLogger(opts: { level?: string; destination?: pino.Destinat
 
 /** A logger that drops everything (tests, library use). */
 export const silentLogger: Logger = pino({ level: 'silent' });
+
+/**
+ * Logs a failure that repeats (every poll during a database outage) once, then at most once a
+ * window, saying how many were left out: one line a second would say nothing the first did not.
+ */
+export function repeatedFailureLog(
+  logger: Logger, level: 'warn' | 'error', msg: string, opts: { windowMs?: number; now?: () => number } = {},
+): (err: Error) => void {
+  const windowMs = opts.windowMs ?? 30_000;
+  const now = opts.now ?? Date.now;
+  let last = -Infinity;
+  let left = 0;
+  return (err) => {
+    const t = now();
+    if (t - last < windowMs) {
+      left += 1;
+      return;
+    }
+    logger[level](left > 0 ? { err: err.message, repeats_not_logged: left } : { err: err.message }, msg);
+    last = t;
+    left = 0;
+  };
+}
