@@ -1,13 +1,15 @@
 import type { Db } from '../db/Db.js';
 import type { HeraldConfig, ScheduleConfig } from '../config/schema.js';
-import type { ReportContext } from '../report/ReportContext.js';
+import { InputError, type ReportContext } from '../report/ReportContext.js';
 import type { Logger } from '../ops/logger.js';
 import type { HeraldMetrics } from '../ops/metrics.js';
 import type { OperatorNotices } from '../ops/operatorNotices.js';
 import type { BrowserPool } from '../render/BrowserPool.js';
 import type { ReportJob } from '../scheduler/reportJob.js';
 import { runFailed, runStarted } from '../runs/runRecords.js';
-import { parsePeriod } from '../time/periods.js';
+import { parsePeriod, PeriodError } from '../time/periods.js';
+import { TemplateError } from '../render/templates.js';
+import { RenderError } from '../render/htmlToPdf.js';
 import { recipientsForDelivery } from '../recipients/recipientsRepo.js';
 import type { Recipient } from '../recipients/Recipient.js';
 import { archivePdf } from './archive.js';
@@ -126,6 +128,17 @@ export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedu
     metrics.briefs.labels(schedule.report, 'failed').inc();
     throw err;
   }
+}
+
+/**
+ * Whether a brief that threw may succeed on another try: a crashed or slow browser, a database
+ * that went away. Bad input (an unknown tenant, a zone or period that does not parse) and a
+ * template bug fail the same way every time.
+ */
+export function isRetryableBriefError(err: unknown): boolean {
+  if (err instanceof InputError || err instanceof PeriodError || err instanceof TemplateError) return false;
+  if (err instanceof RenderError) return err.retryable;
+  return true;
 }
 
 /** One delivery per key even when a recipient is in two groups of the same channel. */

@@ -6,7 +6,8 @@ import { reportContext } from '../cli/context.js';
 import { migrate, heraldMigrations } from '../db/migrate.js';
 import type { Channel, ChannelName } from '../delivery/Channel.js';
 import { OutboxDispatcher } from '../delivery/OutboxDispatcher.js';
-import { produceBrief, type BriefJobData, type BriefDeps } from '../delivery/produceBrief.js';
+import { isRetryableBriefError, produceBrief, type BriefJobData, type BriefDeps } from '../delivery/produceBrief.js';
+import { nextRetry } from '../delivery/backoff.js';
 import { outboxCounts } from '../delivery/outboxRepo.js';
 import { HeraldMetrics } from '../ops/metrics.js';
 import { OperatorNotices } from '../ops/operatorNotices.js';
@@ -169,10 +170,8 @@ export class Worker {
         return;
       }
       const outcome = await produceBrief(this.briefDeps(), reportJob, schedule, data).catch(async (err: Error) => {
-        await o.dbs.herald.query(`UPDATE herald.schedule_slots SET status = 'failed', error = $4, updated_at = now() WHERE schedule_id = $1 AND scope = $2 AND period_label = $3`,
-          [data.scheduleId, data.tenantId, data.periodLabel, err.message.slice(0, 1000)]);
-        await this.notices.raise({ kind: 'brief-failed', dedupeKey: `failed:${slotKey(data)}:${data.attempt ?? 0}`, message: `brief ${slotKey(data)} failed: ${err.message}` });
-        throw err;
+        await this.#briefFailed(data, err);
+        throw err; // Agenda records the failed attempt too
       });
       if (outcome.status === 'queued') this.dispatcher.wake();
       const status = outcome.status === 'queued' ? 'rendered' : 'held';
@@ -189,6 +188,34 @@ export class Worker {
       this.#http = await startHttpServer({ port: o.port, registry: this.metrics.registry, health: () => this.health() });
     }
     o.logger.info({ agenda_backend: kind, schedules: o.config.schedules.length, channels: Object.keys(o.channels), port: this.#http?.port }, 'worker started');
+  }
+
+  /**
+   * A brief that threw is tried again after about 1, 5, 30 min and 2 h (a crashed browser, a
+   * database that went away), as a new job; bad input or a template bug is not. The operator
+   * hears once, when it gives up; the slot says what happened meanwhile.
+   */
+  async #briefFailed(data: BriefJobData & { attempt?: number }, err: Error): Promise<void> {
+    const o = this.#o;
+    const attempt = data.attempt ?? 0;
+    const verdict = nextRetry(attempt + 1, isRetryableBriefError(err), undefined, Math.random() * 2 - 1);
+    // Agenda runs jobs on the real clock, whatever clock the reports use.
+    const retryAt = verdict.kind === 'retry' ? new Date(Date.now() + verdict.delayMs) : null;
+    const status = retryAt ? `attempt ${attempt + 1}, retrying at ${retryAt.toISOString()}` : `attempt ${attempt + 1}, given up`;
+    await o.dbs.herald.query(`UPDATE herald.schedule_slots SET status = 'failed', error = $4, updated_at = now() WHERE schedule_id = $1 AND scope = $2 AND period_label = $3`,
+      [data.scheduleId, data.tenantId, data.periodLabel, `${err.message.slice(0, 900)} (${status})`]);
+    const log = o.logger.child({ schedule: data.scheduleId, tenant: data.tenantId, period: data.periodLabel });
+    if (retryAt) {
+      log.warn({ err: err.message, attempt: attempt + 1, retry_at: retryAt.toISOString() }, 'brief failed; will try again');
+      await this.enqueueBrief(data, retryAt, attempt + 1);
+      return;
+    }
+    await this.notices.raise({
+      kind: 'brief-failed',
+      dedupeKey: `failed:${slotKey(data)}`,
+      message: `brief ${slotKey(data)} failed (${status}): ${err.message}`,
+      details: { schedule: data.scheduleId, tenant: data.tenantId, period: data.periodLabel, attempts: attempt + 1, retryable: isRetryableBriefError(err) },
+    });
   }
 
   async #refreshGauges(): Promise<void> {

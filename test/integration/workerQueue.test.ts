@@ -84,6 +84,54 @@ describe('the brief queue (Agenda on PostgreSQL)', () => {
   });
 });
 
+describe('a brief job that throws', () => {
+  const runJob = async (job: { scheduleId: string; tenantId: string; periodLabel: string; timezone: string; slotAt: string }) => {
+    await worker.enqueueBrief(job, new Date());
+    for (let i = 0; i < 100; i++) {
+      const { rows } = await t.db.query<{ done: boolean }>(`SELECT last_finished_at IS NOT NULL AS done FROM agenda_jobs WHERE data->>'key' = $1`, [`weekly:${job.tenantId}:${job.periodLabel}#0`]);
+      if (rows[0]?.done) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the job did not run');
+  };
+  const slot = async (tenant: string) => (await t.db.query<{ status: string; error: string }>(
+    `SELECT status, error FROM herald.schedule_slots WHERE scope = $1`, [tenant])).rows[0];
+  const retryJob = async (tenant: string) => (await t.db.query<{ next_run_at: Date }>(
+    `SELECT next_run_at FROM agenda_jobs WHERE data->>'key' = $1`, [`weekly:${tenant}:2026-W47#1`])).rows[0];
+  const notices = async (tenant: string) => (await t.db.query<{ message: string }>(
+    `SELECT message FROM herald.operator_notices WHERE kind = 'brief-failed' AND message LIKE $1`, [`%:${tenant}:%`])).rows;
+  const slotRow = (tenant: string) => t.db.query(
+    `INSERT INTO herald.schedule_slots (schedule_id, scope, slot_at, period_label, timezone) VALUES ('weekly', $1, '2026-11-23T07:00:00Z', '2026-W47', 'UTC')`, [tenant]);
+
+  it('for a passing reason (a table gone for a moment) is tried again about a minute later, as a new job; no notice yet', async () => {
+    await t.db.exec(`INSERT INTO tenants (id, name, timezone) VALUES ('blip', 'Blip Co', 'UTC')`);
+    await slotRow('blip');
+    await t.db.exec(`ALTER TABLE deliverability_daily_summary RENAME TO dds_away`);
+    const before = Date.now();
+    try {
+      await runJob({ scheduleId: 'weekly', tenantId: 'blip', periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' });
+    } finally {
+      await t.db.exec(`ALTER TABLE dds_away RENAME TO deliverability_daily_summary`);
+    }
+    const s = await slot('blip');
+    expect(s.status).toBe('failed');
+    expect(s.error).toMatch(/deliverability_daily_summary.*\(attempt 1, retrying at 20\d\d-/);
+    const retry = await retryJob('blip');
+    const inMs = new Date(retry.next_run_at).getTime() - before;
+    expect(inMs).toBeGreaterThan(50_000);   // about 1 min (±10% jitter)
+    expect(inMs).toBeLessThan(70_000);
+    expect(await notices('blip')).toEqual([]);
+  });
+
+  it('for a reason that cannot pass (an unknown tenant) is not tried again, and the operator hears of it', async () => {
+    await slotRow('ghost');
+    await runJob({ scheduleId: 'weekly', tenantId: 'ghost', periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' });
+    expect((await slot('ghost')).error).toMatch(/unknown tenant "ghost" \(attempt 1, given up\)/);
+    expect(await retryJob('ghost')).toBeUndefined();
+    expect((await notices('ghost')).map((n) => n.message)).toEqual([expect.stringMatching(/^brief weekly:ghost:2026-W47 failed \(attempt 1, given up\): .*unknown tenant/)]);
+  });
+});
+
 describe('a database restart (connections terminated under the worker)', () => {
   it('does not end the worker: its LISTEN connection comes back and jobs still run', async () => {
     const terminate = () => t.db.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
