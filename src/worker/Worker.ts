@@ -104,6 +104,10 @@ export class Worker {
 
   async start(): Promise<void> {
     const o = this.#o;
+    // The port first: a port in use stops the start before any job runs.
+    if (o.port !== undefined) {
+      this.#http = await startHttpServer({ port: o.port, registry: this.metrics.registry, health: () => this.health() });
+    }
     await migrate(o.dbs.herald, heraldMigrations);
     await syncSchedules({ db: o.dbs.herald, config: o.config, clock: o.clock, logger: o.logger });
     // Credentials and destinations are checked now, not at 07:00 when the briefs go out.
@@ -184,9 +188,6 @@ export class Worker {
     await agenda.every(`${o.config.scheduler.tickSeconds} seconds`, TICK_JOB, undefined, { skipImmediate: false });
     this.dispatcher.start(o.dispatchEveryMs ?? 1000);
     this.#gauges = setInterval(() => void this.#refreshGauges(), 10_000);
-    if (o.port !== undefined) {
-      this.#http = await startHttpServer({ port: o.port, registry: this.metrics.registry, health: () => this.health() });
-    }
     o.logger.info({ agenda_backend: kind, schedules: o.config.schedules.length, channels: Object.keys(o.channels), port: this.#http?.port }, 'worker started');
   }
 

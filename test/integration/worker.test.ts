@@ -9,6 +9,8 @@ import { startWorker, type WorkerProcess } from '../helpers/workerProcess.js';
 import { insertEvent } from '../helpers/fixture.js';
 import { parseConfig } from '../../src/config/loadConfig.js';
 import { scheduleHash } from '../../src/scheduler/Scheduler.js';
+import { herald } from '../helpers/cli.js';
+import { createServer, type AddressInfo } from 'node:net';
 
 const TENANTS = 50;
 let t: TestDatabase;
@@ -105,6 +107,21 @@ describe('herald worker (real processes, real PostgreSQL, SMTP and Chromium)', (
     expect(await a.exited).toBe(0);
     expect(await b.exited).toBe(0);
   }, 240_000);
+
+  it('a port in use: exit 2 with one line naming --port, before any job runs', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '0.0.0.0', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const config = await writeConfig([scheduleFor('daily-port', new Date())]); // would fire at once
+      const r = await herald(['--config', config, 'worker', '--port', String(port)], env());
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`herald: --port: ${port} is already in use\n`);
+      expect((await t.db.query(`SELECT * FROM herald.schedule_slots WHERE schedule_id = 'daily-port'`)).rows).toEqual([]);
+    } finally {
+      taken.close();
+    }
+  });
 
   it('a worker killed with SIGKILL mid fan-out: after a restart every brief arrives, none twice', async () => {
     const config = await writeConfig([scheduleFor('daily-kill', new Date())]);

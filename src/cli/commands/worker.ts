@@ -34,7 +34,18 @@ export async function workerCommand(config: HeraldConfig, opts: { port: string }
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
-  await worker.start();
+  try {
+    await worker.start();
+  } catch (err) {
+    // Whatever had started stops; then the one-line error (exit 2 for a port in use).
+    await worker.stop(5_000).catch(() => undefined);
+    closeChannels(channels);
+    await dbs.close().catch(() => undefined);
+    // Libraries may leave timers behind (Agenda's): exit once the error is printed.
+    setTimeout(() => process.exit(), 1_000).unref();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new InputError('--port', `${port} is already in use`);
+    throw err;
+  }
   const code = await stopped;
   // Drained and closed; Agenda leaves lock-renewal timers behind that would keep the process
   // alive for minutes, so exit now rather than wait for the event loop to empty.
