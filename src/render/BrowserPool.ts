@@ -38,6 +38,8 @@ export interface BrowserPoolStats {
   /** Pages open now, and the most ever open at once (never above `size`). */
   openPages: number;
   peakOpenPages: number;
+  /** Why the last launch failed (a missing or broken Chromium), until one succeeds; null when fine. */
+  launchError: string | null;
 }
 
 export const CHROMIUM_ARGS: readonly string[] = [
@@ -100,6 +102,7 @@ export class BrowserPool {
   #closed = false;
   #closePromise: Promise<void> | undefined;
   #launches = 0;
+  #launchError: string | null = null;
   #renders = 0;
   #crashes = 0;
 
@@ -190,6 +193,7 @@ export class BrowserPool {
       crashes: this.#crashes,
       openPages: this.#openPages,
       peakOpenPages: this.#peakOpenPages,
+      launchError: this.#launchError,
     };
   }
 
@@ -351,7 +355,16 @@ export class BrowserPool {
 
   #getBrowser(): Promise<Browser> {
     if (this.#browser?.connected) return Promise.resolve(this.#browser);
-    this.#launching ??= this.#launch().finally(() => (this.#launching = undefined));
+    this.#launching ??= this.#launch().then(
+      (browser) => {
+        this.#launchError = null;
+        return browser;
+      },
+      (err: Error) => {
+        this.#launchError = err.message.split('\n')[0];
+        throw err;
+      },
+    ).finally(() => (this.#launching = undefined));
     return this.#launching;
   }
 

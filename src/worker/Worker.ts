@@ -235,7 +235,9 @@ export class Worker {
       checks.database = { ok: false, detail: (err as Error).message };
     }
     const stats = this.pool.stats();
-    checks.browser = { ok: true, detail: `${stats.launches} launch(es), ${stats.crashes} crash(es)` };
+    checks.browser = stats.launchError === null
+      ? { ok: true, detail: `${stats.launches} launch(es), ${stats.crashes} crash(es)` }
+      : { ok: false, detail: `cannot start Chromium: ${stats.launchError}` };
     // Any worker may run the tick: its age is read from the shared cursors, not this process.
     const last = await this.#o.dbs.herald.query<{ at: Date | null }>(`SELECT max(considered_until) AS at FROM herald.schedule_cursors`).then((r) => r.rows[0]?.at ?? null, () => null);
     const age = last === null ? null : (this.#o.clock.now().getTime() - new Date(last).getTime()) / 1000;

@@ -197,6 +197,27 @@ describe('htmlToPdf on real Chromium', () => {
   });
 });
 
+describe('a Chromium that cannot start', () => {
+  it('fails the render and says why in stats().launchError (the worker\'s /healthz), until a launch succeeds', async () => {
+    const pool = new BrowserPool({ size: 1 }); // finds Chromium at each launch: CHROME_PATH first
+    const saved = process.env.CHROME_PATH;
+    try {
+      process.env.CHROME_PATH = '/nonexistent/chromium';
+      await expect(pool.warm()).rejects.toThrow();
+      expect(pool.stats()).toMatchObject({ launches: 0, launchError: expect.stringContaining('CHROME_PATH=/nonexistent/chromium is not an executable file') });
+      await expect(htmlToPdf(doc('<div>x</div>'), { tagged: false }, pool)).rejects.toThrow(RenderError);
+      if (saved === undefined) delete process.env.CHROME_PATH;
+      else process.env.CHROME_PATH = saved;
+      await pool.warm(); // fixed: the next launch works and the error is gone
+      expect(pool.stats()).toMatchObject({ launches: 1, launchError: null });
+    } finally {
+      if (saved === undefined) delete process.env.CHROME_PATH;
+      else process.env.CHROME_PATH = saved;
+      await pool.close();
+    }
+  });
+});
+
 describe('findChromium', () => {
   let dir: string;
   beforeAll(() => {
