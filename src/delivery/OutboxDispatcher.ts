@@ -27,6 +27,9 @@ export interface DispatcherOptions {
   runIds?: readonly number[];
 }
 
+interface RunArtifact { data: ExecutiveSummaryData; startedAt: Date; pdf?: { bytes: Buffer; sha256: string } }
+const ARTIFACTS_KEPT = 16;
+
 /**
  * Sends the outbox: claims due rows (SKIP LOCKED, so workers never take the same one), resolves
  * each into a Delivery, sends it through its channel, and records sent / retry / dead. A Slack
@@ -40,6 +43,7 @@ export class OutboxDispatcher {
   #loop: (() => Promise<void>) | undefined;
   #sleeping = false;
   #woken = false;
+  readonly #artifacts = new Map<string, Promise<RunArtifact>>();
 
   constructor(o: DispatcherOptions) {
     this.#o = { concurrency: 4, leaseMs: 5 * 60_000, random: Math.random, ...o, runIds: o.runIds ?? null };
@@ -154,21 +158,41 @@ export class OutboxDispatcher {
     });
   }
 
+  /**
+   * A run's data and archived PDF, read (and the PDF's SHA-256 checked) once for all of its
+   * deliveries: both are immutable once rendered (a forced resend is a new run). The few runs
+   * being sent at a time are kept.
+   */
+  #artifact(runId: number | null, withPdf: boolean): Promise<RunArtifact> {
+    const key = `${runId}:${withPdf}`;
+    let hit = this.#artifacts.get(key);
+    if (!hit) {
+      hit = this.#readArtifact(runId, withPdf);
+      this.#artifacts.set(key, hit);
+      hit.catch(() => this.#artifacts.delete(key)); // a failure is not remembered
+      if (this.#artifacts.size > ARTIFACTS_KEPT) this.#artifacts.delete(this.#artifacts.keys().next().value!);
+    }
+    return hit;
+  }
+
+  async #readArtifact(runId: number | null, withPdf: boolean): Promise<RunArtifact> {
+    const run = (await this.#o.db.query<{ data: ExecutiveSummaryData; artifact_path: string | null; artifact_sha256: string | null; started_at: Date }>(
+      `SELECT data, artifact_path, artifact_sha256, started_at FROM herald.runs WHERE id = $1`, [runId])).rows[0];
+    if (!run?.data) throw new DeliveryError(`run ${runId} has no report data`, false, 'bad_request');
+    if (!withPdf) return { data: run.data, startedAt: run.started_at };
+    if (!run.artifact_path || !run.artifact_sha256) throw new DeliveryError(`run ${runId} has no archived PDF`, false, 'bad_request');
+    const bytes = await readArchivedPdf(run.artifact_path, run.artifact_sha256);
+    return { data: run.data, startedAt: run.started_at, pdf: { bytes, sha256: run.artifact_sha256 } };
+  }
+
   async #resolve(row: OutboxRow): Promise<Delivery> {
     const db = this.#o.db;
     const [recipient, run] = await Promise.all([
       recipientById(db, row.recipient_id),
-      db.query<{ data: ExecutiveSummaryData; artifact_path: string | null; artifact_sha256: string | null; started_at: Date }>(
-        `SELECT data, artifact_path, artifact_sha256, started_at FROM herald.runs WHERE id = $1`, [row.run_id]).then((r) => r.rows[0]),
+      this.#artifact(row.run_id, row.kind === 'brief'),
     ]);
     if (!recipient) throw new DeliveryError(`recipient ${row.recipient_id} no longer exists`, false, 'invalid_recipient');
-    if (!run?.data) throw new DeliveryError(`run ${row.run_id} has no report data`, false, 'bad_request');
-    let pdf: Delivery['pdf'];
-    if (row.kind === 'brief') {
-      if (!run.artifact_path || !run.artifact_sha256) throw new DeliveryError(`run ${row.run_id} has no archived PDF`, false, 'bad_request');
-      const bytes = await readArchivedPdf(run.artifact_path, run.artifact_sha256);
-      pdf = { bytes, sha256: run.artifact_sha256, filename: `${row.report}-${row.tenant_id ?? 'portfolio'}-${row.period_label}.pdf` };
-    }
+    const pdf: Delivery['pdf'] = run.pdf && { ...run.pdf, filename: `${row.report}-${row.tenant_id ?? 'portfolio'}-${row.period_label}.pdf` };
     return {
       id: row.id,
       deliveryKey: row.delivery_key,
@@ -179,7 +203,7 @@ export class OutboxDispatcher {
       pdf,
       attempt: row.attempts,
       runId: row.run_id!,
-      queuedAt: run.started_at,
+      queuedAt: run.startedAt,
       progress: row.progress,
       checkpoint: (progress) => saveProgress(db, row.id, progress),
     };

@@ -78,12 +78,12 @@ function setup(clock: Clock, config: HeraldConfig = parseConfig({ archiveDir }),
   return { deps, metrics, dispatcher };
 }
 
-/** t.db, counting the dispatcher's claims (its looks at the outbox). */
-function countingClaims(): Db & { claims: number } {
+/** t.db, counting the statements that contain `marker` (default: the dispatcher's claims, its looks at the outbox). */
+function countingStatements(marker = 'UPDATE herald.outbox o SET status'): Db & { count: number } {
   const db = {
-    claims: 0,
+    count: 0,
     query: ((text: string, values?: readonly unknown[]) => {
-      if (text.includes('UPDATE herald.outbox o SET status')) db.claims++;
+      if (text.includes(marker)) db.count++;
       return t.db.query(text, values);
     }) as Db['query'],
     exec: (sql: string) => t.db.exec(sql),
@@ -125,11 +125,11 @@ describe('a scheduled brief, end to end', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => { release = r; });
     const held = await startSmtpSink({ beforeAccept: () => gate });
-    const db = countingClaims();
+    const db = countingStatements();
     const { deps, dispatcher } = setup(clock, undefined, { smtpUrl: held.url, concurrency: 3, dispatcherDb: db });
     dispatcher.start(60_000);
     try {
-      await until(async () => db.claims === 1); // its first look found nothing: asleep for a minute
+      await until(async () => db.count === 1); // its first look found nothing: asleep for a minute
       await produceBrief(deps, monthlyJob, schedule({ deliver: [{ channel: 'email', to: ['c-suite'] }] }), job);
       dispatcher.wake();
       await until(async () => (await outbox()).filter((o) => o.status === 'sending').length === 2); // 2 of 3: a partial batch, held at the server
@@ -140,13 +140,13 @@ describe('a scheduled brief, end to end', () => {
       await held.waitFor(3, 10_000);
       await until(async () => (await outbox()).every((o) => o.status === 'sent'));
       await new Promise((r) => setTimeout(r, 300));
-      expect(db.claims).toBe(3); // start, the c-suite batch, the October batch; no empty look after a partial batch
+      expect(db.count).toBe(3); // start, the c-suite batch, the October batch; no empty look after a partial batch
     } finally {
       await dispatcher.stop();
       await held.close();
     }
 
-    const one = setup(clock, undefined, { concurrency: 1, dispatcherDb: countingClaims() });
+    const one = setup(clock, undefined, { concurrency: 1, dispatcherDb: countingStatements() });
     await t.db.exec(`TRUNCATE herald.outbox RESTART IDENTITY CASCADE`);
     one.dispatcher.start(60_000);
     try {
@@ -160,7 +160,8 @@ describe('a scheduled brief, end to end', () => {
 
   it('renders, archives, and delivers once by email (PDF attached) and Slack (digest + PDF in thread) to the tenant’s people only', async () => {
     const clock = movableClock('2026-12-01T13:00:00Z');
-    const { deps, dispatcher } = setup(clock);
+    const runReads = countingStatements('FROM herald.runs WHERE id');
+    const { deps, dispatcher } = setup(clock, undefined, { dispatcherDb: runReads });
     const outcome = await produceBrief(deps, monthlyJob, schedule(), job);
     expect(outcome.status).toBe('queued');
     expect((await outbox()).map((o) => o.delivery_key)).toEqual([
@@ -170,6 +171,7 @@ describe('a scheduled brief, end to end', () => {
     ]);
     await dispatcher.runOnce();
     expect((await outbox()).map((o) => o.status)).toEqual(['sent', 'sent', 'sent']);
+    expect(runReads.count).toBe(1); // the run's data and PDF were read once for its three deliveries
 
     await smtp.waitFor(2);
     expect(smtp.messages.map((m) => m.envelope.rcptTo[0]).sort()).toEqual(['ada@acme.test', 'fin@acme.test']);
