@@ -288,15 +288,17 @@ export interface DeliveryRecipients {
 export async function recipientsForDelivery(db: Db, tenantId: string | null, groups: string[]): Promise<DeliveryRecipients> {
   const wanted = [...new Set(groups)];
   if (wanted.length === 0) return { recipients: [], missingGroups: [] };
-  const found = await db.query<{ name: string }>(
-    `SELECT name FROM herald.recipient_groups WHERE tenant_id IS NOT DISTINCT FROM $1::text AND name = ANY($2::text[])`,
-    [tenantId, wanted]);
+  const [found, recipients] = await Promise.all([
+    db.query<{ name: string }>(
+      `SELECT name FROM herald.recipient_groups WHERE tenant_id IS NOT DISTINCT FROM $1::text AND name = ANY($2::text[])`,
+      [tenantId, wanted]),
+    selectRecipients(db,
+      `r.tenant_id IS NOT DISTINCT FROM $1::text AND ${ACTIVE}
+       AND EXISTS (SELECT 1 FROM herald.group_members m JOIN herald.recipient_groups g ON g.id = m.group_id
+                    WHERE m.recipient_id = r.id AND g.name = ANY($2::text[]) AND g.tenant_id IS NOT DISTINCT FROM $1::text)`,
+      [tenantId, wanted], 'r.id'),
+  ]);
   const have = new Set(found.rows.map((g) => g.name));
-  const recipients = await selectRecipients(db,
-    `r.tenant_id IS NOT DISTINCT FROM $1::text AND ${ACTIVE}
-     AND EXISTS (SELECT 1 FROM herald.group_members m JOIN herald.recipient_groups g ON g.id = m.group_id
-                  WHERE m.recipient_id = r.id AND g.name = ANY($2::text[]) AND g.tenant_id IS NOT DISTINCT FROM $1::text)`,
-    [tenantId, wanted], 'r.id');
   return { recipients, missingGroups: wanted.filter((g) => !have.has(g)) };
 }
 
