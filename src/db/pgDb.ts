@@ -27,9 +27,17 @@ function named(text: string, values: readonly unknown[] | undefined): pg.QueryCo
 }
 
 /** A Db over a node-postgres pool. The returned Db owns the pool and closes it. */
-export function pgDb(connectionString: string, opts: { max?: number } = {}): Db & { pool: pg.Pool } {
-  // A worker runs two briefs of ~15 parallel queries, the dispatcher, Agenda's poll and its LISTEN.
-  const pool = new pg.Pool({ connectionString, max: opts.max ?? 10 });
+export function pgDb(connectionString: string, opts: { max?: number; connectTimeoutMs?: number } = {}): Db & { pool: pg.Pool } {
+  const pool = new pg.Pool({
+    connectionString,
+    // A worker runs two briefs of ~15 parallel queries, the dispatcher, Agenda's poll and its LISTEN.
+    max: opts.max ?? 10,
+    // A server that takes the connection and never answers (overloaded, a half-dead proxy) would
+    // otherwise hang the query for ever; this way it fails and is retried like a refused one.
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
+    // Dead connections (a failover that drops packets) are noticed by TCP keepalives.
+    keepAlive: true,
+  });
   // An idle client losing its connection (PostgreSQL restart) must not crash the process.
   pool.on('error', () => {});
   return {

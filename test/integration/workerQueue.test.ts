@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import pg from 'pg';
+import { createServer, type AddressInfo } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
 import { parseConfig } from '../../src/config/loadConfig.js';
 import { openDatabases, type Databases } from '../../src/cli/context.js';
@@ -174,6 +175,18 @@ describe('finished Agenda jobs', () => {
 });
 
 describe('pgDb', () => {
+  it('gives up connecting to a server that takes the connection and never answers', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const db = pgDb(`postgres://herald@127.0.0.1:${(silent.address() as AddressInfo).port}/herald`, { connectTimeoutMs: 300 });
+    try {
+      await expect(db.query('SELECT 1')).rejects.toThrow(/timeout/i);
+    } finally {
+      await db.close();
+      silent.close();
+    }
+  });
+
   it('prepares each query text once per connection and reuses it', async () => {
     const db = pgDb(t.url, { max: 1 });
     try {
