@@ -26,6 +26,8 @@ export interface BriefJobData {
   /** The slot this brief belongs to (ISO), for the deadline and the stale give-up. */
   slotAt: string;
   force?: boolean;
+  /** Earlier attempts of this brief that threw (a held attempt does not count): the retry budget. */
+  failures?: number;
 }
 
 export type BriefOutcome =

@@ -199,23 +199,25 @@ export class Worker {
   async #briefFailed(data: BriefJobData & { attempt?: number }, err: Error): Promise<void> {
     const o = this.#o;
     const attempt = data.attempt ?? 0;
-    const verdict = nextRetry(attempt + 1, isRetryableBriefError(err), undefined, Math.random() * 2 - 1);
+    // Failures have their own budget: a brief held for stale data many times still gets its retries.
+    const failures = (data.failures ?? 0) + 1;
+    const verdict = nextRetry(failures, isRetryableBriefError(err), undefined, Math.random() * 2 - 1);
     // Agenda runs jobs on the real clock, whatever clock the reports use.
     const retryAt = verdict.kind === 'retry' ? new Date(Date.now() + verdict.delayMs) : null;
-    const status = retryAt ? `attempt ${attempt + 1}, retrying at ${retryAt.toISOString()}` : `attempt ${attempt + 1}, given up`;
+    const status = `failure ${failures}, ${retryAt ? `retrying at ${retryAt.toISOString()}` : 'given up'}`;
     await o.dbs.herald.query(`UPDATE herald.schedule_slots SET status = 'failed', error = $4, updated_at = now() WHERE schedule_id = $1 AND scope = $2 AND period_label = $3`,
       [data.scheduleId, data.tenantId, data.periodLabel, `${err.message.slice(0, 900)} (${status})`]);
     const log = o.logger.child({ schedule: data.scheduleId, tenant: data.tenantId, period: data.periodLabel });
     if (retryAt) {
-      log.warn({ err: err.message, attempt: attempt + 1, retry_at: retryAt.toISOString() }, 'brief failed; will try again');
-      await this.enqueueBrief(data, retryAt, attempt + 1);
+      log.warn({ err: err.message, failures, retry_at: retryAt.toISOString() }, 'brief failed; will try again');
+      await this.enqueueBrief({ ...data, failures }, retryAt, attempt + 1);
       return;
     }
     await this.notices.raise({
       kind: 'brief-failed',
       dedupeKey: `failed:${slotKey(data)}`,
       message: `brief ${slotKey(data)} failed (${status}): ${err.message}`,
-      details: { schedule: data.scheduleId, tenant: data.tenantId, period: data.periodLabel, attempts: attempt + 1, retryable: isRetryableBriefError(err) },
+      details: { schedule: data.scheduleId, tenant: data.tenantId, period: data.periodLabel, failures, retryable: isRetryableBriefError(err) },
     });
   }
 

@@ -86,10 +86,10 @@ describe('the brief queue (Agenda on PostgreSQL)', () => {
 });
 
 describe('a brief job that throws', () => {
-  const runJob = async (job: { scheduleId: string; tenantId: string; periodLabel: string; timezone: string; slotAt: string }) => {
-    await worker.enqueueBrief(job, new Date());
+  const runJob = async (job: { scheduleId: string; tenantId: string; periodLabel: string; timezone: string; slotAt: string; failures?: number }, attempt = 0) => {
+    await worker.enqueueBrief(job, new Date(), attempt);
     for (let i = 0; i < 100; i++) {
-      const { rows } = await t.db.query<{ done: boolean }>(`SELECT last_finished_at IS NOT NULL AS done FROM agenda_jobs WHERE data->>'key' = $1`, [`weekly:${job.tenantId}:${job.periodLabel}#0`]);
+      const { rows } = await t.db.query<{ done: boolean }>(`SELECT last_finished_at IS NOT NULL AS done FROM agenda_jobs WHERE data->>'key' = $1`, [`weekly:${job.tenantId}:${job.periodLabel}#${attempt}`]);
       if (rows[0]?.done) return;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -97,8 +97,8 @@ describe('a brief job that throws', () => {
   };
   const slot = async (tenant: string) => (await t.db.query<{ status: string; error: string }>(
     `SELECT status, error FROM herald.schedule_slots WHERE scope = $1`, [tenant])).rows[0];
-  const retryJob = async (tenant: string) => (await t.db.query<{ next_run_at: Date }>(
-    `SELECT next_run_at FROM agenda_jobs WHERE data->>'key' = $1`, [`weekly:${tenant}:2026-W47#1`])).rows[0];
+  const retryJob = async (tenant: string, attempt = 1) => (await t.db.query<{ next_run_at: Date; failures: string }>(
+    `SELECT next_run_at, data->>'failures' AS failures FROM agenda_jobs WHERE data->>'key' = $1`, [`weekly:${tenant}:2026-W47#${attempt}`])).rows[0];
   const notices = async (tenant: string) => (await t.db.query<{ message: string }>(
     `SELECT message FROM herald.operator_notices WHERE kind = 'brief-failed' AND message LIKE $1`, [`%:${tenant}:%`])).rows;
   const slotRow = (tenant: string) => t.db.query(
@@ -116,7 +116,7 @@ describe('a brief job that throws', () => {
     }
     const s = await slot('blip');
     expect(s.status).toBe('failed');
-    expect(s.error).toMatch(/deliverability_daily_summary.*\(attempt 1, retrying at 20\d\d-/);
+    expect(s.error).toMatch(/deliverability_daily_summary.*\(failure 1, retrying at 20\d\d-/);
     const retry = await retryJob('blip');
     const inMs = new Date(retry.next_run_at).getTime() - before;
     expect(inMs).toBeGreaterThan(50_000);   // about 1 min (±10% jitter)
@@ -124,12 +124,30 @@ describe('a brief job that throws', () => {
     expect(await notices('blip')).toEqual([]);
   });
 
+  it('has its own retry budget: held seven times before, it is still retried; after its fifth failure it is given up', async () => {
+    await t.db.exec(`INSERT INTO tenants (id, name, timezone) VALUES ('stale', 'Stale Co', 'UTC'), ('tired', 'Tired Co', 'UTC')`);
+    await slotRow('stale');
+    await slotRow('tired');
+    const job = (tenantId: string) => ({ scheduleId: 'weekly', tenantId, periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' });
+    await t.db.exec(`ALTER TABLE deliverability_daily_summary RENAME TO dds_away`);
+    try {
+      await runJob(job('stale'), 7);                          // attempts 0–6 were held for stale data
+      await runJob({ ...job('tired'), failures: 4 }, 4);      // four failures already
+    } finally {
+      await t.db.exec(`ALTER TABLE dds_away RENAME TO deliverability_daily_summary`);
+    }
+    expect(await retryJob('stale', 8)).toMatchObject({ failures: '1' });
+    expect((await slot('tired')).error).toMatch(/\(failure 5, given up\)$/);
+    expect(await retryJob('tired', 5)).toBeUndefined();
+    expect(await notices('tired')).toHaveLength(1);
+  });
+
   it('for a reason that cannot pass (an unknown tenant) is not tried again, and the operator hears of it', async () => {
     await slotRow('ghost');
     await runJob({ scheduleId: 'weekly', tenantId: 'ghost', periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' });
-    expect((await slot('ghost')).error).toMatch(/unknown tenant "ghost" \(attempt 1, given up\)/);
+    expect((await slot('ghost')).error).toMatch(/unknown tenant "ghost" \(failure 1, given up\)/);
     expect(await retryJob('ghost')).toBeUndefined();
-    expect((await notices('ghost')).map((n) => n.message)).toEqual([expect.stringMatching(/^brief weekly:ghost:2026-W47 failed \(attempt 1, given up\): .*unknown tenant/)]);
+    expect((await notices('ghost')).map((n) => n.message)).toEqual([expect.stringMatching(/^brief weekly:ghost:2026-W47 failed \(failure 1, given up\): .*unknown tenant/)]);
   });
 });
 
