@@ -205,12 +205,14 @@ export class Worker {
     // Agenda runs jobs on the real clock, whatever clock the reports use.
     const retryAt = verdict.kind === 'retry' ? new Date(Date.now() + verdict.delayMs) : null;
     const status = `failure ${failures}, ${retryAt ? `retrying at ${retryAt.toISOString()}` : 'given up'}`;
+    const log = o.logger.child({ schedule: data.scheduleId, tenant: data.tenantId, period: data.periodLabel });
+    // The retry is queued before the slot says "failed": if the database is gone for both, the
+    // slot is still "queued" and the scheduler's recovery runs the brief again.
+    if (retryAt) await this.enqueueBrief({ ...data, failures }, retryAt, attempt + 1);
     await o.dbs.herald.query(`UPDATE herald.schedule_slots SET status = 'failed', error = $4, updated_at = now() WHERE schedule_id = $1 AND scope = $2 AND period_label = $3`,
       [data.scheduleId, data.tenantId, data.periodLabel, `${err.message.slice(0, 900)} (${status})`]);
-    const log = o.logger.child({ schedule: data.scheduleId, tenant: data.tenantId, period: data.periodLabel });
     if (retryAt) {
       log.warn({ err: err.message, failures, retry_at: retryAt.toISOString() }, 'brief failed; will try again');
-      await this.enqueueBrief({ ...data, failures }, retryAt, attempt + 1);
       return;
     }
     await this.notices.raise({
