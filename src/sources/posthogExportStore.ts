@@ -28,74 +28,78 @@ export class PosthogExportStore implements EventStore {
    * one row per uuid.
    */
   private events(): string {
-    return `(SELECT DISTINCT ON (e.uuid) e.uuid, e.event, e.properties, e."timestamp", r.i AS r
-               FROM ${this.table} e
-               JOIN unnest($2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS r(start_at, end_at, i)
-                 ON e."timestamp" >= r.start_at AND e."timestamp" < r.end_at
-              WHERE e.properties->>'tenant_id' = $1 AND e.event = ANY($4::text[])
-                AND e."timestamp" >= (SELECT min(s) FROM unnest($2::timestamptz[]) s)
-                AND e."timestamp" < (SELECT max(x) FROM unnest($3::timestamptz[]) x)
-              ORDER BY e.uuid, e."timestamp") AS ev`;
+    return `SELECT DISTINCT ON (e.uuid) e.uuid, e.event, e.properties, e."timestamp", r.i AS r
+              FROM ${this.table} e
+              JOIN unnest($2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS r(start_at, end_at, i)
+                ON e."timestamp" >= r.start_at AND e."timestamp" < r.end_at
+             WHERE e.properties->>'tenant_id' = $1 AND e.event = ANY($4::text[])
+               AND e."timestamp" >= (SELECT min(s) FROM unnest($2::timestamptz[]) s)
+               AND e."timestamp" < (SELECT max(x) FROM unnest($3::timestamptz[]) x)
+             ORDER BY e.uuid, e."timestamp"`;
   }
 
+  /**
+   * One statement: the tenant's events of both ranges are read once (the export is the largest
+   * table) and each fact is a JSON array computed from them, by range.
+   */
   async eventFacts(tenantId: string, ranges: InstantRange[]): Promise<EventFacts[]> {
-    const base = [tenantId, ranges.map((r) => r.start), ranges.map((r) => r.end)];
-    const [impact, optimization, utilization, decisions, candidates, newest] = await Promise.all([
-      this.db.query<{ r: string; negative_total: number; positive_total: number; event_count: number }>(
-        `SELECT r, coalesce(sum(amount) FILTER (WHERE properties->>'impact_type' = 'negative'), 0)::float8 AS negative_total,
-                coalesce(sum(amount) FILTER (WHERE properties->>'impact_type' = 'positive'), 0)::float8 AS positive_total,
-                count(amount)::int AS event_count
-           FROM (SELECT r, properties, ${num('impact_amount')} AS amount FROM ${this.events()}) t
-          WHERE amount >= 0
-          GROUP BY r`,
-        [...base, ['revenue_impact_event']],
-      ),
-      this.db.query<OptimizationAggregate & { r: string }>(
-        `SELECT r, coalesce(nullif(properties->>'optimization_category', ''), 'uncategorized') AS category,
-                coalesce(properties->>'optimization_type', 'unknown') AS type,
-                coalesce(sum(${num('savings_amount')}) FILTER (WHERE ${num('savings_amount')} >= 0), 0)::float8 AS savings,
-                coalesce(sum(${num('baseline_cost')}) FILTER (WHERE ${num('baseline_cost')} >= 0), 0)::float8 AS baseline,
-                coalesce(sum(${num('roi')}), 0)::float8 AS roi_sum,
-                count(${num('roi')})::int AS roi_count,
-                count(*)::int AS count
-           FROM ${this.events()}
-          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
-        [...base, ['cost_optimization_event']],
-      ),
-      this.db.query<{ r: string; mean_percent: number | null; samples: number }>(
-        `SELECT r, avg(u)::float8 AS mean_percent, count(u)::int AS samples
-           FROM (SELECT r, ${num('utilization_percentage')} AS u FROM ${this.events()}) t
-          WHERE u BETWEEN 0 AND 100
-          GROUP BY r`,
-        [...base, ['resource_usage_event']],
-      ),
-      this.db.query<{ r: string; uuid: string; timestamp: Date; properties: Record<string, unknown> }>(
-        `SELECT r, uuid, "timestamp", properties FROM ${this.events()} ORDER BY "timestamp"`,
-        [...base, ['strategic_decision_event']],
-      ),
-      this.db.query<AlertCandidateEvent & { r: string }>(
-        `SELECT r, uuid, event, "timestamp", properties FROM ${this.events()} ORDER BY "timestamp"`,
-        [...base, ['email_deliverability_event', 'revenue_impact_event', 'operational_efficiency_event', 'cost_optimization_event']],
-      ),
-      this.db.query<{ newest: Date | null }>(
-        `SELECT max("timestamp") AS newest FROM ${this.table} WHERE properties->>'tenant_id' = $1`,
-        [tenantId],
-      ),
-    ]);
-    // bigint ordinality comes back as text
-    const of = <T extends { r: string }>(rows: T[], i: number): Omit<T, 'r'>[] =>
-      rows.filter((row) => Number(row.r) === i + 1).map(({ r: _r, ...rest }) => rest);
-    const newestAt = newest.rows[0]?.newest ? new Date(newest.rows[0].newest) : null;
+    const { rows: [facts] } = await this.db.query<{
+      impact: { r: number; negative_total: number; positive_total: number; event_count: number }[];
+      optimization: (OptimizationAggregate & { r: number })[];
+      utilization: { r: number; mean_percent: number | null; samples: number }[];
+      decisions: { r: number; uuid: string; timestamp: string; properties: Record<string, unknown> }[];
+      candidates: { r: number; uuid: string; event: string; timestamp: string; properties: Record<string, unknown> }[];
+      newest: Date | null;
+    }>(
+      `WITH ev AS MATERIALIZED (${this.events()})
+       SELECT
+         (SELECT coalesce(json_agg(x ORDER BY x.r), '[]') FROM (
+            SELECT r, coalesce(sum(amount) FILTER (WHERE properties->>'impact_type' = 'negative'), 0)::float8 AS negative_total,
+                   coalesce(sum(amount) FILTER (WHERE properties->>'impact_type' = 'positive'), 0)::float8 AS positive_total,
+                   count(amount)::int AS event_count
+              FROM (SELECT r, properties, ${num('impact_amount')} AS amount FROM ev WHERE event = 'revenue_impact_event') t
+             WHERE amount >= 0
+             GROUP BY r) x) AS impact,
+         (SELECT coalesce(json_agg(x ORDER BY x.r, x.category, x.type), '[]') FROM (
+            SELECT r, coalesce(nullif(properties->>'optimization_category', ''), 'uncategorized') AS category,
+                   coalesce(properties->>'optimization_type', 'unknown') AS type,
+                   coalesce(sum(${num('savings_amount')}) FILTER (WHERE ${num('savings_amount')} >= 0), 0)::float8 AS savings,
+                   coalesce(sum(${num('baseline_cost')}) FILTER (WHERE ${num('baseline_cost')} >= 0), 0)::float8 AS baseline,
+                   coalesce(sum(${num('roi')}), 0)::float8 AS roi_sum,
+                   count(${num('roi')})::int AS roi_count,
+                   count(*)::int AS count
+              FROM ev WHERE event = 'cost_optimization_event'
+             GROUP BY 1, 2, 3) x) AS optimization,
+         (SELECT coalesce(json_agg(x ORDER BY x.r), '[]') FROM (
+            SELECT r, avg(u)::float8 AS mean_percent, count(u)::int AS samples
+              FROM (SELECT r, ${num('utilization_percentage')} AS u FROM ev WHERE event = 'resource_usage_event') t
+             WHERE u BETWEEN 0 AND 100
+             GROUP BY r) x) AS utilization,
+         (SELECT coalesce(json_agg(x ORDER BY x."timestamp", x.uuid), '[]') FROM (
+            SELECT r, uuid, "timestamp", properties FROM ev WHERE event = 'strategic_decision_event') x) AS decisions,
+         (SELECT coalesce(json_agg(x ORDER BY x."timestamp", x.uuid), '[]') FROM (
+            SELECT r, uuid, event, "timestamp", properties FROM ev WHERE event = ANY($5::text[])) x) AS candidates,
+         (SELECT max("timestamp") FROM ${this.table} WHERE properties->>'tenant_id' = $1) AS newest`,
+      [tenantId, ranges.map((r) => r.start), ranges.map((r) => r.end), [...FACT_EVENTS], [...ALERT_CANDIDATE_EVENTS]],
+    );
+    const of = <T extends { r: number }>(rows: T[], i: number): Omit<T, 'r'>[] =>
+      rows.filter((row) => row.r === i + 1).map(({ r: _r, ...rest }) => rest);
+    const newestAt = facts.newest ? new Date(facts.newest) : null;
     return ranges.map((_, i) => ({
-      revenue_impact: of(impact.rows, i)[0] ?? { negative_total: 0, positive_total: 0, event_count: 0 },
-      optimization: of(optimization.rows, i),
-      utilization: of(utilization.rows, i)[0] ?? { mean_percent: null, samples: 0 },
-      decisions: of(decisions.rows, i).map(toDecision),
-      alert_candidates: of(candidates.rows, i).map((r) => ({ ...r, timestamp: new Date(r.timestamp) })),
+      revenue_impact: of(facts.impact, i)[0] ?? { negative_total: 0, positive_total: 0, event_count: 0 },
+      optimization: of(facts.optimization, i),
+      utilization: of(facts.utilization, i)[0] ?? { mean_percent: null, samples: 0 },
+      decisions: of(facts.decisions, i).map((d) => toDecision({ ...d, timestamp: new Date(d.timestamp) })),
+      alert_candidates: of(facts.candidates, i).map((c) => ({ ...c, timestamp: new Date(c.timestamp) })),
       newest_event_at: newestAt,
     }));
   }
 }
+
+/** Events an alert rule may fire on (SPEC §8), listed in the brief's alert section. */
+const ALERT_CANDIDATE_EVENTS = ['email_deliverability_event', 'revenue_impact_event', 'operational_efficiency_event', 'cost_optimization_event'] as const;
+/** Every event the executive summary reads. */
+const FACT_EVENTS = [...new Set([...ALERT_CANDIDATE_EVENTS, 'resource_usage_event', 'strategic_decision_event'])];
 
 function text(v: unknown): string | null {
   return typeof v === 'string' && v.trim() !== '' ? v : null;
