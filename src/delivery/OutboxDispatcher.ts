@@ -181,7 +181,11 @@ export class OutboxDispatcher {
     if (!run?.data) throw new DeliveryError(`run ${runId} has no report data`, false, 'bad_request');
     if (!withPdf) return { data: run.data, startedAt: run.started_at };
     if (!run.artifact_path || !run.artifact_sha256) throw new DeliveryError(`run ${runId} has no archived PDF`, false, 'bad_request');
-    const bytes = await readArchivedPdf(run.artifact_path, run.artifact_sha256);
+    const bytes = await readArchivedPdf(run.artifact_path, run.artifact_sha256).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      // Rendered by a worker whose archiveDir this one does not share: a retry may land there.
+      throw new DeliveryError(`archived PDF ${run.artifact_path} of run ${runId} is not on this worker (archiveDir must be shared by all workers)`, true, 'unknown');
+    });
     return { data: run.data, startedAt: run.started_at, pdf: { bytes, sha256: run.artifact_sha256 } };
   }
 

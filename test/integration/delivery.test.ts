@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -264,6 +264,26 @@ describe('a scheduled brief, end to end', () => {
     expect(row).toMatchObject({ status: 'sent', attempts: 2, provider_id: `${SLACK_CHANNEL}/${slack.messages[0].ts}` });
     expect(slack.callsOf('chat.postMessage')).toHaveLength(1);
     expect(slack.uploads.filter((u) => u.completed).map((u) => u.threadTs)).toEqual([slack.messages[0].ts]);
+  });
+
+  it('an archived PDF this worker cannot see (archiveDir not shared) is left to a retry, which sends it once it is there', async () => {
+    const clock = movableClock('2026-12-01T13:00:00Z');
+    const { deps, dispatcher } = setup(clock);
+    await produceBrief(deps, monthlyJob, schedule({ deliver: [{ channel: 'email', to: ['finance'] }] }), job);
+    const file = (await t.db.query<{ artifact_path: string }>(`SELECT artifact_path FROM herald.runs`)).rows[0].artifact_path;
+    await rename(file, `${file}.elsewhere`);
+    try {
+      await dispatcher.runOnce();
+      const row = (await t.db.query<{ status: string; attempts: number; last_error: string }>(`SELECT status, attempts, last_error FROM herald.outbox`)).rows[0];
+      expect(row).toMatchObject({ status: 'pending', attempts: 1 });
+      expect(row.last_error).toMatch(/is not on this worker \(archiveDir must be shared by all workers\)$/);
+    } finally {
+      await rename(`${file}.elsewhere`, file);
+    }
+    clock.advance(2 * 60_000);
+    expect(await dispatcher.runOnce()).toBe(1);
+    await smtp.waitFor(1);
+    expect((await outbox())[0]).toMatchObject({ status: 'sent', attempts: 2 });
   });
 
   it('Slack answering channel_not_found falls back to email and tells the operator', async () => {
