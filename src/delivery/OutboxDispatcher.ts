@@ -52,7 +52,8 @@ export class OutboxDispatcher {
   /** Claims and sends what is due now; returns how many deliveries were attempted. */
   async runOnce(): Promise<number> {
     const o = this.#o;
-    const rows = await claimDue(o.db, o.clock.now(), o.concurrency, o.leaseMs, o.runIds);
+    const channels = Object.keys(o.channels).filter((c) => o.channels[c as ChannelName]);
+    const rows = await claimDue(o.db, o.clock.now(), o.concurrency, o.leaseMs, channels, o.runIds);
     await Promise.all(rows.map((row) => this.#deliver(row)));
     return rows.length;
   }

@@ -64,22 +64,25 @@ export async function enqueueDeliveries(db: Db, rows: NewDelivery[], opts: { due
 /**
  * Claims up to `limit` due deliveries for this worker: pending ones whose time has come, and
  * "sending" ones whose lease expired (their worker died mid-send). SKIP LOCKED lets any number
- * of workers claim concurrently without taking the same row. With `runIds`, only those runs'
- * deliveries (a manual `herald run` sends its own and leaves the rest to the workers).
+ * of workers claim concurrently without taking the same row. Only deliveries through `channels`
+ * (those this worker can send: a worker without Slack credentials leaves Slack rows to one that
+ * has them, rather than failing them). With `runIds`, only those runs' deliveries (a manual
+ * `herald run` sends its own and leaves the rest to the workers).
  */
-export async function claimDue(db: Db, now: Date, limit: number, leaseMs: number, runIds: readonly number[] | null = null): Promise<OutboxRow[]> {
+export async function claimDue(db: Db, now: Date, limit: number, leaseMs: number, channels: readonly string[], runIds: readonly number[] | null = null): Promise<OutboxRow[]> {
   const { rows } = await db.query<OutboxRow>(
     `UPDATE herald.outbox o SET status = 'sending', attempts = o.attempts + 1, locked_until = $2::timestamptz + make_interval(secs => $3::float8 / 1000)
       WHERE o.id IN (
         SELECT id FROM herald.outbox
          WHERE ((status = 'pending' AND next_attempt_at <= $2) OR (status = 'sending' AND locked_until < $2))
+           AND channel = ANY($5::text[])
            AND ($4::bigint[] IS NULL OR run_id = ANY($4::bigint[]))
          ORDER BY next_attempt_at, id
          FOR UPDATE SKIP LOCKED
          LIMIT $1)
       RETURNING o.id::int AS id, o.delivery_key, o.schedule_id, o.report, o.tenant_id, o.period_label, o.channel,
                 o.recipient_id::int AS recipient_id, o.run_id::int AS run_id, o.kind, o.status, o.attempts, o.progress, o.provider_id`,
-    [limit, now, leaseMs, runIds],
+    [limit, now, leaseMs, runIds, channels],
   );
   return rows;
 }

@@ -266,6 +266,25 @@ describe('a scheduled brief, end to end', () => {
     expect(slack.uploads.filter((u) => u.completed).map((u) => u.threadTs)).toEqual([slack.messages[0].ts]);
   });
 
+  it('a worker without Slack credentials sends the email and leaves the Slack delivery to a worker that has them', async () => {
+    const clock = movableClock('2026-12-01T13:00:00Z');
+    const { deps, dispatcher, metrics } = setup(clock);
+    await produceBrief(deps, monthlyJob, schedule({ deliver: [{ channel: 'email', to: ['finance'] }, { channel: 'slack', to: ['c-suite'] }] }), job);
+    const email = createEmailChannel({ smtpUrl: smtp.url, from: 'Herald <herald@test>' });
+    const emailOnly = new OutboxDispatcher({
+      db: t.db, clock, logger: silentLogger, metrics, notices: new OperatorNotices({ db: t.db, logger: silentLogger, metrics }), channels: { email },
+    });
+    try {
+      expect(await emailOnly.runOnce()).toBe(1);
+      expect(await emailOnly.runOnce()).toBe(0);
+    } finally {
+      email.close();
+    }
+    expect((await outbox()).map((o) => [o.channel, o.status, o.attempts])).toEqual([['email', 'sent', 1], ['slack', 'pending', 0]]);
+    expect(await dispatcher.runOnce()).toBe(1);
+    expect((await outbox()).map((o) => [o.channel, o.status])).toEqual([['email', 'sent'], ['slack', 'sent']]);
+  });
+
   it('an archived PDF this worker cannot see (archiveDir not shared) is left to a retry, which sends it once it is there', async () => {
     const clock = movableClock('2026-12-01T13:00:00Z');
     const { deps, dispatcher } = setup(clock);
