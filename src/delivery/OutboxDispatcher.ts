@@ -6,7 +6,7 @@ import type { OperatorNotices } from '../ops/operatorNotices.js';
 import type { ExecutiveSummaryData } from '../report/types.js';
 import { recipientById } from '../recipients/recipientsRepo.js';
 import { DeliveryError, type Channel, type ChannelName, type Delivery } from './Channel.js';
-import { claimDue, enqueueDeliveries, markDead, markRetry, markSent, saveProgress, type OutboxRow } from './outboxRepo.js';
+import { claimDue, enqueueDeliveries, markDead, markRetry, markSent, putBack, saveProgress, type OutboxRow } from './outboxRepo.js';
 import { nextRetry } from './backoff.js';
 import { readArchivedPdf } from './archive.js';
 
@@ -29,6 +29,8 @@ export interface DispatcherOptions {
 
 interface RunArtifact { data: ExecutiveSummaryData; startedAt: Date; pdf?: { bytes: Buffer; sha256: string } }
 const ARTIFACTS_KEPT = 16;
+/** How long a channel whose credentials were refused is left alone before it is tried again. */
+export const CREDENTIALS_PAUSE_MS = 10 * 60_000;
 
 /**
  * Sends the outbox: claims due rows (SKIP LOCKED, so workers never take the same one), resolves
@@ -44,6 +46,7 @@ export class OutboxDispatcher {
   #sleeping = false;
   #woken = false;
   readonly #artifacts = new Map<string, Promise<RunArtifact>>();
+  readonly #pausedUntil = new Map<ChannelName, number>();
 
   constructor(o: DispatcherOptions) {
     this.#o = { concurrency: 4, leaseMs: 5 * 60_000, random: Math.random, ...o, runIds: o.runIds ?? null };
@@ -52,7 +55,8 @@ export class OutboxDispatcher {
   /** Claims and sends what is due now; returns how many deliveries were attempted. */
   async runOnce(): Promise<number> {
     const o = this.#o;
-    const channels = Object.keys(o.channels).filter((c) => o.channels[c as ChannelName]);
+    const now = o.clock.now().getTime();
+    const channels = Object.keys(o.channels).filter((c) => o.channels[c as ChannelName] && (this.#pausedUntil.get(c as ChannelName) ?? 0) <= now);
     const rows = await claimDue(o.db, o.clock.now(), o.concurrency, o.leaseMs, channels, o.runIds);
     await Promise.all(rows.map((row) => this.#deliver(row)));
     return rows.length;
@@ -120,6 +124,7 @@ export class OutboxDispatcher {
     } catch (err) {
       const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error)?.message ?? String(err), true, 'unknown', { cause: err });
       o.metrics.failure(row.channel, e.reason);
+      if (e.reason === 'auth') return this.#credentialsRefused(row, e);
       const verdict = nextRetry(row.attempts, e.retryable, e.retryAfterMs, o.random() * 2 - 1);
       if (verdict.kind === 'retry') {
         const at = new Date(o.clock.now().getTime() + verdict.delayMs);
@@ -138,6 +143,27 @@ export class OutboxDispatcher {
       });
       if (row.channel === 'slack' && !e.retryable) await this.#fallBackToEmail(row, e);
     }
+  }
+
+  /**
+   * The provider refused this worker's credentials: not the delivery's fault, so it is put back
+   * without counting the attempt, and the channel pauses (no claims) for CREDENTIALS_PAUSE_MS
+   * rather than fail every delivery at once (they would be dead, and a dead key is not resent) or
+   * retry each one (a burst of failed logins gets accounts locked). Fixed credentials take effect
+   * when the worker restarts with them.
+   */
+  async #credentialsRefused(row: OutboxRow, e: DeliveryError): Promise<void> {
+    const o = this.#o;
+    const until = o.clock.now().getTime() + CREDENTIALS_PAUSE_MS;
+    this.#pausedUntil.set(row.channel, Math.max(this.#pausedUntil.get(row.channel) ?? 0, until));
+    await putBack(o.db, row.id, e.message, e.reason, new Date(until));
+    o.logger.error({ channel: row.channel, delivery: row.delivery_key, error: e.message }, 'credentials refused: channel paused, deliveries wait');
+    await o.notices.raise({
+      kind: 'channel-unhealthy',
+      dedupeKey: `credentials:${row.channel}:${new Date(until).toISOString().slice(0, 13)}`,
+      message: `${row.channel}: credentials refused (${e.message}); its deliveries wait, fix them and restart the workers`,
+      details: { channel: row.channel, reason: e.reason },
+    });
   }
 
   /** A permanent Slack failure: the same brief by email, if the recipient has an address. */

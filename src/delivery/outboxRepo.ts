@@ -101,6 +101,17 @@ export async function markRetry(db: Db, id: number, error: string, reason: strin
   );
 }
 
+/**
+ * Puts a claimed delivery back for later without counting its attempt: what failed was the
+ * worker's side (its credentials), not the delivery.
+ */
+export async function putBack(db: Db, id: number, error: string, reason: string, nextAttemptAt: Date): Promise<void> {
+  await db.query(
+    `UPDATE herald.outbox SET status = 'pending', attempts = greatest(attempts - 1, 0), next_attempt_at = $2, locked_until = NULL, last_error = $3, error_reason = $4 WHERE id = $1`,
+    [id, nextAttemptAt, error.slice(0, 1000), reason],
+  );
+}
+
 export async function markDead(db: Db, id: number, error: string, reason: string): Promise<void> {
   await db.query(
     `UPDATE herald.outbox SET status = 'dead', locked_until = NULL, last_error = $2, error_reason = $3 WHERE id = $1`,

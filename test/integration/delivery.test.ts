@@ -14,7 +14,7 @@ import { reportContext } from '../../src/cli/context.js';
 import { addRecipient } from '../../src/recipients/recipientsRepo.js';
 import { produceBrief, type BriefDeps } from '../../src/delivery/produceBrief.js';
 import monthlyJob from '../../jobs/executive-summary-monthly.js';
-import { OutboxDispatcher } from '../../src/delivery/OutboxDispatcher.js';
+import { CREDENTIALS_PAUSE_MS, OutboxDispatcher } from '../../src/delivery/OutboxDispatcher.js';
 import { createEmailChannel, messageIdFor } from '../../src/delivery/email/emailChannel.js';
 import { createSlackChannel } from '../../src/delivery/slack/slackChannel.js';
 import { HeraldMetrics } from '../../src/ops/metrics.js';
@@ -264,6 +264,38 @@ describe('a scheduled brief, end to end', () => {
     expect(row).toMatchObject({ status: 'sent', attempts: 2, provider_id: `${SLACK_CHANNEL}/${slack.messages[0].ts}` });
     expect(slack.callsOf('chat.postMessage')).toHaveLength(1);
     expect(slack.uploads.filter((u) => u.completed).map((u) => u.threadTs)).toEqual([slack.messages[0].ts]);
+  });
+
+  it('refused SMTP credentials pause the channel: its deliveries wait, uncounted, and go out once a worker has the right ones', async () => {
+    const clock = movableClock('2026-12-01T13:00:00Z');
+    const locked = await startSmtpSink({ credentials: { user: 'herald', pass: 'right' } });
+    const wrong = setup(clock, undefined, { smtpUrl: locked.url.replace('smtp://', 'smtp://herald:wrong@') });
+    try {
+      await produceBrief(wrong.deps, monthlyJob, schedule({ deliver: [{ channel: 'email', to: ['c-suite'] }] }), job);
+      expect(await wrong.dispatcher.runOnce()).toBe(2);
+      const rows = () => t.db.query<{ status: string; attempts: number; error_reason: string; next_attempt_at: Date }>(
+        `SELECT status, attempts, error_reason, next_attempt_at FROM herald.outbox ORDER BY id`).then((r) => r.rows);
+      for (const r of await rows()) {
+        expect(r).toMatchObject({ status: 'pending', attempts: 0, error_reason: 'auth' });
+        expect(new Date(r.next_attempt_at).getTime()).toBe(clock.now().getTime() + CREDENTIALS_PAUSE_MS);
+      }
+      clock.advance(60_000);
+      expect(await wrong.dispatcher.runOnce()).toBe(0);               // paused: no more failed logins
+      clock.advance(CREDENTIALS_PAUSE_MS);
+      expect(await wrong.dispatcher.runOnce()).toBe(2);               // tried again after the pause, still refused
+      expect((await rows()).map((r) => [r.status, r.attempts])).toEqual([['pending', 0], ['pending', 0]]);
+      const notices = await t.db.query<{ message: string }>(`SELECT message FROM herald.operator_notices WHERE kind = 'channel-unhealthy'`);
+      expect(notices.rows.map((n) => n.message)).toEqual([expect.stringMatching(/^email: credentials refused .*fix them and restart the workers$/)]);
+      expect(notices.rows[0].message).not.toContain('wrong');
+
+      const right = setup(clock, undefined, { smtpUrl: locked.url.replace('smtp://', 'smtp://herald:right@') }); // the restart
+      clock.advance(CREDENTIALS_PAUSE_MS);
+      expect(await right.dispatcher.runOnce()).toBe(2);
+      expect((await rows()).map((r) => [r.status, r.attempts])).toEqual([['sent', 1], ['sent', 1]]);
+      expect(locked.messages).toHaveLength(2);
+    } finally {
+      await locked.close();
+    }
   });
 
   it('a worker without Slack credentials sends the email and leaves the Slack delivery to a worker that has them', async () => {
