@@ -17,7 +17,9 @@ export function openDatabases(config: HeraldConfig, env: NodeJS.ProcessEnv = pro
   if (!heraldUrl) throw new InputError('DATABASE_URL', 'not set (e.g. postgres://postgres@127.0.0.1:5432/herald); `herald demo` runs without one');
   const sourceUrl = config.sources.business.url || env.SOURCE_DATABASE_URL || heraldUrl;
   const herald = pgDb(heraldUrl);
-  const source = sourceUrl === heraldUrl ? herald : pgDb(sourceUrl);
+  // The platform's own database: Herald only reads it, and a slow report query must not hold it.
+  const source = sourceUrl === heraldUrl ? herald
+    : pgDb(sourceUrl, { readOnly: true, statementTimeoutMs: config.sources.business.statementTimeoutSeconds * 1000 });
   return {
     herald,
     source,

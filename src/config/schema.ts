@@ -83,12 +83,16 @@ export const schedulerSchema = z.object({
 export const configSchema = z.object({
   timezone: zone.default('UTC'),
   sources: z.object({
-    business: z.object({ url: z.string().min(1).optional() }).strict().default({}),
+    business: z.object({
+      url: z.string().min(1).optional(),
+      // A separate business database is read in read-only transactions, each statement at most this long.
+      statementTimeoutSeconds: z.number().int().min(1).max(3600).default(60),
+    }).strict().default({ statementTimeoutSeconds: 60 }),
     events: z.object({
       kind: z.enum(['posthog-export', 'posthog-api']).default('posthog-export'),
       table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'a plain table name').default('posthog_events'),
     }).strict().default({ kind: 'posthog-export', table: 'posthog_events' }),
-  }).strict().default({ business: {}, events: { kind: 'posthog-export', table: 'posthog_events' } }),
+  }).strict().default({ business: { statementTimeoutSeconds: 60 }, events: { kind: 'posthog-export', table: 'posthog_events' } }),
   report: z.object({
     confidentiality: z.string().min(1).max(200).default('Confidential: prepared for the leadership of {tenant}. Do not forward.'),
     pdf: z.object({

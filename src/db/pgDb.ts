@@ -27,9 +27,20 @@ function named(text: string, values: readonly unknown[] | undefined): pg.QueryCo
 }
 
 /** A Db over a node-postgres pool. The returned Db owns the pool and closes it. */
-export function pgDb(connectionString: string, opts: { max?: number; connectTimeoutMs?: number } = {}): Db & { pool: pg.Pool } {
+export interface PgDbOptions {
+  max?: number;
+  connectTimeoutMs?: number;
+  /** Every transaction read-only (default_transaction_read_only): for a database Herald only reads. */
+  readOnly?: boolean;
+  /** The server cancels a statement running longer than this (statement_timeout). */
+  statementTimeoutMs?: number;
+}
+
+export function pgDb(connectionString: string, opts: PgDbOptions = {}): Db & { pool: pg.Pool } {
   const pool = new pg.Pool({
     connectionString,
+    ...(opts.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
+    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
     // A worker runs two briefs of ~15 parallel queries, the dispatcher, Agenda's poll and its LISTEN.
     max: opts.max ?? 10,
     // A server that takes the connection and never answers (overloaded, a half-dead proxy) would

@@ -193,6 +193,23 @@ describe('finished Agenda jobs', () => {
 });
 
 describe('pgDb', () => {
+  it('a separate business database is opened read-only with a statement timeout; herald\'s own is not', async () => {
+    const config = parseConfig({ sources: { business: { statementTimeoutSeconds: 1 } } });
+    // Another URL for the same database stands for the platform's: Herald opens it as a source.
+    const opened = openDatabases(config, { DATABASE_URL: t.url, SOURCE_DATABASE_URL: `${t.url}?application_name=source` });
+    try {
+      const setting = async (db: typeof opened.source, name: string) => (await db.query<Record<string, string>>(`SHOW ${name}`)).rows[0][name];
+      expect(await setting(opened.source, 'default_transaction_read_only')).toBe('on');
+      expect(await setting(opened.source, 'statement_timeout')).toBe('1s');
+      expect(await setting(opened.herald, 'default_transaction_read_only')).toBe('off');
+      await expect(opened.source.query(`INSERT INTO tenants (id, name) VALUES ('nope', 'Nope')`)).rejects.toThrow(/read-only transaction/);
+      await expect(opened.source.query('SELECT pg_sleep(3)')).rejects.toThrow(/statement timeout/);
+      expect(await setting(opened.herald, 'statement_timeout')).toBe('0');
+    } finally {
+      await opened.close();
+    }
+  });
+
   it('gives up connecting to a server that takes the connection and never answers', async () => {
     const silent = createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
