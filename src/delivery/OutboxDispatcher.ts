@@ -55,9 +55,10 @@ export class OutboxDispatcher {
   /** Claims and sends what is due now; returns how many deliveries were attempted. */
   async runOnce(): Promise<number> {
     const o = this.#o;
-    const now = o.clock.now().getTime();
-    const channels = Object.keys(o.channels).filter((c) => o.channels[c as ChannelName] && (this.#pausedUntil.get(c as ChannelName) ?? 0) <= now);
-    const rows = await claimDue(o.db, o.clock.now(), o.concurrency, o.leaseMs, channels, o.runIds);
+    const now = o.clock.now();
+    // The channels this worker can send through now: configured, and not paused (credentials refused).
+    const channels = Object.keys(o.channels).filter((c) => o.channels[c as ChannelName] && (this.#pausedUntil.get(c as ChannelName) ?? 0) <= now.getTime());
+    const rows = await claimDue(o.db, now, o.concurrency, o.leaseMs, channels, o.runIds);
     await Promise.all(rows.map((row) => this.#deliver(row)));
     return rows.length;
   }

@@ -3,7 +3,9 @@ import { PostgresBackend } from '@agendajs/postgres-backend';
 import type pg from 'pg';
 import { hostname } from 'node:os';
 import { InputError } from '../report/ReportContext.js';
+import type { EventEmitter } from 'node:events';
 import type { Db } from '../db/Db.js';
+import { repeatedFailureLog, type Logger } from '../ops/logger.js';
 
 export type AgendaBackendKind = 'postgres' | 'mongo';
 
@@ -53,8 +55,16 @@ export async function purgeFinishedJobs(db: Db, retentionDays = FINISHED_JOB_RET
   return rows[0]?.n ?? 0;
 }
 
-export function createAgenda(backend: AgendaBackend, opts: { concurrency: number; processEvery?: string }): Agenda {
-  return new Agenda({
+/**
+ * An Agenda on `backend`. A database restart or failover must not end the worker: Agenda reports
+ * a failed poll, and the backend's LISTEN connection a lost connection, as 'error' events, which
+ * Node turns into a crash when nobody listens. Both recover by themselves (the next poll; the
+ * channel reconnects), so they are logged, throttled, here.
+ */
+export function createAgenda(backend: AgendaBackend, opts: { concurrency: number; processEvery?: string; logger: Logger }): Agenda {
+  (backend.notificationChannel as Partial<EventEmitter> | undefined)?.on?.('error',
+    repeatedFailureLog(opts.logger, 'warn', 'job queue notifications interrupted; reconnecting (jobs are still polled)'));
+  const agenda = new Agenda({
     backend,
     name: `herald@${hostname()}:${process.pid}`,
     processEvery: opts.processEvery ?? '1 second',
@@ -63,4 +73,6 @@ export function createAgenda(backend: AgendaBackend, opts: { concurrency: number
     // A worker that dies mid-brief releases it after this long; the brief job is idempotent.
     defaultLockLifetime: 10 * 60_000,
   });
+  agenda.on('error', repeatedFailureLog(opts.logger, 'error', 'job queue error; retrying at the next poll'));
+  return agenda;
 }

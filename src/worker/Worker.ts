@@ -1,4 +1,3 @@
-import type { EventEmitter } from 'node:events';
 import type { Agenda, Job } from 'agenda';
 import type { HeraldConfig } from '../config/schema.js';
 import type { Databases } from '../cli/context.js';
@@ -11,7 +10,7 @@ import { nextRetry } from '../delivery/backoff.js';
 import { outboxCounts } from '../delivery/outboxRepo.js';
 import { HeraldMetrics } from '../ops/metrics.js';
 import { OperatorNotices } from '../ops/operatorNotices.js';
-import { repeatedFailureLog, type Logger } from '../ops/logger.js';
+import type { Logger } from '../ops/logger.js';
 import { BrowserPool } from '../render/BrowserPool.js';
 import { BusinessSource } from '../sources/BusinessSource.js';
 import type { Clock } from '../time/clock.js';
@@ -117,11 +116,6 @@ export class Worker {
     prepareCharts();
     await this.pool.warm().catch((err: Error) => o.logger.error({ err: err.message }, 'the browser could not start; briefs will try again'));
     const { kind, backend } = await agendaBackend(o.env ?? process.env, o.dbs.heraldPool);
-    // A database restart or failover must not end the worker. Agenda reports a failed poll, and
-    // its LISTEN connection a lost connection, as 'error' events, which Node turns into a crash
-    // when nobody listens; both recover by themselves (the next poll; the channel reconnects).
-    (backend.notificationChannel as Partial<EventEmitter> | undefined)?.on?.('error',
-      repeatedFailureLog(o.logger, 'warn', 'job queue notifications interrupted; reconnecting (jobs are still polled)'));
     // Agenda connects (and creates its table and indexes with IF NOT EXISTS) as it is constructed;
     // IF NOT EXISTS is not safe when two workers start together on a fresh database (duplicate
     // pg_type / pg_class entries), so construct it and wait for it under a session lock.
@@ -129,8 +123,7 @@ export class Worker {
     let agenda: Agenda;
     try {
       await lock.query('SELECT pg_advisory_lock(7438293)');
-      agenda = createAgenda(backend, { concurrency: o.config.report.pdf.pagePool + 1 });
-      agenda.on('error', repeatedFailureLog(o.logger, 'error', 'job queue error; retrying at the next poll'));
+      agenda = createAgenda(backend, { concurrency: o.config.report.pdf.pagePool + 1, logger: o.logger });
       await agenda.ready;
       // The unique check of every enqueue looks jobs up by data->>'key': without an index that is
       // a scan of the whole job table per tenant of a fan-out. Unique, so that a race inserts once.
