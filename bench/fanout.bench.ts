@@ -171,8 +171,8 @@ class BenchWorker extends Worker {
       return tenants();
     };
     const enqueue = deps.enqueueBrief;
-    deps.enqueueBrief = async (job) => {
-      await enqueue(job);
+    deps.enqueueBrief = async (job, dispatch) => {
+      await enqueue(job, dispatch);
       marks.firstEnqueued ??= performance.now();
       marks.lastEnqueued = performance.now();
       marks.enqueued++;

@@ -1,25 +1,69 @@
-import type { ExecutiveSummaryData } from '../report/types.js';
 import type { Recipient } from '../recipients/Recipient.js';
 
 export type ChannelName = 'email' | 'slack' | 'sms';
+export const CHANNEL_NAMES: readonly ChannelName[] = ['email', 'slack', 'sms'];
+
+/**
+ * What is sent, rendered by whoever owns it (a report's brief, an alert) before it reaches the
+ * outbox: a channel only carries it. One message may go to many recipients (a brief's email to
+ * its c-suite); the outbox row says to whom.
+ */
+export interface EmailMessage {
+  channel: 'email';
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface SlackMessage {
+  channel: 'slack';
+  /** Notification fallback and screen-reader text. */
+  text: string;
+  /** Block Kit blocks. */
+  blocks: unknown[];
+  /**
+   * Posts into the thread of the message that this earlier delivery posted (an alert's
+   * acknowledgement under its alert). The delivery waits while that one is unsent; when it died,
+   * the reply is posted on its own.
+   */
+  threadOf?: string;
+}
+
+export interface SmsMessage {
+  channel: 'sms';
+  /** At most two segments (GSM-7 or UCS-2), checked by whoever renders it. */
+  body: string;
+}
+
+export type OutgoingMessage = EmailMessage | SlackMessage | SmsMessage;
+export type MessageFor<C extends ChannelName> = Extract<OutgoingMessage, { channel: C }>;
+
+/** A rendered artifact that travels with a message: the archived PDF of a brief. */
+export interface Attachment {
+  bytes: Buffer;
+  filename: string;
+  contentType: 'application/pdf';
+  sha256: string;
+}
 
 /** One outbox row, resolved into everything a channel needs to send it. */
-export interface Delivery {
+export interface Delivery<M extends OutgoingMessage = OutgoingMessage> {
   id: number;
-  /** `schedule:report:scope:period:channel:recipient`; the same key is recognisably the same message. */
+  /** Unique per send (`schedule:report:scope:period:channel:recipient`, `alert:…`); the same key is recognisably the same message. */
   deliveryKey: string;
-  channel: ChannelName;
-  kind: 'brief' | 'delayed-notice';
+  channel: M['channel'];
   recipient: Recipient;
-  /** The report data object the artifact was rendered from (email body, Slack digest). */
-  data: ExecutiveSummaryData;
-  /** The archived PDF (absent for a delayed notice). */
-  pdf?: { bytes: Buffer; filename: string; sha256: string };
+  /** The tenant whose message this is (null: the platform's); the channel's last check of isolation. */
+  tenantId: string | null;
+  message: M;
+  /** The stored message's id: a forced resend is a new message under the same key. */
+  messageId: number;
+  attachment?: Attachment;
+  /** Slack: the message to reply under, resolved from `message.threadOf`. */
+  thread?: { channel: string; ts: string };
   /** 1 for the first attempt; more when an earlier one failed or its worker died mid-send. */
   attempt: number;
-  /** The run whose artifact this sends; a forced resend is a new run of the same key. */
-  runId: number;
-  /** When that run started: nothing of this delivery can have reached the provider before. */
+  /** When the message was stored: nothing of this delivery can have reached the provider before. */
   queuedAt: Date;
   /** Steps a previous attempt completed (e.g. Slack: the message was posted, the upload was not). */
   progress: Record<string, unknown> | null;
@@ -28,7 +72,7 @@ export interface Delivery {
 }
 
 export interface SendResult {
-  /** The provider's id for what it accepted: SMTP Message-ID / queue id, Slack message ts, Twilio SID. */
+  /** The provider's id for what it accepted: SMTP Message-ID / queue id, Slack channel/ts, Twilio SID. */
   providerId: string;
 }
 
@@ -54,13 +98,19 @@ export class DeliveryError extends Error {
   readonly retryAfterMs: number | undefined;
 }
 
-/** A delivery channel: one small interface; the outbox decides retries from DeliveryError. */
-export interface Channel {
-  readonly name: ChannelName;
+/**
+ * A transport: sends one rendered message to one recipient. It decides nothing about content;
+ * it says, through DeliveryError, whether a failure is worth retrying.
+ */
+export interface Channel<C extends ChannelName = ChannelName> {
+  readonly name: C;
   /** Sends one delivery or throws DeliveryError (anything else counts as retryable 'unknown'). */
-  send(delivery: Delivery): Promise<SendResult>;
+  send(delivery: Delivery<MessageFor<C>>): Promise<SendResult>;
   /** Start-up and `config check --live` health check: credentials, scopes, destinations. */
   check?(destinations: string[]): Promise<{ ok: boolean; problems: string[] }>;
   /** Releases what the channel holds open (pooled SMTP connections); idempotent. */
   close?(): void;
 }
+
+/** The channels a process can send through, by name. */
+export type Channels = { [C in ChannelName]?: Channel<C> };

@@ -3,21 +3,24 @@ import type { Clock } from '../time/clock.js';
 import { repeatedFailureLog, type Logger } from '../ops/logger.js';
 import type { HeraldMetrics } from '../ops/metrics.js';
 import type { OperatorNotices } from '../ops/operatorNotices.js';
-import type { ExecutiveSummaryData } from '../report/types.js';
 import { recipientById } from '../recipients/recipientsRepo.js';
-import { DeliveryError, type Channel, type ChannelName, type Delivery } from './Channel.js';
-import { claimDue, enqueueDeliveries, markDead, markRetry, markSent, putBack, saveProgress, type OutboxRow } from './outboxRepo.js';
-import { nextRetry } from './backoff.js';
+import { recipientAddress } from '../recipients/Recipient.js';
+import { DeliveryError, type Attachment, type Channel, type ChannelName, type Channels, type Delivery, type OutgoingMessage } from './Channel.js';
+import {
+  claimDue, deliveryByKey, enqueueDeliveries, loadMessage, markDead, markRetry, markSent, putBack, saveProgress,
+  type OutboxRow, type StoredMessage,
+} from './outboxRepo.js';
+import { isRetryPolicy, nextRetry } from './backoff.js';
 import { readArchivedPdf } from './archive.js';
 
 export interface DispatcherOptions {
   db: Db;
-  channels: Partial<Record<ChannelName, Channel>>;
+  channels: Channels;
   clock: Clock;
   logger: Logger;
   metrics: HeraldMetrics;
   notices: OperatorNotices;
-  /** Deliveries sent at once by this worker. Default 4. */
+  /** Deliveries in flight at once in this process. Default 4. */
   concurrency?: number;
   /** How long a claimed delivery stays ours before another worker may take it over. Default 5 min. */
   leaseMs?: number;
@@ -27,106 +30,153 @@ export interface DispatcherOptions {
   runIds?: readonly number[];
 }
 
-interface RunArtifact { data: ExecutiveSummaryData; startedAt: Date; pdf?: { bytes: Buffer; sha256: string } }
-const ARTIFACTS_KEPT = 16;
+const CACHED = 32;
 /** How long a channel whose credentials were refused is left alone before it is tried again. */
 export const CREDENTIALS_PAUSE_MS = 10 * 60_000;
+/** A Slack reply whose parent message is not posted yet looks again after this long. */
+const THREAD_WAIT_MS = 5_000;
+
+/** A small cache of immutable things read for many deliveries (messages, archived PDFs). */
+class Memo<T> {
+  readonly #map = new Map<string, Promise<T>>();
+  get(key: string, load: () => Promise<T>): Promise<T> {
+    let hit = this.#map.get(key);
+    if (!hit) {
+      hit = load();
+      this.#map.set(key, hit);
+      hit.catch(() => this.#map.delete(key)); // a failure is not remembered
+      if (this.#map.size > CACHED) this.#map.delete(this.#map.keys().next().value!);
+    }
+    return hit;
+  }
+}
 
 /**
- * Sends the outbox: claims due rows (SKIP LOCKED, so workers never take the same one), resolves
- * each into a Delivery, sends it through its channel, and records sent / retry / dead. A Slack
- * delivery that fails permanently falls back to email for the same recipient (SPEC §7).
+ * Sends the outbox: claims due rows, most urgent first (SKIP LOCKED, so workers never take the
+ * same one), resolves each into a Delivery (its stored message, the recipient, an attached PDF),
+ * hands it to its channel, and records sent / retry (by the row's retry policy) / dead. Nothing
+ * here knows what a brief or an alert is: the producers rendered the messages.
  */
 export class OutboxDispatcher {
   readonly #o: Required<Omit<DispatcherOptions, 'random' | 'runIds'>> & { random: () => number; runIds: readonly number[] | null };
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> | undefined;
-  #stopped = false;
-  #loop: (() => Promise<void>) | undefined;
-  #sleeping = false;
-  #woken = false;
-  readonly #artifacts = new Map<string, Promise<RunArtifact>>();
+  readonly #messages = new Memo<StoredMessage>();
+  readonly #artifacts = new Memo<Attachment>();
   readonly #pausedUntil = new Map<ChannelName, number>();
+  readonly #inFlight = new Set<Promise<void>>();
+  #stopped = true;
+  #loop: Promise<void> | undefined;
+  /** Resolves the loop's current wait (a timer, a wake, a finished send). */
+  #interrupt: (() => void) | undefined;
+  #woken = false;
 
   constructor(o: DispatcherOptions) {
-    this.#o = { concurrency: 4, leaseMs: 5 * 60_000, random: Math.random, ...o, runIds: o.runIds ?? null };
+    this.#o = { ...o, concurrency: o.concurrency ?? 4, leaseMs: o.leaseMs ?? 5 * 60_000, random: o.random ?? Math.random, runIds: o.runIds ?? null };
   }
 
-  /** Claims and sends what is due now; returns how many deliveries were attempted. */
+  /** Claims and sends what is due now (up to the concurrency), waits for those sends; returns how many. */
   async runOnce(): Promise<number> {
-    const o = this.#o;
-    const now = o.clock.now();
-    // The channels this worker can send through now: configured, and not paused (credentials refused).
-    const channels = Object.keys(o.channels).filter((c) => o.channels[c as ChannelName] && (this.#pausedUntil.get(c as ChannelName) ?? 0) <= now.getTime());
-    const rows = await claimDue(o.db, now, o.concurrency, o.leaseMs, channels, o.runIds);
+    const rows = await this.#claim(this.#o.concurrency);
     await Promise.all(rows.map((row) => this.#deliver(row)));
     return rows.length;
   }
 
   /**
-   * Polls every `everyMs` until stop(). A full batch may have left more due: it looks again at
-   * once. A partial batch took all there was: it sleeps, unless this process enqueued something
-   * meanwhile (wake), rather than spend a query finding nothing.
+   * Sends continuously until stop(): whenever a send finishes, its slot claims the most urgent due
+   * row, so a critical SMS enqueued in the middle of a fan-out waits for one send, not a batch.
+   * When less was due than there were free slots, it sleeps `everyMs`, unless this process
+   * enqueued something meanwhile (wake).
    */
   start(everyMs = 1000): void {
+    if (!this.#stopped) return;
     this.#stopped = false;
     const failed = repeatedFailureLog(this.#o.logger, 'error', 'outbox dispatch failed; trying again at the next poll');
-    const next = (ms: number) => {
-      this.#sleeping = ms > 0;
-      this.#timer = setTimeout(loop, ms);
-    };
-    const loop = async () => {
-      this.#sleeping = false;
-      this.#woken = false;
-      if (this.#stopped) return;
-      try {
-        this.#running = this.runOnce();
-        const n = (await this.#running) as number;
-        if (!this.#stopped) next(n >= this.#o.concurrency || this.#woken ? 0 : everyMs);
-      } catch (err) {
-        failed(err as Error);
-        if (!this.#stopped) next(everyMs);
+    this.#loop = (async () => {
+      while (!this.#stopped) {
+        const free = this.#o.concurrency - this.#inFlight.size;
+        if (free <= 0) {
+          await this.#wait(Infinity); // a send finishing (or stop) interrupts
+          continue;
+        }
+        this.#woken = false;
+        let rows: OutboxRow[];
+        try {
+          rows = await this.#claim(free);
+        } catch (err) {
+          failed(err as Error);
+          await this.#wait(everyMs);
+          continue;
+        }
+        for (const row of rows) {
+          const p: Promise<void> = this.#deliver(row).finally(() => {
+            this.#inFlight.delete(p);
+            this.#interrupt?.();
+          });
+          this.#inFlight.add(p);
+        }
+        // A full claim may have left more due: claim again as slots free up. A partial one took
+        // all there was: sleep, unless something was enqueued while claiming.
+        if (rows.length < free && !this.#woken && !this.#stopped) await this.#wait(everyMs, true);
       }
-    };
-    this.#loop = loop;
-    next(0);
+    })();
   }
 
   /** Something was just enqueued by this process: look now rather than at the next poll. */
   wake(): void {
-    if (this.#stopped || !this.#loop) return;
-    if (!this.#sleeping) {
-      this.#woken = true; // mid-batch: the loop looks again as soon as the batch is done
-      return;
-    }
-    clearTimeout(this.#timer);
-    this.#sleeping = false;
-    this.#timer = setTimeout(this.#loop, 0);
+    this.#woken = true;
+    this.#interrupt?.();
   }
 
-  /** Stops polling and waits for the deliveries in flight. Idempotent. */
+  /** Stops claiming and waits for the deliveries in flight. Idempotent. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.#running?.catch(() => undefined);
+    this.#interrupt?.();
+    await this.#loop;
+    await Promise.all([...this.#inFlight]);
+  }
+
+  /** Waits up to `ms`; a wake (if `wakeable`), a finished send or stop() ends it early. */
+  #wait(ms: number, sleeping = false): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        clearTimeout(timer);
+        this.#interrupt = undefined;
+        resolve();
+      };
+      if (Number.isFinite(ms)) timer = setTimeout(done, ms);
+      // While sleeping after a partial claim, a finished send means nothing new is due: only a wake
+      // or stop ends the sleep. While waiting for a free slot, anything does.
+      this.#interrupt = sleeping ? () => { if (this.#woken || this.#stopped) done(); } : done;
+    });
+  }
+
+  #claim(limit: number): Promise<OutboxRow[]> {
+    const o = this.#o;
+    const now = o.clock.now();
+    // The channels this worker can send through now: configured, and not paused (credentials refused).
+    const channels = (Object.keys(o.channels) as ChannelName[]).filter((c) => o.channels[c] && (this.#pausedUntil.get(c) ?? 0) <= now.getTime());
+    if (channels.length === 0) return Promise.resolve([]);
+    return claimDue(o.db, now, limit, o.leaseMs, channels, o.runIds);
   }
 
   async #deliver(row: OutboxRow): Promise<void> {
     const o = this.#o;
     const log = o.logger.child({ delivery: row.delivery_key, channel: row.channel, attempt: row.attempts });
     try {
-      const channel = o.channels[row.channel];
+      const channel = o.channels[row.channel] as Channel | undefined;
       if (!channel) throw new DeliveryError(`channel ${row.channel} is not configured`, false, 'bad_request');
       const delivery = await this.#resolve(row);
+      if (delivery === 'wait') return;
       const result = await channel.send(delivery);
       await markSent(o.db, row.id, result.providerId, o.clock.now());
       o.metrics.deliveries.labels(row.channel, 'sent').inc();
-      log.info({ provider_id: result.providerId, recipient: row.recipient_id }, 'delivered');
+      log.info({ provider_id: result.providerId, recipient: row.recipient_id, kind: row.kind }, 'delivered');
     } catch (err) {
       const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error)?.message ?? String(err), true, 'unknown', { cause: err });
       o.metrics.failure(row.channel, e.reason);
       if (e.reason === 'auth') return this.#credentialsRefused(row, e);
-      const verdict = nextRetry(row.attempts, e.retryable, e.retryAfterMs, o.random() * 2 - 1);
+      const policy = isRetryPolicy(row.retry_policy) ? row.retry_policy : 'brief';
+      const verdict = nextRetry(row.attempts, e.retryable, e.retryAfterMs, o.random() * 2 - 1, policy);
       if (verdict.kind === 'retry') {
         const at = new Date(o.clock.now().getTime() + verdict.delayMs);
         await markRetry(o.db, row.id, e.message, e.reason, at);
@@ -142,7 +192,7 @@ export class OutboxDispatcher {
         message: `delivery ${row.delivery_key} is dead after ${row.attempts} attempt(s): ${e.reason}`,
         details: { delivery: row.delivery_key, channel: row.channel, reason: e.reason, error: e.message },
       });
-      if (row.channel === 'slack' && !e.retryable) await this.#fallBackToEmail(row, e);
+      if (!e.retryable && row.fallback_message_id !== null) await this.#fallBack(row, e);
     }
   }
 
@@ -167,75 +217,90 @@ export class OutboxDispatcher {
     });
   }
 
-  /** A permanent Slack failure: the same brief by email, if the recipient has an address. */
-  async #fallBackToEmail(row: OutboxRow, e: DeliveryError): Promise<void> {
+  /**
+   * A permanent failure of a row that names a fallback (a Slack channel that is gone): its
+   * producer's fallback message goes through that message's channel to the same person, if they
+   * have an address there and this worker can send it.
+   */
+  async #fallBack(row: OutboxRow, e: DeliveryError): Promise<void> {
     const o = this.#o;
-    const { rows } = await o.db.query<{ email: string | null }>(`SELECT email FROM herald.recipients WHERE id = $1`, [row.recipient_id]);
-    if (!rows[0]?.email || !o.channels.email) return;
-    const key = `${row.delivery_key}:fallback-email`;
+    const fallback = await this.#message(row.fallback_message_id!);
+    const channel = fallback.content.channel;
+    const recipient = await recipientById(o.db, row.recipient_id);
+    if (!recipient || !recipientAddress(recipient, channel) || !o.channels[channel]) return;
+    const key = `${row.delivery_key}:fallback-${channel}`;
     await enqueueDeliveries(o.db, [{
-      deliveryKey: key, scheduleId: row.schedule_id, report: row.report, tenantId: row.tenant_id, periodLabel: row.period_label,
-      channel: 'email', recipientId: row.recipient_id, runId: row.run_id, kind: row.kind,
+      deliveryKey: key, messageId: fallback.id, channel, recipientId: row.recipient_id, tenantId: row.tenant_id, kind: row.kind,
+      priority: row.priority, retryPolicy: isRetryPolicy(row.retry_policy) ? row.retry_policy : 'brief',
+      scheduleId: row.schedule_id, report: row.report, periodLabel: row.period_label, runId: row.run_id,
     }], { dueAt: o.clock.now() });
     await o.db.query(`UPDATE herald.outbox SET fallback_of = $2 WHERE delivery_key = $1`, [key, row.id]);
     await o.notices.raise({
       kind: 'channel-fallback',
       dedupeKey: `fallback:${row.delivery_key}`,
-      message: `Slack delivery ${row.delivery_key} failed permanently (${e.reason}); sending by email instead`,
-      details: { delivery: row.delivery_key, reason: e.reason },
+      message: `${row.channel} delivery ${row.delivery_key} failed permanently (${e.reason}); sending by ${channel} instead`,
+      details: { delivery: row.delivery_key, reason: e.reason, fallback: channel },
     });
   }
 
-  /**
-   * A run's data and archived PDF, read (and the PDF's SHA-256 checked) once for all of its
-   * deliveries: both are immutable once rendered (a forced resend is a new run). The few runs
-   * being sent at a time are kept.
-   */
-  #artifact(runId: number | null, withPdf: boolean): Promise<RunArtifact> {
-    const key = `${runId}:${withPdf}`;
-    let hit = this.#artifacts.get(key);
-    if (!hit) {
-      hit = this.#readArtifact(runId, withPdf);
-      this.#artifacts.set(key, hit);
-      hit.catch(() => this.#artifacts.delete(key)); // a failure is not remembered
-      if (this.#artifacts.size > ARTIFACTS_KEPT) this.#artifacts.delete(this.#artifacts.keys().next().value!);
-    }
-    return hit;
-  }
-
-  async #readArtifact(runId: number | null, withPdf: boolean): Promise<RunArtifact> {
-    const run = (await this.#o.db.query<{ data: ExecutiveSummaryData; artifact_path: string | null; artifact_sha256: string | null; started_at: Date }>(
-      `SELECT data, artifact_path, artifact_sha256, started_at FROM herald.runs WHERE id = $1`, [runId])).rows[0];
-    if (!run?.data) throw new DeliveryError(`run ${runId} has no report data`, false, 'bad_request');
-    if (!withPdf) return { data: run.data, startedAt: run.started_at };
-    if (!run.artifact_path || !run.artifact_sha256) throw new DeliveryError(`run ${runId} has no archived PDF`, false, 'bad_request');
-    const bytes = await readArchivedPdf(run.artifact_path, run.artifact_sha256).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw err;
-      // Rendered by a worker whose archiveDir this one does not share: a retry may land there.
-      throw new DeliveryError(`archived PDF ${run.artifact_path} of run ${runId} is not on this worker (archiveDir must be shared by all workers)`, true, 'unknown');
+  #message(id: number): Promise<StoredMessage> {
+    return this.#messages.get(String(id), async () => {
+      const m = await loadMessage(this.#o.db, id);
+      if (!m) throw new DeliveryError(`message ${id} does not exist`, false, 'bad_request');
+      return m;
     });
-    return { data: run.data, startedAt: run.started_at, pdf: { bytes, sha256: run.artifact_sha256 } };
   }
 
-  async #resolve(row: OutboxRow): Promise<Delivery> {
+  /** A run's archived PDF, read and checked against its SHA-256 once for all of its deliveries. */
+  #artifact(runId: number, filename: (run: { report: string; scope: string; period_label: string }) => string): Promise<Attachment> {
+    return this.#artifacts.get(String(runId), async () => {
+      const run = (await this.#o.db.query<{ report: string; scope: string; period_label: string; artifact_path: string | null; artifact_sha256: string | null }>(
+        `SELECT report, scope, period_label, artifact_path, artifact_sha256 FROM herald.runs WHERE id = $1`, [runId])).rows[0];
+      if (!run?.artifact_path || !run.artifact_sha256) throw new DeliveryError(`run ${runId} has no archived PDF`, false, 'bad_request');
+      const bytes = await readArchivedPdf(run.artifact_path, run.artifact_sha256).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        // Rendered by a worker whose archiveDir this one does not share: a retry may land there.
+        throw new DeliveryError(`archived PDF ${run.artifact_path} of run ${runId} is not on this worker (archiveDir must be shared by all workers)`, true, 'unknown');
+      });
+      return { bytes, sha256: run.artifact_sha256, filename: filename(run), contentType: 'application/pdf' };
+    });
+  }
+
+  /** The Delivery of a row, or 'wait' when it was put back (its Slack parent is not posted yet). */
+  async #resolve(row: OutboxRow): Promise<Delivery | 'wait'> {
     const db = this.#o.db;
-    const [recipient, run] = await Promise.all([
-      recipientById(db, row.recipient_id),
-      this.#artifact(row.run_id, row.kind === 'brief'),
-    ]);
+    if (row.message_id === null) throw new DeliveryError(`delivery ${row.delivery_key} has no message`, false, 'bad_request');
+    const [recipient, message] = await Promise.all([recipientById(db, row.recipient_id), this.#message(row.message_id)]);
     if (!recipient) throw new DeliveryError(`recipient ${row.recipient_id} no longer exists`, false, 'invalid_recipient');
-    const pdf: Delivery['pdf'] = run.pdf && { ...run.pdf, filename: `${row.report}-${row.tenant_id ?? 'portfolio'}-${row.period_label}.pdf` };
+    const content: OutgoingMessage = message.content;
+    if (content.channel !== row.channel) throw new DeliveryError(`message ${message.id} is for ${content.channel}, not ${row.channel}`, false, 'bad_request');
+    const attachment = message.artifactRunId === null ? undefined
+      : await this.#artifact(message.artifactRunId, (run) => `${run.report}-${run.scope}-${run.period_label}.pdf`);
+    let thread: Delivery['thread'];
+    if (content.channel === 'slack' && content.threadOf) {
+      const parent = await deliveryByKey(db, content.threadOf);
+      const posted = parent?.progress && typeof parent.progress.ts === 'string' && typeof parent.progress.channel === 'string'
+        ? { channel: parent.progress.channel, ts: parent.progress.ts } : undefined;
+      if (posted) thread = posted;
+      else if (parent && (parent.status === 'pending' || parent.status === 'sending')) {
+        // Its parent is on its way: look again shortly, without spending an attempt.
+        await putBack(db, row.id, `waiting for ${content.threadOf} to be posted`, 'unknown', new Date(this.#o.clock.now().getTime() + THREAD_WAIT_MS));
+        return 'wait';
+      }
+      // A parent that died (or never was) leaves the reply to stand on its own.
+    }
     return {
       id: row.id,
       deliveryKey: row.delivery_key,
       channel: row.channel,
-      kind: row.kind,
       recipient,
-      data: run.data,
-      pdf,
+      tenantId: row.tenant_id,
+      message: content,
+      messageId: message.id,
+      attachment,
+      thread,
       attempt: row.attempts,
-      runId: row.run_id!,
-      queuedAt: run.startedAt,
+      queuedAt: message.createdAt,
       progress: row.progress,
       checkpoint: (progress) => saveProgress(db, row.id, progress),
     };

@@ -1,7 +1,7 @@
 import type { Db } from '../db/Db.js';
 import type { HeraldConfig } from '../config/schema.js';
 import type { OperatorNotices } from '../ops/operatorNotices.js';
-import type { Channel, ChannelName } from './Channel.js';
+import type { ChannelName, Channels } from './Channel.js';
 
 export interface ChannelReport { channel: ChannelName; ok: boolean; problems: string[] }
 
@@ -10,7 +10,7 @@ export interface ChannelReport { channel: ChannelName; ok: boolean; problems: st
  * schedule delivers through is configured, its credentials work, and (Slack) every recipient's
  * channel id exists and the bot can post there.
  */
-export async function checkChannels(db: Db, config: HeraldConfig, channels: Partial<Record<ChannelName, Channel>>): Promise<ChannelReport[]> {
+export async function checkChannels(db: Db, config: HeraldConfig, channels: Channels): Promise<ChannelReport[]> {
   const used = new Set(config.schedules.flatMap((s) => s.deliver.map((d) => d.channel)));
   const reports: ChannelReport[] = [];
   for (const name of ['email', 'slack', 'sms'] as const) {

@@ -11,11 +11,12 @@ import { parsePeriod, PeriodError } from '../time/periods.js';
 import { TemplateError } from '../render/templates.js';
 import { RenderError } from '../render/htmlToPdf.js';
 import { recipientsForDelivery } from '../recipients/recipientsRepo.js';
-import type { Recipient } from '../recipients/Recipient.js';
+import { recipientAddress } from '../recipients/Recipient.js';
+import { executiveSummaryMessages } from '../report/executiveSummaryMessages.js';
+import type { ExecutiveSummaryData } from '../report/types.js';
 import { archivePdf } from './archive.js';
 import { preSendChecks, type CheckResult } from './preSendChecks.js';
-import { deliveryKey, enqueueDeliveries, type NewDelivery } from './outboxRepo.js';
-import type { ChannelName } from './Channel.js';
+import { deliveryKey, enqueueMessages, PRIORITY, type BatchDelivery } from './outboxRepo.js';
 
 /** One brief to produce: a schedule's report for one tenant and one period. */
 export interface BriefJobData {
@@ -26,8 +27,6 @@ export interface BriefJobData {
   /** The slot this brief belongs to (ISO), for the deadline and the stale give-up. */
   slotAt: string;
   force?: boolean;
-  /** Earlier attempts of this brief that threw (a held attempt does not count): the retry budget. */
-  failures?: number;
 }
 
 export type BriefOutcome =
@@ -44,12 +43,6 @@ export interface BriefDeps {
   metrics: HeraldMetrics;
   notices: OperatorNotices;
 }
-
-const ADDRESS: Record<ChannelName, (r: Recipient) => string | null> = {
-  email: (r) => r.email,
-  slack: (r) => r.slackChannel,
-  sms: (r) => r.phone,
-};
 
 /**
  * Renders, checks, archives and enqueues one brief (SPEC §5–§7). Idempotent: the outbox keys
@@ -90,17 +83,27 @@ export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedu
       [runId, check.ok ? 'rendered' : 'held', schedule.id, artifact.path, artifact.sha256, brief.pageCount, JSON.stringify(check), JSON.stringify(data)],
     );
 
-    const deliveries = (kind: NewDelivery['kind']): NewDelivery[] =>
-      schedule.deliver.flatMap((d) =>
+    // The messages are rendered once per brief and stored with the deliveries: a channel only sends
+    // them. A Slack delivery that fails for good falls back to the same brief by email.
+    const batch = (kind: 'brief' | 'delayed-notice') => {
+      const views = executiveSummaryMessages(data as ExecutiveSummaryData, kind, { confidentiality: config.report.confidentiality });
+      const artifactRunId = kind === 'brief' ? runId : null;
+      const deliveries: BatchDelivery[] = schedule.deliver.flatMap((d) =>
         recipients
           // A member without an address for this channel (no Slack channel, say) simply gets the others.
-          .filter((r) => r.groups.some((g) => d.to.includes(g)) && ADDRESS[d.channel](r) !== null)
+          .filter((r) => r.groups.some((g) => d.to.includes(g)) && recipientAddress(r, d.channel) !== null)
           .map((r) => ({
             deliveryKey: deliveryKey({ scheduleId: schedule.id, report: schedule.report, scope: job.tenantId, period: data.period.label, channel: d.channel, recipientId: r.id, kind }),
             scheduleId: schedule.id, report: schedule.report, tenantId: job.tenantId, periodLabel: data.period.label,
-            channel: d.channel, recipientId: r.id, runId, kind,
+            channel: d.channel, recipientId: r.id, runId, kind, priority: kind === 'brief' ? PRIORITY.brief : PRIORITY.notice,
+            message: d.channel, fallback: d.channel === 'slack' ? 'email' : undefined,
           })),
       );
+      return {
+        messages: { email: { message: views.email, artifactRunId }, slack: { message: views.slack, artifactRunId } },
+        deliveries: dedupe(deliveries),
+      };
+    };
 
     if (!check.ok) {
       metrics.briefs.labels(schedule.report, 'held').inc();
@@ -108,7 +111,7 @@ export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedu
         ? new Date(deps.ctx.clock.now().getTime() + config.delivery.staleRetryMinutes * 60_000)
         : null;
       const noticesQueued = check.stale && schedule.onStale === 'send-delayed-notice'
-        ? (await enqueueDeliveries(db, dedupe(deliveries('delayed-notice')), { dueAt: deps.ctx.clock.now() })).length
+        ? (await enqueueMessages(db, batch('delayed-notice'), { dueAt: deps.ctx.clock.now() })).length
         : 0;
       await notices.raise({
         kind: 'brief-held',
@@ -120,11 +123,11 @@ export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedu
       return { status: 'held', runId, check, retryAt, noticesQueued };
     }
 
-    const planned = dedupe(deliveries('brief'));
-    await enqueueDeliveries(db, planned, { dueAt: deps.ctx.clock.now(), force: job.force });
+    const planned = batch('brief');
+    await enqueueMessages(db, planned, { dueAt: deps.ctx.clock.now(), force: job.force });
     metrics.briefs.labels(schedule.report, 'queued').inc();
-    runLog.info({ deliveries: planned.length, sha256: artifact.sha256 }, 'brief rendered and queued');
-    return { status: 'queued', runId, deliveries: planned.length };
+    runLog.info({ deliveries: planned.deliveries.length, sha256: artifact.sha256 }, 'brief rendered and queued');
+    return { status: 'queued', runId, deliveries: planned.deliveries.length };
   } catch (err) {
     if (runId !== null) await runFailed(db, runId, err);
     metrics.briefs.labels(schedule.report, 'failed').inc();
@@ -144,6 +147,6 @@ export function isRetryableBriefError(err: unknown): boolean {
 }
 
 /** One delivery per key even when a recipient is in two groups of the same channel. */
-function dedupe(rows: NewDelivery[]): NewDelivery[] {
+function dedupe(rows: BatchDelivery[]): BatchDelivery[] {
   return [...new Map(rows.map((r) => [r.deliveryKey, r])).values()];
 }

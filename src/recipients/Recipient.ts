@@ -13,3 +13,8 @@ export interface Recipient {
   /** Set (ISO instant) only on a removed recipient, which receives nothing more (listed with --removed). */
   removedAt?: string;
 }
+
+/** Where a recipient is reached through a channel, or null when they have no address there. */
+export function recipientAddress(r: Pick<Recipient, 'email' | 'slackChannel' | 'phone'>, channel: 'email' | 'slack' | 'sms'): string | null {
+  return channel === 'email' ? r.email : channel === 'slack' ? r.slackChannel : r.phone;
+}

@@ -20,8 +20,20 @@ export interface SchedulerDeps {
   logger: Logger;
   metrics: HeraldMetrics;
   notices: OperatorNotices;
-  /** Hands a brief to the job queue (Agenda in the worker; direct calls in tests). */
-  enqueueBrief(job: BriefJobData): Promise<void>;
+  /**
+   * Hands a due slot's brief to the job queue (Agenda in the worker; direct calls in tests).
+   * `dispatch` numbers the slot's dispatches: one queued job per slot and dispatch.
+   */
+  enqueueBrief(job: BriefJobData, dispatch: number): Promise<void>;
+}
+
+/**
+ * How long a dispatched slot waits for its job before it is dispatched again: the job was lost
+ * (its worker died between the dispatch and the queue) or no worker that ran it knew its schedule.
+ * Longer than the queue's own lock, so a job that a dead worker held is retaken by the queue first.
+ */
+export function dispatchLeaseMs(config: Pick<HeraldConfig, 'scheduler'>): number {
+  return Math.max(15 * 60_000, 2 * config.scheduler.briefLockSeconds * 1000);
 }
 
 /** What makes a schedule's firing times: a change of these is a changed schedule. */
@@ -91,7 +103,9 @@ async function tenantsInScope(deps: SchedulerDeps, s: ScheduleConfig): Promise<T
 /**
  * One scheduler tick: for each schedule, the slots between its cursor and now, per tenant in its
  * own time zone; on-time slots fire, missed ones follow `catchUp`. A slot fires once across
- * workers and restarts: its (schedule, tenant, period) row is unique. Returns the briefs fired.
+ * workers and restarts: its (schedule, tenant, period) row is unique. Then every slot that is due
+ * (just fired, or waiting to be tried again) is dispatched to the job queue. Returns the briefs
+ * fired now.
  */
 export async function tick(deps: SchedulerDeps): Promise<BriefJobData[]> {
   const now = deps.clock.now();
@@ -137,8 +151,8 @@ export async function tick(deps: SchedulerDeps): Promise<BriefJobData[]> {
         for (const slot of fire) {
           const job: BriefJobData = { scheduleId: s.id, tenantId: tenant.id, periodLabel: slot.period.label, timezone, slotAt: slot.at.toISOString() };
           const { rows } = await tx.query(
-            `INSERT INTO herald.schedule_slots (schedule_id, scope, slot_at, period_label, timezone, deadline_at, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT DO NOTHING RETURNING schedule_id`,
+            `INSERT INTO herald.schedule_slots (schedule_id, scope, slot_at, period_label, timezone, deadline_at, next_attempt_at, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) ON CONFLICT DO NOTHING RETURNING schedule_id`,
             [s.id, tenant.id, slot.at, slot.period.label, timezone, slot.deadlineAt, now]);
           if (rows.length > 0) out.push(job);
         }
@@ -146,26 +160,40 @@ export async function tick(deps: SchedulerDeps): Promise<BriefJobData[]> {
       await tx.query(`UPDATE herald.schedule_cursors SET considered_until = $2 WHERE schedule_id = $1`, [s.id, now]);
       return out;
     });
-    // Enqueued after the commit; a crash in between leaves a 'queued' slot that recover() re-enqueues.
-    for (const job of jobs) await deps.enqueueBrief(job);
     fired.push(...jobs);
   }
-  await recover(deps, now);
+  await dispatchDueSlots(deps, now);
   await checkDeadlines(deps, now);
   deps.metrics.schedulerTick.set(now.getTime() / 1000);
   return fired;
 }
 
-/** Slots still 'queued' long after they fired lost their job (a crash between commit and enqueue). */
-async function recover(deps: SchedulerDeps, now: Date): Promise<void> {
-  const { rows } = await deps.db.query<{ schedule_id: string; scope: string; period_label: string; timezone: string; slot_at: Date }>(
-    `UPDATE herald.schedule_slots SET updated_at = $1
-      WHERE status = 'queued' AND updated_at < $1::timestamptz - interval '15 minutes'
-      RETURNING schedule_id, scope, period_label, timezone, slot_at`, [now]);
-  for (const r of rows) {
-    deps.logger.warn({ schedule: r.schedule_id, tenant: r.scope, period: r.period_label }, 're-enqueueing a queued slot with no progress');
-    await deps.enqueueBrief({ scheduleId: r.schedule_id, tenantId: r.scope, periodLabel: r.period_label, timezone: r.timezone, slotAt: new Date(r.slot_at).toISOString() });
+/**
+ * The one way a brief reaches the job queue: a slot whose next_attempt_at has come (fired just
+ * now, failed and due for a retry, held for stale data and due for another look, or dispatched
+ * long ago with no outcome: its job was lost). Each is claimed (SKIP LOCKED: one worker
+ * dispatches it) with a lease, and queued as a job of its own. Only this worker's schedules: a
+ * worker running an older config leaves the others to a worker that knows them.
+ */
+export async function dispatchDueSlots(deps: SchedulerDeps, now: Date): Promise<number> {
+  const known = deps.config.schedules.filter((s) => jobForSchedule(s)).map((s) => s.id);
+  if (known.length === 0) return 0;
+  const { rows } = await deps.db.query<{ schedule_id: string; scope: string; period_label: string; timezone: string; slot_at: Date; dispatches: number }>(
+    `UPDATE herald.schedule_slots s SET next_attempt_at = $2, dispatches = s.dispatches + 1, updated_at = $1
+      WHERE (s.schedule_id, s.scope, s.period_label) IN (
+        SELECT schedule_id, scope, period_label FROM herald.schedule_slots
+         WHERE next_attempt_at <= $1 AND schedule_id = ANY($3::text[])
+         ORDER BY next_attempt_at
+         FOR UPDATE SKIP LOCKED
+         LIMIT 5000)
+      RETURNING s.schedule_id, s.scope, s.period_label, s.timezone, s.slot_at, s.dispatches`,
+    [now, new Date(now.getTime() + dispatchLeaseMs(deps.config)), known]);
+  for (const r of rows.sort((a, b) => +new Date(a.slot_at) - +new Date(b.slot_at))) {
+    if (r.dispatches > 1) deps.logger.info({ schedule: r.schedule_id, tenant: r.scope, period: r.period_label, dispatch: r.dispatches }, 'brief dispatched again');
+    // A failure here leaves the slot's lease to expire: the next dispatch queues it.
+    await deps.enqueueBrief({ scheduleId: r.schedule_id, tenantId: r.scope, periodLabel: r.period_label, timezone: r.timezone, slotAt: new Date(r.slot_at).toISOString() }, r.dispatches);
   }
+  return rows.length;
 }
 
 /**

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import fixtureJson from '../fixtures/executive-summary.sample.json' with { type: 'json' };
-import { DeliveryError, type Delivery } from '../../src/delivery/Channel.js';
+import { DeliveryError, type Delivery, type EmailMessage } from '../../src/delivery/Channel.js';
+import { executiveSummaryMessages } from '../../src/report/executiveSummaryMessages.js';
 import { classifySmtpError } from '../../src/delivery/email/classifySmtpError.js';
 import { createEmailChannel, messageIdFor, type EmailChannel } from '../../src/delivery/email/emailChannel.js';
 import { renderEmail } from '../../src/delivery/email/renderEmail.js';
@@ -35,19 +36,27 @@ function recipient(over: Partial<Recipient> = {}): Recipient {
 }
 
 let seq = 0;
-function delivery(over: Partial<Delivery> = {}): Delivery {
+type Pdf = { bytes: Buffer; filename: string; sha256: string };
+/** A brief's email delivery: its message rendered from `data` as the producer does; `pdf` becomes the attachment. */
+type TestDelivery = Delivery<EmailMessage> & { data: ExecutiveSummaryData; kind: 'brief' | 'delayed-notice'; pdf?: Pdf };
+function delivery(over: Partial<Omit<TestDelivery, 'message'>> = {}): TestDelivery {
   seq += 1;
   const kind = over.kind ?? 'brief';
+  const data = over.data ?? fixture();
+  const pdf = 'pdf' in over ? over.pdf : kind === 'brief' ? { bytes: PDF_BYTES, filename: 'northwind-2026-W47.pdf', sha256: sha256(PDF_BYTES) } : undefined;
   return {
     id: seq,
     deliveryKey: `weekly-exec:executive-summary:northwind:2026-W47:email:7:${seq}`,
     channel: 'email',
     kind,
     recipient: recipient(),
-    data: fixture(),
-    pdf: kind === 'brief' ? { bytes: PDF_BYTES, filename: 'northwind-2026-W47.pdf', sha256: sha256(PDF_BYTES) } : undefined,
+    tenantId: data.tenant.id,
+    data,
+    message: executiveSummaryMessages(data, kind).email,
+    messageId: seq,
+    pdf,
+    attachment: pdf && { ...pdf, contentType: 'application/pdf' },
     attempt: 1,
-    runId: 1,
     queuedAt: new Date(Date.now() - 60_000),
     progress: null,
     checkpoint: async () => {},
@@ -270,14 +279,12 @@ describe('email channel against a real SMTP server', () => {
     expect(e.text).toContain('No recommended actions for this period');
   });
 
-  it('refuses a recipient without an email address, of another tenant, or a brief without its PDF (permanent)', async () => {
+  it('refuses a recipient without an email address or of another tenant (permanent)', async () => {
     const before = sink.messages.length;
     let err = await sendError(channel.send(delivery({ recipient: recipient({ email: null }) })));
     expect([err.retryable, err.reason]).toEqual([false, 'invalid_recipient']);
     err = await sendError(channel.send(delivery({ recipient: recipient({ tenantId: 'other-tenant' }) })));
     expect([err.retryable, err.reason]).toEqual([false, 'invalid_recipient']);
-    err = await sendError(channel.send(delivery({ pdf: undefined })));
-    expect([err.retryable, err.reason]).toEqual([false, 'bad_request']);
     expect(sink.messages.length).toBe(before);
   });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
 import { parseConfig } from '../../src/config/loadConfig.js';
-import { syncSchedules, tick, checkDeadlines, type SchedulerDeps } from '../../src/scheduler/Scheduler.js';
+import { syncSchedules, tick, checkDeadlines, dispatchDueSlots, dispatchLeaseMs, type SchedulerDeps } from '../../src/scheduler/Scheduler.js';
 import { BusinessSource } from '../../src/sources/BusinessSource.js';
 import { HeraldMetrics } from '../../src/ops/metrics.js';
 import { OperatorNotices } from '../../src/ops/operatorNotices.js';
@@ -27,15 +27,17 @@ function movableClock(iso: string): Clock & { set(iso: string): void } {
   return { now: () => now, set: (x: string) => { now = new Date(x); } };
 }
 
-function deps(schedules: object[], clock: Clock): SchedulerDeps & { fired: BriefJobData[]; metrics: HeraldMetrics } {
+function deps(schedules: object[], clock: Clock): SchedulerDeps & { fired: BriefJobData[]; dispatches: string[]; metrics: HeraldMetrics } {
   const config = parseConfig({ schedules, scheduler: { misfireGraceMinutes: 10 } });
   const metrics = new HeraldMetrics();
   const fired: BriefJobData[] = [];
+  const dispatches: string[] = [];
   return {
     db: t.db, config, business: new BusinessSource(t.db), clock, logger: silentLogger, metrics,
     notices: new OperatorNotices({ db: t.db, logger: silentLogger, metrics }),
-    enqueueBrief: async (job) => { fired.push(job); },
+    enqueueBrief: async (job, dispatch) => { fired.push(job); dispatches.push(`${job.tenantId}:${job.periodLabel}#${dispatch}`); },
     fired,
+    dispatches,
   };
 }
 
@@ -90,6 +92,44 @@ describe('scheduler tick', () => {
     expect((await syncSchedules(deps([weekly('latest'), { ...weekly('latest'), id: 'other' }], clock))).unchanged.sort()).toEqual(['other', 'weekly']);
     const changed = await syncSchedules(deps([{ ...weekly('latest'), at: '08:00' }], clock));
     expect(changed).toMatchObject({ added: [], changed: ['weekly'], removed: ['other'] });
+  });
+
+  it('a slot due again (a failed brief\'s retry, a held one\'s next look, a job lost with its worker) is dispatched again by a tick, once across workers', async () => {
+    const clock = movableClock('2026-11-22T12:00:00Z');
+    const d = deps([{ ...weekly('latest'), scope: { tenants: ['ny'] } }], clock);
+    await syncSchedules(d);
+    clock.set('2026-11-23T12:05:00Z');
+    await tick(d);
+    expect(d.dispatches).toEqual(['ny:2026-W47#1']);
+    // Its job failed and set the slot's next attempt, as BriefJobs does; two workers tick after it.
+    await t.db.query(`UPDATE herald.schedule_slots SET status = 'failed', next_attempt_at = '2026-11-23T12:06:00Z'`);
+    clock.set('2026-11-23T12:06:30Z');
+    const d2 = { ...d, enqueueBrief: d.enqueueBrief }; // another worker, the same record of dispatches
+    await Promise.all([tick(d), tick(d2)]);
+    expect(d.dispatches.sort()).toEqual(['ny:2026-W47#1', 'ny:2026-W47#2']);
+    // Dispatched and never heard of again (the worker died before its job was queued): after the lease.
+    clock.set(new Date(Date.parse('2026-11-23T12:06:30Z') + dispatchLeaseMs(d.config) - 1000).toISOString());
+    await tick(d);
+    expect(d.dispatches).toHaveLength(2);
+    clock.set(new Date(Date.parse('2026-11-23T12:06:30Z') + dispatchLeaseMs(d.config) + 1000).toISOString());
+    await tick(d);
+    expect(d.dispatches.at(-1)).toBe('ny:2026-W47#3');
+    // Done (rendered): nothing more, ever.
+    await t.db.query(`UPDATE herald.schedule_slots SET status = 'rendered', next_attempt_at = NULL`);
+    clock.set('2026-11-30T12:00:00Z');
+    await tick(d);
+    expect(d.dispatches.filter((x) => x.startsWith('ny:2026-W47'))).toHaveLength(3);
+  });
+
+  it('a due slot of a schedule this worker does not know is left to a worker that knows it', async () => {
+    const clock = movableClock('2026-11-23T12:00:00Z');
+    await t.db.query(`INSERT INTO herald.schedule_slots (schedule_id, scope, slot_at, period_label, timezone, next_attempt_at) VALUES ('newer', 'ny', '2026-11-23T12:00:00Z', '2026-W47', 'UTC', '2026-11-23T11:00:00Z')`);
+    const d = deps([weekly('latest')], clock);
+    await syncSchedules(d);
+    expect(await dispatchDueSlots(d, clock.now())).toBe(0);
+    const knows = deps([weekly('latest'), { ...weekly('latest'), id: 'newer' }], clock);
+    expect(await dispatchDueSlots(knows, clock.now())).toBe(1);
+    expect(knows.dispatches).toEqual(['ny:2026-W47#1']);
   });
 
   it('a clock that goes back fires nothing twice', async () => {

@@ -8,7 +8,8 @@ import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import fixtureJson from '../fixtures/executive-summary.sample.json' with { type: 'json' };
-import { DeliveryError, type Channel, type Delivery } from '../../src/delivery/Channel.js';
+import { DeliveryError, type Channel, type Delivery, type SlackMessage } from '../../src/delivery/Channel.js';
+import { executiveSummaryMessages } from '../../src/report/executiveSummaryMessages.js';
 import { createSlackChannel, digestTag, DIGEST_EVENT_TYPE } from '../../src/delivery/slack/slackChannel.js';
 import { SLACK_LIMITS, slackDigest } from '../../src/delivery/slack/slackDigest.js';
 import type { Recipient } from '../../src/recipients/Recipient.js';
@@ -35,20 +36,31 @@ function recipient(over: Partial<Recipient> = {}): Recipient {
   };
 }
 
-/** A delivery whose checkpoint is persisted in `saved`, like the outbox row would be. */
-function delivery(over: Partial<Delivery> = {}): Delivery & { saved: Record<string, unknown>[] } {
+type Pdf = { bytes: Buffer; filename: string; sha256: string };
+type TestDelivery = Delivery<SlackMessage> & { saved: Record<string, unknown>[]; data: ExecutiveSummaryData; kind: 'brief' | 'delayed-notice'; pdf?: Pdf };
+/**
+ * A brief's Slack delivery, its digest rendered from `data` as the producer does (`pdf` becomes the
+ * attachment), whose checkpoint is persisted in `saved`, like the outbox row would be.
+ */
+function delivery(over: Partial<Omit<TestDelivery, 'message' | 'saved'>> = {}): TestDelivery {
   const bytes = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(64 * 1024), Buffer.from('\n%%EOF\n')]);
   const saved: Record<string, unknown>[] = [];
-  const d: Delivery & { saved: Record<string, unknown>[] } = {
+  const kind = over.kind ?? 'brief';
+  const data = over.data ?? sampleData();
+  const pdf = 'pdf' in over ? over.pdf : kind === 'brief' ? { bytes, filename: 'northwind-2026-W47-executive-summary.pdf', sha256: 'x' } : undefined;
+  const d: TestDelivery = {
     id: 42,
     deliveryKey: 'weekly-exec:executive-summary:northwind:2026-W47:slack:7',
     channel: 'slack',
-    kind: 'brief',
+    kind,
     recipient: recipient(),
-    data: sampleData(),
-    pdf: { bytes, filename: 'northwind-2026-W47-executive-summary.pdf', sha256: 'x' },
+    tenantId: data.tenant.id,
+    data,
+    message: executiveSummaryMessages(data, kind).slack,
+    messageId: 1,
+    pdf,
+    attachment: pdf && { ...pdf, contentType: 'application/pdf' },
     attempt: 1,
-    runId: 1,
     queuedAt: new Date(Date.now() - 60_000),
     progress: null,
     async checkpoint(p) {
@@ -78,7 +90,7 @@ function expectNoSecret(err: unknown, ...secrets: string[]): void {
   for (const s of secrets) for (const v of views) expect(v).not.toContain(s);
 }
 
-async function sendError(ch: Channel, d: Delivery): Promise<DeliveryError> {
+async function sendError(ch: Channel<"slack">, d: Delivery<SlackMessage>): Promise<DeliveryError> {
   const err = await ch.send(d).then(() => null, (e: unknown) => e);
   expect(err).toBeInstanceOf(DeliveryError);
   return err as DeliveryError;
@@ -199,7 +211,7 @@ describe('slack channel: a brief', () => {
     expect(slack.messages).toHaveLength(1);          // Slack posted it; we never heard
     expect(d.progress).toBeNull();
     const first = slack.messages[0];
-    expect(first.params.metadata).toEqual({ event_type: DIGEST_EVENT_TYPE, event_payload: { delivery: digestTag(d.deliveryKey, d.runId) } });
+    expect(first.params.metadata).toEqual({ event_type: DIGEST_EVENT_TYPE, event_payload: { delivery: digestTag(d.deliveryKey, d.messageId) } });
     expect(JSON.stringify(first.params.metadata)).not.toContain('northwind'); // a tag, not Herald's ids
 
     // Other traffic in the channel meanwhile: the digest is on the second page of history.
@@ -216,12 +228,12 @@ describe('slack channel: a brief', () => {
     expect(slack.uploads.filter((u) => u.completed).map((u) => u.threadTs)).toEqual([first.ts]);
   });
 
-  it('a first attempt does not read history; a forced resend (a new run of the key) posts again', async () => {
+  it('a first attempt does not read history; a forced resend (a new message under the key) posts again', async () => {
     const ch = channel();
     const d = delivery();
     await ch.send(d);
     expect(slack.callsOf('conversations.history')).toHaveLength(0);
-    const resend = delivery({ pdf: d.pdf, runId: 2, attempt: 2 }); // its first answer lost too: it looks, finds only run 1's
+    const resend = delivery({ pdf: d.pdf, messageId: 2, attempt: 2 }); // a new message for the key, its first answer lost too: it looks, finds only message 1's
     await ch.send(resend);
     expect(slack.callsOf('conversations.history')).toHaveLength(1);
     expect(slack.messages.map((m) => (m.params.metadata as { event_payload: { delivery: string } }).event_payload.delivery))

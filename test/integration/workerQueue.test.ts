@@ -44,20 +44,19 @@ afterAll(async () => {
 });
 
 describe('the brief queue (Agenda on PostgreSQL)', () => {
-  it('holds one job per slot and attempt however often it is enqueued, found by an index', async () => {
+  it('holds one job per slot and dispatch however often it is enqueued, found by an index', async () => {
     const job = { scheduleId: 'weekly', tenantId: 'nobody', periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' };
-    const later = new Date(Date.now() + 86_400_000); // not due: nothing runs it during the test
-    await Promise.all([worker.enqueueBrief(job, later), worker.enqueueBrief(job, later)]);
-    await worker.enqueueBrief(job, later);
-    await worker.enqueueBrief(job, later, 1);
+    await Promise.all([worker.briefs.enqueue(job, 1), worker.briefs.enqueue(job, 1)]);
+    await worker.briefs.enqueue(job, 1);
+    await worker.briefs.enqueue(job, 2);
     const { rows } = await t.db.query<{ key: string; n: number }>(
       `SELECT data->>'key' AS key, count(*)::int AS n FROM agenda_jobs WHERE data->>'tenantId' = 'nobody' GROUP BY 1 ORDER BY 1`);
-    expect(rows).toEqual([{ key: 'weekly:nobody:2026-W47#0', n: 1 }, { key: 'weekly:nobody:2026-W47#1', n: 1 }]);
+    expect(rows).toEqual([{ key: 'weekly:nobody:2026-W47#1', n: 1 }, { key: 'weekly:nobody:2026-W47#2', n: 1 }]);
     const { rows: indexes } = await t.db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE indexname = 'agenda_jobs_data_key'`);
     expect(indexes[0]?.indexdef).toMatch(/\(\(data ->> 'key'::text\)\)/);
   });
 
-  it('wakes workers with a NOTIFY when a job is saved, and publishes no per-job state notifications', async () => {
+  it('wakes workers with a NOTIFY when a job is saved, and publishes no per-job state notifications; a job of an unknown schedule is handed back on its slot', async () => {
     const listener = new pg.Client({ connectionString: t.url });
     await listener.connect();
     const heard: string[] = [];
@@ -65,19 +64,23 @@ describe('the brief queue (Agenda on PostgreSQL)', () => {
     try {
       await listener.query('LISTEN "agenda:jobs"');
       await listener.query('LISTEN "agenda:jobs:state"');
-      // Due now, for a schedule this worker does not know: it runs at once and is handed back.
+      // Due now, for a schedule this worker does not know (a newer config dispatched it): it runs at once and is handed back.
       const job = { scheduleId: 'gone', tenantId: 'nobody', periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' };
-      await t.db.query(`INSERT INTO agenda_jobs (name, next_run_at, data) VALUES ('executive-summary-weekly', now(), $1::jsonb)`, [JSON.stringify({ ...job, key: 'gone:nobody:2026-W47#0' })]);
+      await t.db.query(`INSERT INTO herald.schedule_slots (schedule_id, scope, slot_at, period_label, timezone, next_attempt_at, dispatches) VALUES ('gone', 'nobody', $1, '2026-W47', 'UTC', now() + interval '15 minutes', 1)`, [job.slotAt]);
+      await t.db.query(`INSERT INTO agenda_jobs (name, next_run_at, data) VALUES ('executive-summary-weekly', now(), $1::jsonb)`, [JSON.stringify({ ...job, dispatch: 1, key: 'gone:nobody:2026-W47#1' })]);
       await t.db.query(`NOTIFY "agenda:jobs", '{}'`); // as a save by Agenda would: the worker looks now
+      const before = Date.now();
       for (let i = 0; i < 100; i++) {
-        const { rows } = await t.db.query<{ done: boolean }>(`SELECT last_finished_at IS NOT NULL AS done FROM agenda_jobs WHERE data->>'key' = 'gone:nobody:2026-W47#0'`);
+        const { rows } = await t.db.query<{ done: boolean }>(`SELECT last_finished_at IS NOT NULL AS done FROM agenda_jobs WHERE data->>'key' = 'gone:nobody:2026-W47#1'`);
         if (rows[0]?.done) break;
         await new Promise((r) => setTimeout(r, 100));
       }
-      const { rows } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM agenda_jobs WHERE data->>'key' = 'gone:nobody:2026-W47#handback1'`);
-      expect(rows[0].n).toBe(1); // it ran, and its hand-back was saved through Agenda
+      const { rows } = await t.db.query<{ next: Date }>(`SELECT next_attempt_at AS next FROM herald.schedule_slots WHERE schedule_id = 'gone'`);
+      const inMs = new Date(rows[0].next).getTime() - before;
+      expect(inMs).toBeGreaterThan(50_000); // handed back: dispatched again in a minute, by a worker that knows it
+      expect(inMs).toBeLessThan(70_000);
       await new Promise((r) => setTimeout(r, 300));
-      expect(heard.filter((c) => c === 'agenda:jobs').length).toBeGreaterThanOrEqual(2); // ours, and the hand-back's save
+      expect(heard.filter((c) => c === 'agenda:jobs').length).toBeGreaterThanOrEqual(1);
       expect(heard.filter((c) => c === 'agenda:jobs:state')).toEqual([]);
     } finally {
       await listener.end();
@@ -86,25 +89,24 @@ describe('the brief queue (Agenda on PostgreSQL)', () => {
 });
 
 describe('a brief job that throws', () => {
-  const runJob = async (job: { scheduleId: string; tenantId: string; periodLabel: string; timezone: string; slotAt: string; failures?: number }, attempt = 0) => {
-    await worker.enqueueBrief(job, new Date(), attempt);
+  const runJob = async (job: { scheduleId: string; tenantId: string; periodLabel: string; timezone: string; slotAt: string }, dispatch = 1) => {
+    await worker.briefs.enqueue(job, dispatch);
     for (let i = 0; i < 100; i++) {
-      const { rows } = await t.db.query<{ done: boolean }>(`SELECT last_finished_at IS NOT NULL AS done FROM agenda_jobs WHERE data->>'key' = $1`, [`weekly:${job.tenantId}:${job.periodLabel}#${attempt}`]);
+      const { rows } = await t.db.query<{ done: boolean }>(`SELECT last_finished_at IS NOT NULL AS done FROM agenda_jobs WHERE data->>'key' = $1`, [`weekly:${job.tenantId}:${job.periodLabel}#${dispatch}`]);
       if (rows[0]?.done) return;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error('the job did not run');
   };
-  const slot = async (tenant: string) => (await t.db.query<{ status: string; error: string }>(
-    `SELECT status, error FROM herald.schedule_slots WHERE scope = $1`, [tenant])).rows[0];
-  const retryJob = async (tenant: string, attempt = 1) => (await t.db.query<{ next_run_at: Date; failures: string }>(
-    `SELECT next_run_at, data->>'failures' AS failures FROM agenda_jobs WHERE data->>'key' = $1`, [`weekly:${tenant}:2026-W47#${attempt}`])).rows[0];
+  const slot = async (tenant: string) => (await t.db.query<{ status: string; error: string; next_attempt_at: Date | null; failures: number }>(
+    `SELECT status, error, next_attempt_at, failures FROM herald.schedule_slots WHERE scope = $1`, [tenant])).rows[0];
   const notices = async (tenant: string) => (await t.db.query<{ message: string }>(
     `SELECT message FROM herald.operator_notices WHERE kind = 'brief-failed' AND message LIKE $1`, [`%:${tenant}:%`])).rows;
-  const slotRow = (tenant: string) => t.db.query(
-    `INSERT INTO herald.schedule_slots (schedule_id, scope, slot_at, period_label, timezone) VALUES ('weekly', $1, '2026-11-23T07:00:00Z', '2026-W47', 'UTC')`, [tenant]);
+  const slotRow = (tenant: string, o: { dispatches?: number; failures?: number } = {}) => t.db.query(
+    `INSERT INTO herald.schedule_slots (schedule_id, scope, slot_at, period_label, timezone, next_attempt_at, dispatches, failures)
+     VALUES ('weekly', $1, '2026-11-23T07:00:00Z', '2026-W47', 'UTC', now() + interval '15 minutes', $2, $3)`, [tenant, o.dispatches ?? 1, o.failures ?? 0]);
 
-  it('for a passing reason (a table gone for a moment) is tried again about a minute later, as a new job; no notice yet', async () => {
+  it('for a passing reason (a table gone for a moment) is due again on its slot about a minute later; no notice yet', async () => {
     await t.db.exec(`INSERT INTO tenants (id, name, timezone) VALUES ('blip', 'Blip Co', 'UTC')`);
     await slotRow('blip');
     await t.db.exec(`ALTER TABLE deliverability_daily_summary RENAME TO dds_away`);
@@ -116,37 +118,39 @@ describe('a brief job that throws', () => {
     }
     const s = await slot('blip');
     expect(s.status).toBe('failed');
+    expect(s.failures).toBe(1);
     expect(s.error).toMatch(/deliverability_daily_summary.*\(failure 1, retrying at 20\d\d-/);
-    const retry = await retryJob('blip');
-    const inMs = new Date(retry.next_run_at).getTime() - before;
+    const inMs = new Date(s.next_attempt_at!).getTime() - before;
     expect(inMs).toBeGreaterThan(50_000);   // about 1 min (±10% jitter)
     expect(inMs).toBeLessThan(70_000);
     expect(await notices('blip')).toEqual([]);
   });
 
-  it('has its own retry budget: held seven times before, it is still retried; after its fifth failure it is given up', async () => {
+  it('has its own retry budget: dispatched eight times (held for stale data), it is still retried; after its fifth failure it is given up', async () => {
     await t.db.exec(`INSERT INTO tenants (id, name, timezone) VALUES ('stale', 'Stale Co', 'UTC'), ('tired', 'Tired Co', 'UTC')`);
-    await slotRow('stale');
-    await slotRow('tired');
+    await slotRow('stale', { dispatches: 8 });
+    await slotRow('tired', { dispatches: 5, failures: 4 });
     const job = (tenantId: string) => ({ scheduleId: 'weekly', tenantId, periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' });
     await t.db.exec(`ALTER TABLE deliverability_daily_summary RENAME TO dds_away`);
     try {
-      await runJob(job('stale'), 7);                          // attempts 0–6 were held for stale data
-      await runJob({ ...job('tired'), failures: 4 }, 4);      // four failures already
+      await runJob(job('stale'), 8);
+      await runJob(job('tired'), 5);
     } finally {
       await t.db.exec(`ALTER TABLE dds_away RENAME TO deliverability_daily_summary`);
     }
-    expect(await retryJob('stale', 8)).toMatchObject({ failures: '1' });
-    expect((await slot('tired')).error).toMatch(/\(failure 5, given up\)$/);
-    expect(await retryJob('tired', 5)).toBeUndefined();
+    expect(await slot('stale')).toMatchObject({ failures: 1, next_attempt_at: expect.any(Date) });
+    const tired = await slot('tired');
+    expect(tired.error).toMatch(/\(failure 5, given up\)$/);
+    expect(tired.next_attempt_at).toBeNull();
     expect(await notices('tired')).toHaveLength(1);
   });
 
   it('for a reason that cannot pass (an unknown tenant) is not tried again, and the operator hears of it', async () => {
     await slotRow('ghost');
     await runJob({ scheduleId: 'weekly', tenantId: 'ghost', periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' });
-    expect((await slot('ghost')).error).toMatch(/unknown tenant "ghost" \(failure 1, given up\)/);
-    expect(await retryJob('ghost')).toBeUndefined();
+    const s = await slot('ghost');
+    expect(s.error).toMatch(/unknown tenant "ghost" \(failure 1, given up\)/);
+    expect(s.next_attempt_at).toBeNull();
     expect((await notices('ghost')).map((n) => n.message)).toEqual([expect.stringMatching(/^brief weekly:ghost:2026-W47 failed \(failure 1, given up\): .*unknown tenant/)]);
   });
 });
@@ -165,11 +169,11 @@ describe('a database restart (connections terminated under the worker)', () => {
 
     // A job due now still runs (for a tenant that does not exist: it fails, and Agenda records that).
     const job = { scheduleId: 'weekly', tenantId: 'after-restart', periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' };
-    await worker.enqueueBrief(job, new Date());
+    await worker.briefs.enqueue(job, 1);
     let ran = false;
     for (let i = 0; i < 100 && !ran; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      ran = (await t.db.query<{ ran: boolean }>(`SELECT last_finished_at IS NOT NULL AS ran FROM agenda_jobs WHERE data->>'key' = 'weekly:after-restart:2026-W47#0'`)).rows[0]?.ran ?? false;
+      ran = (await t.db.query<{ ran: boolean }>(`SELECT last_finished_at IS NOT NULL AS ran FROM agenda_jobs WHERE data->>'key' = 'weekly:after-restart:2026-W47#1'`)).rows[0]?.ran ?? false;
     }
     expect(ran).toBe(true);
     expect((await worker.health()).checks.database).toEqual({ ok: true });

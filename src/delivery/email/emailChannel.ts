@@ -1,8 +1,8 @@
 /**
  * The `email` channel (SPEC §7): one message per delivery, through nodemailer over SMTP.
  *
- * - Body: the HTML summary and a plain-text part, both views of the report data (renderEmail);
- *   a brief carries its archived PDF, byte for byte; a delayed notice carries nothing.
+ * - Body: the message its producer rendered (a brief's HTML summary and plain-text part, an
+ *   alert's notice); an attachment (a brief's archived PDF) travels byte for byte.
  * - Identity: the Message-ID is derived from the delivery key (messageIdFor), and the key itself
  *   travels in `X-Herald-Delivery-Key`, so a retry of the same delivery is recognisably the same
  *   message (mail clients and archives thread or dedupe it).
@@ -15,9 +15,8 @@
  */
 import { createHash } from 'node:crypto';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
-import { DeliveryError, type Channel, type Delivery, type SendResult } from '../Channel.js';
+import { DeliveryError, type Channel, type Delivery, type EmailMessage, type SendResult } from '../Channel.js';
 import { classifySmtpError, redactSecrets, type ClassifyOptions } from './classifySmtpError.js';
-import { renderEmail } from './renderEmail.js';
 
 export interface EmailChannelOptions {
   /** `smtp://user:pass@host:port` or `smtps://…` (SMTP_URL). Required unless `transport` is given. */
@@ -28,8 +27,6 @@ export interface EmailChannelOptions {
   from: string;
   /** Reply-To header; none by default. */
   replyTo?: string;
-  /** Confidentiality line of the body; `{tenant}` becomes the tenant's name. Default: as in the PDF. */
-  confidentiality?: string;
   /**
    * Timeouts in ms for the transport built from `smtpUrl` (ignored with `transport`).
    * Defaults: connection 10 000, greeting 10 000, socket inactivity 30 000, DNS 10 000.
@@ -42,7 +39,7 @@ export interface EmailChannelOptions {
   maxConnections?: number;
 }
 
-export interface EmailChannel extends Channel {
+export interface EmailChannel extends Channel<'email'> {
   readonly name: 'email';
   /** Verifies the SMTP connection and login (transport.verify) and the addresses' syntax; never throws. */
   check(destinations: string[]): Promise<{ ok: boolean; problems: string[] }>;
@@ -91,34 +88,27 @@ export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
   return {
     name: 'email',
 
-    async send(d: Delivery): Promise<SendResult> {
+    async send(d: Delivery<EmailMessage>): Promise<SendResult> {
       const to = typeof d.recipient.email === 'string' ? d.recipient.email.trim() : '';
       if (to === '') {
         throw new DeliveryError(`recipient ${d.recipient.id} has no email address`, false, 'invalid_recipient');
       }
       // The database keeps tenants apart; this is the last line of defence at the edge.
-      if (d.recipient.tenantId !== null && d.recipient.tenantId !== d.data.tenant.id) {
-        throw new DeliveryError(`recipient ${d.recipient.id} belongs to another tenant than the report`, false, 'invalid_recipient');
+      if (d.recipient.tenantId !== null && d.recipient.tenantId !== d.tenantId) {
+        throw new DeliveryError(`recipient ${d.recipient.id} belongs to another tenant than the message`, false, 'invalid_recipient');
       }
-      if (d.kind === 'brief' && !d.pdf) {
-        throw new DeliveryError(`delivery ${d.deliveryKey} is a brief without its PDF`, false, 'bad_request');
-      }
-
-      // A template error is a bug, not a delivery failure: it propagates as is (retryable 'unknown').
-      const email = renderEmail(d.data, d.kind, { confidentiality: opts.confidentiality });
       const messageId = messageIdFor(d.deliveryKey);
       const message: SendMailOptions = {
         from: opts.from,
         to: { name: d.recipient.name, address: to },
-        subject: email.subject,
-        text: email.text,
-        html: email.html,
+        subject: d.message.subject,
+        text: d.message.text,
+        html: d.message.html,
         messageId,
         headers: { 'X-Herald-Delivery-Key': d.deliveryKey.replace(/[\r\n]+/g, ' ') },
-        attachments:
-          d.kind === 'brief' && d.pdf
-            ? [{ filename: d.pdf.filename, content: d.pdf.bytes, contentType: 'application/pdf', contentDisposition: 'attachment' }]
-            : [],
+        attachments: d.attachment
+          ? [{ filename: d.attachment.filename, content: d.attachment.bytes, contentType: d.attachment.contentType, contentDisposition: 'attachment' }]
+          : [],
         disableFileAccess: true,
         disableUrlAccess: true,
       };

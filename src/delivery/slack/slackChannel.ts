@@ -1,15 +1,16 @@
 /**
- * The Slack channel (SPEC §7): the Block Kit digest with chat.postMessage, then the PDF uploaded
- * into that message's thread with filesUploadV2 (files.getUploadURLExternal → POST upload_url →
- * files.completeUploadExternal).
+ * The Slack channel (SPEC §7): a rendered message (a brief's Block Kit digest, an alert) posted
+ * with chat.postMessage, in a thread when the message replies to an earlier one, then an
+ * attachment (a brief's PDF) uploaded into that message's thread with filesUploadV2
+ * (files.getUploadURLExternal → POST upload_url → files.completeUploadExternal).
  *
- * Idempotency: the message and the upload are two steps. After the message is posted its
+ * Idempotency: the post and the upload are two steps. After the message is posted its
  * `{ts, channel}` is checkpointed; a retry that finds a ts in `delivery.progress` only uploads,
  * so an upload failure never posts the digest twice. A completed upload is checkpointed too
  * (`fileId`), so a retry after a crash between "uploaded" and "recorded as sent" sends nothing.
  * The one gap a checkpoint cannot cover, a post Slack made whose answer was lost (a timeout, a
- * worker killed in between), is closed by message metadata: the digest carries a tag of its
- * delivery key and run, and a later attempt without a checkpoint first looks for that tag in
+ * worker killed in between), is closed by message metadata: the message carries a tag of its
+ * delivery key and stored message, and a later attempt without a checkpoint first looks for that tag in
  * the channel's history since the run started (conversations.history, `channels:history` /
  * `groups:history`). Without that scope it cannot look, and posts: at least once, as before.
  *
@@ -32,8 +33,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LogLevel, WebClient, type ChatPostMessageArguments, type RetryOptions } from '@slack/web-api';
-import { DeliveryError, type Channel, type Delivery, type SendResult } from '../Channel.js';
-import { slackDigest } from './slackDigest.js';
+import { DeliveryError, type Channel, type Delivery, type SendResult, type SlackMessage } from '../Channel.js';
 import { isRateLimited, retryAfterSeconds, slackErrorCode, toDeliveryError } from './slackErrors.js';
 
 export interface SlackChannelOptions {
@@ -53,8 +53,6 @@ export interface SlackChannelOptions {
   maxRetryAfterSeconds?: number;
   /** Per-request timeout in milliseconds (a timed-out request counts as a network error). Default 10,000. */
   timeoutMs?: number;
-  /** Confidentiality line of the digest; `{tenant}` becomes the tenant's name. Default: as in the PDF. */
-  confidentiality?: string;
 }
 
 /** What a Slack delivery has completed, persisted through `Delivery.checkpoint`. */
@@ -75,12 +73,12 @@ export const DIGEST_EVENT_TYPE = 'herald_delivery';
 const HISTORY_PAGES = 5;
 
 /**
- * The tag a digest carries in its metadata: its delivery key and run, hashed (the channel's
- * readers need not see Herald's ids). A forced resend is a new run, so it does not find the
- * digest it resends.
+ * The tag a post carries in its metadata: its delivery key and stored message, hashed (the
+ * channel's readers need not see Herald's ids). A forced resend is a new message, so it does not
+ * find the post it resends.
  */
-export function digestTag(deliveryKey: string, runId: number): string {
-  return createHash('sha256').update(`${deliveryKey}#${runId}`, 'utf8').digest('hex').slice(0, 32);
+export function digestTag(deliveryKey: string, messageId: number): string {
+  return createHash('sha256').update(`${deliveryKey}#${messageId}`, 'utf8').digest('hex').slice(0, 32);
 }
 
 /** Conversation ids: C (public), G (private/legacy), D (direct message). Names like #general are not accepted: file uploads need an id. */
@@ -97,7 +95,7 @@ function readProgress(p: Record<string, unknown> | null): SlackProgress | null {
   return { ts: p.ts, channel: p.channel, fileId: typeof p.fileId === 'string' ? p.fileId : undefined };
 }
 
-export function createSlackChannel(opts: SlackChannelOptions): Channel {
+export function createSlackChannel(opts: SlackChannelOptions): Channel<'slack'> {
   if (!opts.client && (typeof opts.token !== 'string' || opts.token.trim() === '')) {
     throw new Error('slack: token is required (SLACK_TOKEN)');
   }
@@ -170,26 +168,25 @@ export function createSlackChannel(opts: SlackChannelOptions): Channel {
   return {
     name: 'slack',
 
-    async send(d: Delivery): Promise<SendResult> {
+    async send(d: Delivery<SlackMessage>): Promise<SendResult> {
       const target = d.recipient.slackChannel?.trim();
       if (!target) throw new DeliveryError(`slack: recipient ${d.recipient.id} has no Slack channel`, false, 'invalid_recipient');
       if (!CHANNEL_ID.test(target)) throw new DeliveryError(`slack: recipient ${d.recipient.id} has an invalid Slack channel id (expected an id like C0123ABCD)`, false, 'invalid_recipient');
-      if (d.kind === 'brief' && !d.pdf) throw new DeliveryError(`slack: delivery ${d.id} is a brief without a PDF`, false, 'bad_request');
 
-      const tag = digestTag(d.deliveryKey, d.runId);
+      const tag = digestTag(d.deliveryKey, d.messageId);
       let progress = readProgress(d.progress);
       if (!progress && d.attempt > 1) {
         progress = await findDigest(target, tag, d.queuedAt);
         if (progress) await d.checkpoint({ ...progress });
       }
       if (!progress) {
-        const digest = slackDigest(d.data, d.kind, { confidentiality: opts.confidentiality });
         const args = {
-          channel: target,
-          text: digest.text,
-          blocks: digest.blocks,
+          channel: d.thread?.channel ?? target,
+          text: d.message.text,
+          blocks: d.message.blocks,
+          ...(d.thread ? { thread_ts: d.thread.ts } : {}),
           metadata: { event_type: DIGEST_EVENT_TYPE, event_payload: { delivery: tag } },
-          // Data is escaped in the digest; these stop Slack from adding links or mentions of its own.
+          // Data is escaped by the message's renderer; these stop Slack from adding links or mentions of its own.
           parse: 'none',
           link_names: false,
           unfurl_links: false,
@@ -204,9 +201,11 @@ export function createSlackChannel(opts: SlackChannelOptions): Channel {
         await d.checkpoint({ ...progress });
       }
 
-      if (d.kind === 'brief' && d.pdf && !progress.fileId) {
-        const pdf = d.pdf;
-        const { ts, channel } = progress;
+      if (d.attachment && !progress.fileId) {
+        const pdf = d.attachment;
+        // A reply's attachment goes into the same thread; a top-level post's into its own.
+        const { channel } = progress;
+        const ts = d.thread?.ts ?? progress.ts;
         const what = `file upload to ${channel} (thread ${ts})`;
         const res = await call('files.uploadV2', what, () => client.filesUploadV2({
           channel_id: channel,
