@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DateTime } from 'luxon';
 import { defaultMetricSettings } from '../metrics/settings.js';
-import { defaultAlertRuleSettings } from '../alerts/rules.js';
+import { defaultAlertSettings, parseDuration, type AlertSettings } from '../alerts/settings.js';
 
 const zone = z.string().refine((tz) => DateTime.local().setZone(tz).isValid, { message: 'not an IANA time zone' });
 const fraction = z.number().min(0).max(1);
@@ -27,15 +27,88 @@ export const metricsSchema = z.object({
   decisionSuccessAtPercent: z.number().positive().default(m.decisionSuccessAtPercent),
 }).strict();
 
-const a = defaultAlertRuleSettings;
+const channel = z.enum(['email', 'slack', 'sms']);
+
+/** "5s", "30m", "4h", "1d", "250ms" or seconds, as milliseconds. */
+const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = parseDuration(v);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `"${String(v).slice(0, 40)}" is not a duration (e.g. 5s, 30m, 4h)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+const severityRoutes = z.object({ critical: z.array(channel), high: z.array(channel), medium: z.array(channel) }).strict();
+const rates = z.object({ bounceRate: fraction, spamRate: fraction }).strict();
+const usd = z.number().min(0);
+
+const A = defaultAlertSettings;
+const R = A.rules;
+/** Fields every rule may set; each rule's defaults fill what the file leaves out. */
+const ruleCommon = (d: { enabled: boolean; for: number; quietFor: number }) => ({
+  enabled: z.boolean().default(d.enabled),
+  for: duration.default(d.for),
+  resolveAfter: z.number().int().min(1).max(1000).optional(),
+  quietFor: duration.default(d.quietFor),
+  routes: severityRoutes.partial().optional(),
+});
+const ordered = <T extends Record<string, number>>(keys: (keyof T)[], higherFirst: boolean) => (l: T) =>
+  keys.every((k, i) => i === 0 || (higherFirst ? l[keys[i - 1]] >= l[k] : l[keys[i - 1]] <= l[k]));
 export const alertRulesSchema = z.object({
-  revenueImpact: z.object({ critical: z.number().positive(), high: z.number().positive(), medium: z.number().positive() }).strict().default(a.revenueImpact),
-  efficiencyBelow: z.number().min(0).max(100).default(a.efficiencyBelow),
-  optimizationAbove: z.number().min(0).default(a.optimizationAbove),
-  costOverrunRatio: z.number().gt(0).default(a.costOverrunRatio),
+  deliverability: z.object({
+    ...ruleCommon(R.deliverability),
+    levels: z.object({ critical: rates, high: rates, medium: rates }).strict()
+      .refine((l) => l.critical.bounceRate >= l.high.bounceRate && l.high.bounceRate >= l.medium.bounceRate
+        && l.critical.spamRate >= l.high.spamRate && l.high.spamRate >= l.medium.spamRate, { message: 'must satisfy critical ≥ high ≥ medium' })
+      .default(R.deliverability.levels),
+    clear: rates.default(R.deliverability.clear),
+  }).strict().refine((r) => r.clear.bounceRate <= r.levels.medium.bounceRate && r.clear.spamRate <= r.levels.medium.spamRate,
+    { message: 'clear must be at or below the medium levels (hysteresis)', path: ['clear'] }).default(R.deliverability),
+  'revenue-impact': z.object({
+    ...ruleCommon(R['revenue-impact']),
+    levels: z.object({ critical: usd, high: usd, medium: usd }).strict()
+      .refine(ordered<{ critical: number; high: number; medium: number }>(['critical', 'high', 'medium'], true), { message: 'must satisfy critical ≥ high ≥ medium' })
+      .default(R['revenue-impact'].levels),
+  }).strict().default(R['revenue-impact']),
+  'cost-overrun': z.object({
+    ...ruleCommon(R['cost-overrun']),
+    levels: z.object({ critical: z.number().gt(0) }).strict().default(R['cost-overrun'].levels),
+    clear: z.number().gt(0).default(R['cost-overrun'].clear),
+  }).strict().refine((r) => r.clear <= r.levels.critical, { message: 'clear must be at or below levels.critical (hysteresis)', path: ['clear'] }).default(R['cost-overrun']),
+  efficiency: z.object({
+    ...ruleCommon(R.efficiency),
+    levels: z.object({ high: z.number().min(0).max(100) }).strict().default(R.efficiency.levels),
+    clear: z.number().min(0).max(100).default(R.efficiency.clear),
+  }).strict().refine((r) => r.clear >= r.levels.high, { message: 'clear must be at or above levels.high (hysteresis)', path: ['clear'] }).default(R.efficiency),
+  optimization: z.object({
+    ...ruleCommon(R.optimization),
+    levels: z.object({ high: usd }).strict().default(R.optimization.levels),
+  }).strict().default(R.optimization),
 }).strict();
 
-const channel = z.enum(['email', 'slack', 'sms']);
+export const alertsSchema = z.object({
+  enabled: z.boolean().default(A.enabled),
+  pollEvery: duration.refine((ms) => ms >= 1000 && ms <= 60_000 && ms % 1000 === 0, { message: 'must be whole seconds from 1s to 60s' }).default(A.pollEvery),
+  lookBack: duration.refine((ms) => ms >= 1000 && ms <= 24 * 3600_000, { message: 'must be from 1s to 24h' }).default(A.lookBack),
+  lateAudit: duration.refine((ms) => ms <= 24 * 3600_000, { message: 'must be at most 24h' }).default(A.lateAudit),
+  costEvery: duration.refine((ms) => ms >= 1000, { message: 'must be at least 1s' }).default(A.costEvery),
+  publicUrl: z.string().url().refine((u) => /^https?:\/\//.test(u), { message: 'an http(s) URL' }).nullable().default(A.publicUrl),
+  tiers: z.array(z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'a recipient group name')).min(1).default(A.tiers),
+  routes: severityRoutes.default(A.routes),
+  repeatEvery: duration.refine((ms) => ms >= 60_000, { message: 'must be at least 1m' }).default(A.repeatEvery),
+  escalateAfter: duration.refine((ms) => ms >= 60_000, { message: 'must be at least 1m' }).default(A.escalateAfter),
+  ackTimeout: duration.refine((ms) => ms >= 60_000, { message: 'must be at least 1m' }).default(A.ackTimeout),
+  resolveAfter: z.number().int().min(1).max(1000).default(A.resolveAfter),
+  groupWait: z.object({ critical: duration, high: duration, medium: duration }).strict().default(A.groupWait),
+  maxSmsPerHour: z.number().int().min(1).max(1000).default(A.maxSmsPerHour),
+  sourceHealth: z.object({
+    failAfter: z.number().int().min(1).max(1000).default(A.sourceHealth.failAfter),
+    silentAfter: duration.default(A.sourceHealth.silentAfter),
+    severity: z.enum(['critical', 'high', 'medium']).default(A.sourceHealth.severity),
+  }).strict().default(A.sourceHealth),
+  rules: alertRulesSchema.default(R),
+}).strict();
+
 export const reportNames = ['executive-summary', 'cost-optimization', 'decision-review'] as const;
 
 export const scheduleSchema = z.object({
@@ -105,7 +178,7 @@ export const configSchema = z.object({
   delivery: deliverySchema.default(deliveryDefaults),
   scheduler: schedulerSchema.default(schedulerDefaults),
   metrics: metricsSchema.default(metricsSchema.parse({})),
-  alerts: z.object({ rules: alertRulesSchema.default(alertRulesSchema.parse({})) }).strict().default({ rules: alertRulesSchema.parse({}) }),
+  alerts: alertsSchema.default(A),
   schedules: z.array(scheduleSchema).default([])
     .superRefine((list, ctx) => {
       const seen = new Set<string>();
@@ -118,3 +191,7 @@ export const configSchema = z.object({
 
 export type HeraldConfig = z.infer<typeof configSchema>;
 export type ScheduleConfig = z.infer<typeof scheduleSchema>;
+
+// The parsed `alerts:` section is exactly the engine's AlertSettings (durations in ms).
+const _alertsMatch: AlertSettings = {} as z.infer<typeof alertsSchema>;
+void _alertsMatch;

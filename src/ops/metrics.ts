@@ -16,6 +16,11 @@ export class HeraldMetrics {
   readonly outbox: Gauge<'status'>;
   readonly scheduleLastDelivered: Gauge<'schedule'>;
   readonly schedulerTick: Gauge;
+  readonly alertsFired: Counter<'rule' | 'severity'>;
+  readonly alertNotifications: Counter<'step'>;
+  readonly alertEvents: Counter<'outcome'>;
+  readonly pollerTick: Gauge;
+  readonly pollerTickSeconds: Histogram;
 
   constructor(registry = new Registry(), opts: { defaultMetrics?: boolean } = {}) {
     this.registry = registry;
@@ -29,6 +34,12 @@ export class HeraldMetrics {
     this.outbox = new Gauge({ name: 'herald_outbox_deliveries', help: 'Outbox rows by status (refreshed by the worker)', labelNames: ['status'], registers: [registry] });
     this.scheduleLastDelivered = new Gauge({ name: 'herald_schedule_last_delivered_timestamp_seconds', help: 'When a schedule last delivered a brief', labelNames: ['schedule'], registers: [registry] });
     this.schedulerTick = new Gauge({ name: 'herald_scheduler_last_tick_timestamp_seconds', help: 'When the scheduler last considered its schedules', registers: [registry] });
+    this.alertsFired = new Counter({ name: 'herald_alerts_fired_total', help: 'Alerts that fired (were notified), by rule and severity', labelNames: ['rule', 'severity'], registers: [registry] });
+    this.alertNotifications = new Counter({ name: 'herald_alert_notifications_total', help: 'Alert notifications queued (deliveries and SMS notices), by step kind', labelNames: ['step'], registers: [registry] });
+    this.alertEvents = new Counter({ name: 'herald_alert_events_total', help: 'Events the alert poller read, by outcome (evaluated, unknown_tenant, late: arrived after the look-back window, never evaluated)', labelNames: ['outcome'], registers: [registry] });
+    this.pollerTick = new Gauge({ name: 'herald_alert_poller_last_tick_timestamp_seconds', help: 'When this process\'s alert poller last completed a tick', registers: [registry] });
+    this.pollerTickSeconds = new Histogram({ name: 'herald_alert_poller_tick_seconds', help: 'Duration of an alert poller tick', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] });
+    for (const o of ['evaluated', 'unknown_tenant', 'late']) this.alertEvents.labels(o).inc(0);
     for (const channel of ['email', 'slack', 'sms']) {
       for (const status of ['sent', 'dead']) this.deliveries.labels(channel, status).inc(0);
       this.deadDeliveries.labels(channel).inc(0);

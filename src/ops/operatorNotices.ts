@@ -2,7 +2,8 @@ import type { Db } from '../db/Db.js';
 import type { Logger } from './logger.js';
 import type { HeraldMetrics } from './metrics.js';
 
-export type NoticeKind = 'delivery-dead' | 'brief-held' | 'brief-failed' | 'deadline-missed' | 'channel-fallback' | 'channel-unhealthy' | 'missing-recipients';
+export type NoticeKind = 'delivery-dead' | 'brief-held' | 'brief-failed' | 'deadline-missed' | 'channel-fallback' | 'channel-unhealthy' | 'missing-recipients'
+  | 'poller-stalled' | 'source-health' | 'alert-events-late';
 
 export interface Notice { kind: NoticeKind; dedupeKey: string; message: string; details?: Record<string, unknown> }
 

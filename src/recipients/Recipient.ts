@@ -10,6 +10,8 @@ export interface Recipient {
   timezone: string | null;
   quietHours: { start: string; end: string } | null;   // local "HH:MM"
   groups: string[];
+  /** True only when they replied STOP to an alert SMS: nothing more is texted until START. */
+  smsOptedOut?: boolean;
   /** Set (ISO instant) only on a removed recipient, which receives nothing more (listed with --removed). */
   removedAt?: string;
 }

@@ -49,6 +49,7 @@ interface RecipientRow {
   quiet_end: string | null;
   groups: string[];
   removed_at: Date | null;
+  sms_opted_out_at: Date | null;
 }
 
 function toRecipient(r: RecipientRow): Recipient {
@@ -64,6 +65,7 @@ function toRecipient(r: RecipientRow): Recipient {
     timezone: r.timezone,
     quietHours: r.quiet_start !== null && r.quiet_end !== null ? { start: r.quiet_start, end: r.quiet_end } : null,
     groups: r.groups ?? [],
+    ...(r.sms_opted_out_at ? { smsOptedOut: true } : {}),
     ...removed,
   };
 }
@@ -78,7 +80,7 @@ async function selectRecipients(db: Db, where: string, values: unknown[], orderB
             to_char(r.quiet_start, 'HH24:MI') AS quiet_start, to_char(r.quiet_end, 'HH24:MI') AS quiet_end,
             coalesce((SELECT array_agg(g.name ORDER BY g.name)
                         FROM herald.group_members m JOIN herald.recipient_groups g ON g.id = m.group_id
-                       WHERE m.recipient_id = r.id), '{}'::text[]) AS groups, r.removed_at
+                       WHERE m.recipient_id = r.id), '{}'::text[]) AS groups, r.removed_at, r.sms_opted_out_at
        FROM herald.recipients r
       WHERE ${where || 'true'}
       ORDER BY ${orderBy}`, values);
@@ -518,4 +520,19 @@ export async function importRecipients(db: Db, yamlText: string, opts: ImportOpt
     }
     return out;
   });
+}
+
+/**
+ * SMS opt-out by reply (STOP, START): recorded on every active recipient with that number, the
+ * carriers' rule being per number. Returns how many.
+ */
+export async function setSmsOptOut(db: Db, phone: string, optedOut: boolean, now: Date): Promise<number> {
+  const { rows } = await db.query(
+    `UPDATE herald.recipients r SET sms_opted_out_at = $2 WHERE r.phone = $1 AND ${ACTIVE} RETURNING id`, [phone, optedOut ? now : null]);
+  return rows.length;
+}
+
+/** Active recipients with this phone number (an SMS reply's sender). */
+export async function recipientsByPhone(db: Db, phone: string): Promise<Recipient[]> {
+  return selectRecipients(db, `r.phone = $1 AND ${ACTIVE}`, [phone]);
 }

@@ -2,7 +2,7 @@ import type { Db } from '../db/Db.js';
 import type { BusinessSource } from '../sources/BusinessSource.js';
 import type { EventStore } from '../sources/EventStore.js';
 import type { MetricSettings } from '../metrics/settings.js';
-import type { AlertRuleSettings } from '../alerts/rules.js';
+import type { RuleSettings } from '../alerts/settings.js';
 import type { Clock } from '../time/clock.js';
 
 /** What computing a report needs from the outside world; built once per process (src/cli/context.ts). */
@@ -11,7 +11,7 @@ export interface ReportContext {
   business: BusinessSource;
   events: EventStore;
   settings: MetricSettings;
-  alertRules: AlertRuleSettings;
+  alertRules: RuleSettings;
   clock: Clock;
   /** Default zone for tenants without one and for the portfolio. */
   timezone: string;

@@ -6,7 +6,8 @@ import type { MetricSettings } from '../metrics/settings.js';
 import { scoreStatus } from '../metrics/efficiency.js';
 import { trend, ratio } from '../metrics/trend.js';
 import { cents, monthlyRateOf } from '../metrics/cost.js';
-import { bySeverity, classifyEvent, worse, type AlertRuleSettings, type Classified } from '../alerts/rules.js';
+import { bySeverity, classifyEvent, worse, type Classified } from '../alerts/rules.js';
+import type { RuleSettings } from '../alerts/settings.js';
 import { daysInMonth, periodToInfo, type Period } from '../time/periods.js';
 
 export interface ExecutiveSummaryInput {
@@ -18,7 +19,7 @@ export interface ExecutiveSummaryInput {
   newestSummaryDate: string | null;
   now: Date;
   settings: MetricSettings;
-  alertRules: AlertRuleSettings;
+  alertRules: RuleSettings;
 }
 
 /** The executive summary's data object (SPEC §5): pure, so the tests can check it number by number. */
@@ -109,7 +110,7 @@ function pct(x: number): string {
 function periodAlerts(input: ExecutiveSummaryInput, cur: PeriodMetrics): AlertItem[] {
   const groups = new Map<string, { c: Classified; first: Date; last: Date; count: number; worst: Classified }>();
   for (const e of input.current.events.alert_candidates) {
-    const c = classifyEvent(e, input.settings, input.alertRules);
+    const c = classifyEvent(e, input.alertRules, input.settings);
     if (!c) continue;
     const key = `${c.rule}:${c.severity}`;
     const g = groups.get(key);
@@ -133,7 +134,7 @@ function periodAlerts(input: ExecutiveSummaryInput, cur: PeriodMetrics): AlertIt
   const budget = input.tenant.monthly_budget;
   const monthlyRate = monthlyRateOf(cur.cost.total_cost, input.period.days);
   const overrun = ratio(monthlyRate, budget);
-  if (overrun !== null && budget !== null && overrun > input.alertRules.costOverrunRatio) {
+  if (overrun !== null && budget !== null && overrun > input.alertRules['cost-overrun'].levels.critical) {
     items.push({
       rule: 'cost-overrun',
       severity: 'critical',

@@ -13,7 +13,8 @@
  * Two wall times that resolve to the same instant (02:00 and 02:30 and 03:00 on a
  * spring-forward day, for a cron listing all three) fire once.
  */
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
+import { DAY_MS, MINUTE_MS, WallClock, type Resolved } from '../time/wallClock.js';
 import type { ScheduleConfig } from '../config/schema.js';
 import type { PeriodKind } from '../report/types.js';
 import { assertTimezone, lastCompletePeriod, type Period } from '../time/periods.js';
@@ -40,8 +41,6 @@ export class ScheduleError extends Error {
   }
 }
 
-const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 /** nextSlot's search horizon: long enough for a 29 February cron (leap days can be 8 years apart). */
 const NEXT_SLOT_HORIZON_DAYS = 8 * 366 + 7;
 
@@ -216,76 +215,6 @@ function planFor(schedule: ScheduleTiming): Plan {
       return { minutesOfDay: [at], matches: (d) => d.day === 1, kind: 'month', deadline, cron: null };
     default:
       throw new ScheduleError('every', `every "${String(schedule.every)}": expected daily, weekly or monthly`);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Wall time → instant, with SPEC §3's gap and overlap rules
-
-interface Resolved {
-  ms: number;
-  offset: number;   // minutes east of UTC at `ms`
-}
-
-class WallClock {
-  private readonly zone: IANAZone;
-  private readonly probes = new Map<number, number>();
-
-  constructor(zoneName: string) {
-    this.zone = IANAZone.create(zoneName);
-  }
-
-  offsetAt(ms: number): number {
-    return this.zone.offset(ms);
-  }
-
-  /**
-   * The zone's offset if it is the same throughout the instants that day `n`'s wall times can
-   * map to (offsets lie within ±14 h, so [n - 1 day, n + 2 days] covers them), else null.
-   * Probes are memoised, so walking consecutive days costs about one offset lookup a day.
-   */
-  private steadyOffset(n: number): number | null {
-    let first: number | null = null;
-    for (let k = n - 1; k <= n + 2; k++) {
-      let o = this.probes.get(k);
-      if (o === undefined) {
-        o = this.offsetAt(k * DAY_MS);
-        this.probes.set(k, o);
-      }
-      if (first === null) first = o;
-      else if (o !== first) return null;
-    }
-    return first;
-  }
-
-  resolve(n: number, minuteOfDay: number): Resolved {
-    const wall = n * DAY_MS + minuteOfDay * MINUTE_MS;   // the wall time, read as if it were UTC
-    const steady = this.steadyOffset(n);
-    if (steady !== null) return { ms: wall - steady * MINUTE_MS, offset: steady };
-
-    // Near a transition: the candidate offsets are those a day either side.
-    const before = this.offsetAt(wall - DAY_MS);
-    const after = this.offsetAt(wall + DAY_MS);
-    let best: Resolved | null = null;
-    for (const o of before === after ? [before] : [before, after]) {
-      const ms = wall - o * MINUTE_MS;
-      if (this.offsetAt(ms) === o && (best === null || ms < best.ms)) best = { ms, offset: o };
-    }
-    if (best) return best;   // exists once, or twice and we keep the first occurrence
-
-    // In a gap: fire at the transition, the first instant whose wall time is past `wall`.
-    let lo = wall - Math.max(before, after) * MINUTE_MS;
-    let hi = wall - Math.min(before, after) * MINUTE_MS;
-    const loOffset = this.offsetAt(lo);
-    if (this.offsetAt(hi) === loOffset) {
-      throw new Error(`cannot resolve local time ${new Date(wall).toISOString().slice(0, 16)} in ${this.zone.name}`);
-    }
-    while (hi - lo > 1) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (this.offsetAt(mid) === loOffset) lo = mid;
-      else hi = mid;
-    }
-    return { ms: hi, offset: this.offsetAt(hi) };
   }
 }
 

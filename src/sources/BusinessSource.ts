@@ -63,6 +63,19 @@ export class BusinessSource {
         ORDER BY paid_at, id`, [tenantId, range.start, range.end, timezone])).rows;
   }
 
+  /**
+   * Each budgeted tenant's running monthly cost (SPEC §8 cost overrun): its active VPS instances
+   * and the IP addresses on them, each table aggregated on its own.
+   */
+  async monthlyCostsAgainstBudget(): Promise<{ tenant_id: string; monthly_budget: number; monthly_cost: number }[]> {
+    return (await this.db.query<{ tenant_id: string; monthly_budget: number; monthly_cost: number }>(
+      `SELECT t.id AS tenant_id, t.monthly_budget::float8 AS monthly_budget,
+              (coalesce((SELECT sum(v.approximate_cost) FROM vps_instances v WHERE v.tenant_id = t.id AND v.status = 'active'), 0)
+             + coalesce((SELECT sum(i.approximate_cost) FROM smtp_ip_addresses i JOIN vps_instances v ON v.id = i.vps_instance_id
+                          WHERE v.tenant_id = t.id AND v.status = 'active'), 0))::float8 AS monthly_cost
+         FROM tenants t WHERE t.monthly_budget > 0 ORDER BY t.id`, [])).rows;
+  }
+
   async subscriptions(tenantId: string): Promise<SubscriptionRow[]> {
     return (await this.db.query<SubscriptionRow>(
       `SELECT s.id, s.status, p.name AS plan_name, p.price_monthly::float8 AS price_monthly

@@ -1,4 +1,4 @@
-import type { EventFacts } from './types.js';
+import type { AlertCandidateEvent, EventFacts } from './types.js';
 
 /** A half-open instant range [start, end). */
 export interface InstantRange { start: Date; end: Date }
@@ -14,4 +14,16 @@ export interface EventStore {
    * deduplicated by event uuid; one answer per range, in order.
    */
   eventFacts(tenantId: string, ranges: InstantRange[]): Promise<EventFacts[]>;
+
+  // The alert poller reads every tenant's events of `names` by time (SPEC §8): first who is in its
+  // window (cheap: uuid and timestamp), then in full only the events it has not seen.
+
+  /** Each event of `names` with after < timestamp ≤ until, once per uuid. */
+  eventIds(names: readonly string[], after: Date, until: Date): Promise<{ uuid: string; timestamp: Date }[]>;
+  /** These events in full, among after < timestamp ≤ until, once per uuid, by time. */
+  eventsByIds(names: readonly string[], after: Date, until: Date, uuids: readonly string[]): Promise<AlertCandidateEvent[]>;
+  /** How many distinct events of `names` have after < timestamp ≤ until (the late-arrival audit). */
+  countEvents(names: readonly string[], after: Date, until: Date): Promise<number>;
+  /** The newest timestamp of any event of `names`, any tenant; null when there is none (silence). */
+  newestEventAt(names: readonly string[]): Promise<Date | null>;
 }

@@ -94,6 +94,37 @@ export class PosthogExportStore implements EventStore {
       newest_event_at: newestAt,
     }));
   }
+
+  async eventIds(names: readonly string[], after: Date, until: Date): Promise<{ uuid: string; timestamp: Date }[]> {
+    const { rows } = await this.db.query<{ uuid: string; timestamp: Date }>(
+      `SELECT DISTINCT ON (uuid) uuid, "timestamp" FROM ${this.table}
+        WHERE "timestamp" > $1 AND "timestamp" <= $2 AND event = ANY($3::text[]) AND uuid IS NOT NULL
+        ORDER BY uuid, "timestamp"`, [after, until, names]);
+    return rows.map((r) => ({ uuid: r.uuid, timestamp: new Date(r.timestamp) }));
+  }
+
+  async eventsByIds(names: readonly string[], after: Date, until: Date, uuids: readonly string[]): Promise<AlertCandidateEvent[]> {
+    if (uuids.length === 0) return [];
+    const { rows } = await this.db.query<{ uuid: string; event: string; timestamp: Date; properties: Record<string, unknown> | null }>(
+      `SELECT * FROM (
+         SELECT DISTINCT ON (uuid) uuid, event, "timestamp", properties FROM ${this.table}
+          WHERE "timestamp" > $1 AND "timestamp" <= $2 AND event = ANY($3::text[]) AND uuid = ANY($4::text[])
+          ORDER BY uuid, "timestamp") e
+        ORDER BY "timestamp", uuid`, [after, until, names, uuids]);
+    return rows.map((r) => ({ uuid: r.uuid, event: r.event, timestamp: new Date(r.timestamp), properties: r.properties && typeof r.properties === 'object' ? r.properties : {} }));
+  }
+
+  async countEvents(names: readonly string[], after: Date, until: Date): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      `SELECT count(DISTINCT uuid)::int AS n FROM ${this.table} WHERE "timestamp" > $1 AND "timestamp" <= $2 AND event = ANY($3::text[])`, [after, until, names]);
+    return rows[0].n;
+  }
+
+  async newestEventAt(names: readonly string[]): Promise<Date | null> {
+    const { rows } = await this.db.query<{ at: Date | null }>(
+      `SELECT max("timestamp") AS at FROM ${this.table} WHERE event = ANY($1::text[])`, [names]);
+    return rows[0]?.at ? new Date(rows[0].at) : null;
+  }
 }
 
 /** Events an alert rule may fire on (SPEC §8), listed in the brief's alert section. */

@@ -20,6 +20,10 @@ import { prepareCharts } from '../charts/renderCharts.js';
 import { startHttpServer } from './httpServer.js';
 import { checkChannels, noticeChannelProblems } from '../delivery/channelHealth.js';
 import { slackNoticeForwarder } from '../ops/slackNoticeForwarder.js';
+import { AlertPoller } from '../alerts/AlertPoller.js';
+import { AlertEngine } from '../alerts/AlertEngine.js';
+import { handleInboundSms } from '../alerts/inboundSms.js';
+import { pollerHealth } from '../alerts/pollerHeartbeat.js';
 
 export interface WorkerOptions {
   config: HeraldConfig;
@@ -44,6 +48,8 @@ export class Worker {
   readonly notices: OperatorNotices;
   readonly dispatcher: OutboxDispatcher;
   readonly briefs: BriefJobs;
+  /** The alert poller (alerts.enabled). */
+  readonly poller: AlertPoller | undefined;
   #agenda: Agenda | undefined;
   #http: { port: number; close(): Promise<void> } | undefined;
   #gauges: NodeJS.Timeout | undefined;
@@ -66,6 +72,13 @@ export class Worker {
       db: o.dbs.herald, config: o.config, clock: o.clock, logger: o.logger, notices: this.notices,
       briefDeps: () => this.briefDeps(), onQueued: () => this.dispatcher.wake(),
     });
+    if (o.config.alerts.enabled) {
+      const ctx = reportContext(o.config, o.dbs, o.clock);
+      this.poller = new AlertPoller({
+        db: o.dbs.herald, events: ctx.events, business: ctx.business, config: o.config, clock: o.clock, logger: o.logger.child({ component: 'alerts' }),
+        metrics: this.metrics, notices: this.notices, onQueued: () => this.dispatcher.wake(),
+      });
+    }
   }
 
   get httpPort(): number | undefined {
@@ -89,7 +102,17 @@ export class Worker {
     const o = this.#o;
     // The port first: a port in use stops the start before any job runs.
     if (o.port !== undefined) {
-      this.#http = await startHttpServer({ port: o.port, registry: this.metrics.registry, health: () => this.health() });
+      const env = o.env ?? process.env;
+      this.#http = await startHttpServer({
+        port: o.port, registry: this.metrics.registry, health: () => this.health(),
+        post: {
+          '/twilio/inbound': (req) => handleInboundSms({
+            db: o.dbs.herald, engine: this.poller?.engine ?? AlertEngine.withBusiness(o.config, o.logger, new BusinessSource(o.dbs.source)),
+            clock: o.clock, logger: o.logger.child({ component: 'twilio-inbound' }), authToken: env.TWILIO_AUTH_TOKEN ?? '',
+            publicUrl: o.config.alerts.publicUrl, tiers: o.config.alerts.tiers.length, onQueued: () => this.dispatcher.wake(),
+          }, { path: req.path, body: req.body, signature: req.headers['x-twilio-signature'] as string | undefined }),
+        },
+      });
     }
     await migrate(o.dbs.herald, heraldMigrations);
     await syncSchedules({ db: o.dbs.herald, config: o.config, clock: o.clock, logger: o.logger });
@@ -123,6 +146,8 @@ export class Worker {
     let purgedAt = 0;
     agenda.define(TICK_JOB, async () => {
       await tick(this.schedulerDeps());
+      // The poller's dead-man's switch, checked by whichever worker ticks the schedules.
+      await pollerHealth(o.dbs.herald, o.config, o.clock.now(), this.notices);
       if (kind === 'postgres' && Date.now() - purgedAt > 3600_000) {
         purgedAt = Date.now();
         const n = await purgeFinishedJobs(o.dbs.herald);
@@ -136,6 +161,7 @@ export class Worker {
     await agenda.start();
     await agenda.every(`${o.config.scheduler.tickSeconds} seconds`, TICK_JOB, undefined, { skipImmediate: false });
     this.dispatcher.start(o.dispatchEveryMs ?? 1000);
+    this.poller?.start();
     this.#gauges = setInterval(() => void this.#refreshGauges(), 10_000);
     o.logger.info({ agenda_backend: kind, schedules: o.config.schedules.length, channels: Object.keys(o.channels), port: this.#http?.port }, 'worker started');
   }
@@ -164,15 +190,17 @@ export class Worker {
     const age = last === null ? null : (this.#o.clock.now().getTime() - new Date(last).getTime()) / 1000;
     const limit = Math.max(30, this.#o.config.scheduler.tickSeconds * 5);
     checks.scheduler = { ok: age === null || age <= limit, detail: age === null ? 'no schedules' : `last tick ${Math.round(age)} s ago` };
+    checks.alerts = await pollerHealth(this.#o.dbs.herald, this.#o.config, this.#o.clock.now()).then(({ ok, detail }) => ({ ok, detail }), (err: Error) => ({ ok: false, detail: err.message }));
     await this.#refreshGauges();
     return { ok: Object.values(checks).every((c) => c.ok), checks };
   }
 
-  /** Drains: no new jobs, running briefs finish, sends in flight finish; then closes. Idempotent. */
+  /** Drains: the poller stops, no new jobs, running briefs finish, sends in flight finish; then closes. Idempotent. */
   stop(drainMs = 60_000): Promise<void> {
     this.#stopping ??= (async () => {
       const o = this.#o;
       clearInterval(this.#gauges);
+      await this.poller?.stop();
       await this.#agenda?.drain(drainMs).catch(() => undefined);
       await this.dispatcher.stop();
       await this.#http?.close();

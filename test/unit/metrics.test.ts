@@ -8,7 +8,8 @@ import { computeDecisionsTracked } from '../../src/metrics/decisions.js';
 import { recommendActions } from '../../src/metrics/recommendations.js';
 import { trend } from '../../src/metrics/trend.js';
 import { defaultMetricSettings as s } from '../../src/metrics/settings.js';
-import { classifyEvent, defaultAlertRuleSettings as rules, num } from '../../src/alerts/rules.js';
+import { classifyEvent, num } from '../../src/alerts/rules.js';
+import { defaultRuleSettings as rules } from '../../src/alerts/settings.js';
 import type { DailySummaryRow, IpRow, VpsRow } from '../../src/sources/types.js';
 
 const day = (date: string, sent: number, delivered: number, bounced: number, spam: number, rep: string | null = 'good'): DailySummaryRow =>
@@ -234,15 +235,15 @@ describe('recommendations', () => {
 describe('alert rules', () => {
   const ev = (event: string, properties: Record<string, unknown>) => ({ uuid: 'u', event, timestamp: new Date(), properties });
   it('classifies deliverability, revenue impact, efficiency and optimization events (SPEC §8)', () => {
-    expect(classifyEvent(ev('email_deliverability_event', { bounce_rate: 0.16, spam_rate: 0 }), s, rules)?.severity).toBe('critical');
-    expect(classifyEvent(ev('email_deliverability_event', { bounce_rate: 0.02, spam_rate: 0.016 }), s, rules)?.severity).toBe('high');
-    expect(classifyEvent(ev('email_deliverability_event', { bounce_rate: 0.06, spam_rate: 0 }), s, rules)?.severity).toBe('medium');
-    expect(classifyEvent(ev('email_deliverability_event', { bounce_rate: 0.01, spam_rate: 0.001 }), s, rules)).toBeNull();
-    expect(classifyEvent(ev('revenue_impact_event', { impact_type: 'negative', impact_amount: 10_001 }), s, rules)?.severity).toBe('critical');
-    expect(classifyEvent(ev('revenue_impact_event', { impact_type: 'positive', impact_amount: 50_000 }), s, rules)).toBeNull();
-    expect(classifyEvent(ev('revenue_impact_event', { impact_type: 'negative', impact_amount: 'NaN' }), s, rules)).toBeNull();
-    expect(classifyEvent(ev('operational_efficiency_event', { efficiency_score: 69 }), s, rules)?.severity).toBe('high');
-    expect(classifyEvent(ev('cost_optimization_event', { optimization_type: 'identified', savings_amount: 5001 }), s, rules)?.rule).toBe('optimization');
+    expect(classifyEvent(ev('email_deliverability_event', { bounce_rate: 0.16, spam_rate: 0 }), rules, s)?.severity).toBe('critical');
+    expect(classifyEvent(ev('email_deliverability_event', { bounce_rate: 0.02, spam_rate: 0.016 }), rules, s)?.severity).toBe('high');
+    expect(classifyEvent(ev('email_deliverability_event', { bounce_rate: 0.06, spam_rate: 0 }), rules, s)?.severity).toBe('medium');
+    expect(classifyEvent(ev('email_deliverability_event', { bounce_rate: 0.01, spam_rate: 0.001 }), rules, s)).toBeNull();
+    expect(classifyEvent(ev('revenue_impact_event', { impact_type: 'negative', impact_amount: 10_001 }), rules, s)?.severity).toBe('critical');
+    expect(classifyEvent(ev('revenue_impact_event', { impact_type: 'positive', impact_amount: 50_000 }), rules, s)).toBeNull();
+    expect(classifyEvent(ev('revenue_impact_event', { impact_type: 'negative', impact_amount: 'NaN' }), rules, s)).toBeNull();
+    expect(classifyEvent(ev('operational_efficiency_event', { efficiency_score: 69 }), rules, s)?.severity).toBe('high');
+    expect(classifyEvent(ev('cost_optimization_event', { optimization_type: 'identified', savings_amount: 5001 }), rules, s)?.rule).toBe('optimization');
   });
   it('reads untrusted numbers defensively', () => {
     expect(num('12.5')).toBe(12.5);

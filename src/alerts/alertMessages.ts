@@ -1,0 +1,167 @@
+/**
+ * The views of an alert notification (SPEC §8): the SMS a director reads on a lock screen, the
+ * email and the Slack message. Pure: a notice in, a rendered message out, before it reaches the
+ * outbox. An SMS is at most two segments: what does not fit is cut, never the reply code.
+ */
+import type { EmailMessage, SlackMessage } from '../delivery/Channel.js';
+import { escapeSlack } from '../delivery/slack/slackDigest.js';
+import { shortenToSegments } from '../delivery/sms/smsSegments.js';
+import { renderView } from '../render/templates.js';
+import type { Severity } from '../report/types.js';
+import { formatInZone } from '../time/periods.js';
+import { formatDuration } from './settings.js';
+
+/** What a notification says of one alert at one step. JSON-serialisable (kept with an SMS intent). */
+export interface AlertNotice {
+  alertId: number;
+  code: string;
+  rule: string;
+  tenantName: string;
+  /** Zone the times are printed in. */
+  timezone: string;
+  severity: Severity;
+  /** fire | upgrade-n | repeat-n | escalate-n | realert-n | resolve | ack-n */
+  step: string;
+  short: string;
+  summary: string;
+  atRisk: number | null;
+  firedAt: string | null;
+  /** When this notice was made (ISO). */
+  at: string;
+  acknowledgedBy?: string | null;
+  test: boolean;
+}
+
+export type StepKind = 'fire' | 'upgrade' | 'repeat' | 'escalate' | 'realert' | 'resolve' | 'ack';
+export function stepKind(step: string): StepKind {
+  return step.replace(/-\d+$/, '') as StepKind;
+}
+
+const RULE_LABEL: Record<string, string> = {
+  deliverability: 'Deliverability', 'revenue-impact': 'Revenue impact', 'cost-overrun': 'Cost overrun',
+  efficiency: 'Operational efficiency', optimization: 'Cost optimization', 'source-health': 'Data source health',
+};
+export const ruleLabel = (rule: string) => RULE_LABEL[rule] ?? rule;
+
+/** Plain one-line text for an SMS: no control characters, no runs of spaces. */
+function line(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return String(s).replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+}
+
+function openFor(n: AlertNotice): string {
+  return n.firedAt ? formatDuration(Math.max(0, Date.parse(n.at) - Date.parse(n.firedAt))) : '';
+}
+
+/** The SMS words of one notice, without the reply instruction. */
+function smsLine(n: AlertNotice): string {
+  const sev = n.severity.toUpperCase();
+  const who = line(n.tenantName);
+  const what = line(n.short);
+  const k = stepKind(n.step);
+  const test = n.test ? 'TEST ' : '';
+  switch (k) {
+    case 'resolve': return `${test}RESOLVED ${who}: ${ruleLabel(n.rule).toLowerCase()} alert ${n.code} cleared after ${openFor(n)}.`;
+    case 'repeat': return `${test}${sev} (unacknowledged ${openFor(n)}) ${who}: ${what}.`;
+    case 'escalate': return `${test}${sev} escalated to you, unacknowledged ${openFor(n)}. ${who}: ${what}.`;
+    case 'realert': return `${test}${sev} again (acknowledged, not resolved) ${who}: ${what}.`;
+    case 'upgrade': return `${test}${sev} now ${who}: ${what}.`;
+    default: return `${test}${sev} ${who}: ${what}.`;
+  }
+}
+
+/**
+ * One SMS for one recipient: a single notice reads "CRITICAL Acme Mail Co: bounce 17.0% > 15%,
+ * $112 at risk. Reply ACK 4821"; several are folded into one text that lists each with its code.
+ * `capNote` (the per-hour limit was reached) is said too. Cut to `maxSegments`, keeping the
+ * reply instruction whole.
+ */
+export function smsBody(notices: AlertNotice[], opts: { capNote?: string; maxSegments?: number } = {}): string {
+  if (notices.length === 0) throw new Error('smsBody: no notice');
+  const open = notices.filter((n) => stepKind(n.step) !== 'resolve');
+  const reply = open.length === 0 ? '' : open.length === 1 ? `Reply ACK ${open[0].code}` : `Reply ACK <code>: ${open.map((n) => n.code).join(', ')}`;
+  let body: string;
+  if (notices.length === 1) {
+    body = smsLine(notices[0]).replace(/\.$/, '');
+  } else {
+    const worst = open.some((n) => n.severity === 'critical') ? 'CRITICAL' : open.length ? 'ALERTS' : 'RESOLVED';
+    body = `${worst} ${notices.length} alerts: ${notices.map((n) => `${smsLine(n).replace(/\.$/, '')} [${n.code}]`).join('; ')}`;
+  }
+  const tail = [reply, opts.capNote ? line(opts.capNote) : ''].filter(Boolean).join('. ');
+  const text = tail ? `${body}. ${tail}` : `${body}.`;
+  return shortenToSegments(text, opts.maxSegments ?? 2, tail ? { keepSuffix: `. ${tail}` } : undefined);
+}
+
+function headline(n: AlertNotice): string {
+  const k = stepKind(n.step);
+  const sev = n.severity.toUpperCase();
+  const test = n.test ? 'TEST · ' : '';
+  switch (k) {
+    case 'resolve': return `${test}Resolved · ${ruleLabel(n.rule)}`;
+    case 'ack': return `${test}Acknowledged · ${ruleLabel(n.rule)}`;
+    case 'repeat': return `${test}${sev} · still unacknowledged · ${ruleLabel(n.rule)}`;
+    case 'escalate': return `${test}${sev} · escalated · ${ruleLabel(n.rule)}`;
+    case 'realert': return `${test}${sev} · again, not resolved · ${ruleLabel(n.rule)}`;
+    case 'upgrade': return `${test}${sev} · worse · ${ruleLabel(n.rule)}`;
+    default: return `${test}${sev} · ${ruleLabel(n.rule)}`;
+  }
+}
+
+/** The view model the email templates print (no decisions in the templates). */
+function emailView(n: AlertNotice, opts: { alertCommand: boolean }) {
+  const k = stepKind(n.step);
+  const local = (iso: string | null) => (iso ? formatInZone(new Date(iso), n.timezone, "ccc d LLL yyyy, HH:mm ZZZZ") : null);
+  return {
+    headline: headline(n),
+    tenant: { name: n.tenantName },
+    severity: n.severity,
+    status: k === 'resolve' || k === 'ack' ? 'good' : n.severity === 'critical' ? 'critical' : 'warning',
+    rule: ruleLabel(n.rule),
+    summary: n.summary,
+    resolved: k === 'resolve',
+    acknowledged: k === 'ack',
+    acknowledgedBy: n.acknowledgedBy ?? null,
+    code: n.code,
+    firedAt: local(n.firedAt),
+    at: local(n.at),
+    openFor: openFor(n),
+    test: n.test,
+    action: k === 'resolve' || k === 'ack' ? null
+      : `Reply ACK ${n.code} to the SMS${opts.alertCommand ? `, or run: herald alerts ack ${n.alertId}` : ''}.`,
+  };
+}
+
+export function alertEmail(n: AlertNotice): EmailMessage {
+  const view = emailView(n, { alertCommand: true });
+  const subject = [headline(n), line(n.tenantName), `alert ${n.code}`].join(' · ');
+  return {
+    channel: 'email',
+    subject,
+    html: renderView('email/alert.html', view),
+    text: renderView('email/alert.txt', view, { format: 'text' }),
+  };
+}
+
+/**
+ * The Slack message. Acknowledgements and resolutions are posted in the thread of the alert's
+ * first message in that channel (`threadOf`, set by the caller).
+ */
+export function alertSlack(n: AlertNotice, threadOf?: string): SlackMessage {
+  const v = emailView(n, { alertCommand: true });
+  const mark = v.status === 'good' ? ':white_check_mark:' : n.severity === 'critical' ? ':red_circle:' : ':large_orange_circle:';
+  const k = stepKind(n.step);
+  const text = `${v.headline} · ${n.tenantName}: ${k === 'ack' ? `acknowledged by ${n.acknowledgedBy ?? 'a director'}` : n.summary}`;
+  const mrkdwn = (t: string) => ({ type: 'mrkdwn', text: t, verbatim: true });
+  const blocks: unknown[] = [
+    { type: 'section', text: mrkdwn(`${mark} *${escapeSlack(v.headline)}* · ${escapeSlack(n.tenantName)}`) },
+  ];
+  if (k === 'ack') {
+    blocks.push({ type: 'section', text: mrkdwn(`Acknowledged by ${escapeSlack(n.acknowledgedBy ?? 'a director')} at ${escapeSlack(v.at ?? '')}: repeats and escalation stop.`) });
+  } else if (k === 'resolve') {
+    blocks.push({ type: 'section', text: mrkdwn(`Resolved after ${escapeSlack(v.openFor)}. ${escapeSlack(n.summary)}`) });
+  } else {
+    blocks.push({ type: 'section', text: mrkdwn(escapeSlack(n.summary)) });
+    blocks.push({ type: 'context', elements: [mrkdwn(`Alert ${escapeSlack(n.code)} · fired ${escapeSlack(v.firedAt ?? '')} · ${escapeSlack(v.action ?? '')}`)] });
+  }
+  return { channel: 'slack', text: escapeSlack(text).slice(0, 3000), blocks, ...(threadOf ? { threadOf } : {}) };
+}
