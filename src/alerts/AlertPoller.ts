@@ -155,8 +155,7 @@ export class AlertPoller {
         }
         out.queued += r.queued;
       };
-      const evaluate = async (rule: string, tenantId: string | null, tenantName: string | null, ev: Evaluation) => {
-        const fingerprint = `${rule}:${tenantId ?? ''}`;
+      const evaluate = async (rule: string, tenantId: string | null, tenantName: string | null, ev: Evaluation, fingerprint = `${rule}:${tenantId ?? ''}`) => {
         const alert = open.get(fingerprint) ?? null;
         await apply(alert, observe(alert, ev, now, this.#policy(rule)), { rule, tenantId, fingerprint, tenantName });
       };
@@ -230,7 +229,7 @@ export class AlertPoller {
           ev = failures === 0 ? { verdict: 'clear' } : { verdict: 'hold' };
         }
         const before = open.get(`source-health:${name}`);
-        await evaluate('source-health', null, `${name} source`, ev);
+        await evaluate('source-health', null, `${name} source`, ev, `source-health:${name}`);
         if (!before && open.has(`source-health:${name}`)) {
           await o.notices.raise({ kind: 'source-health', dedupeKey: `source-health:${name}:${now.toISOString()}`, message: `alert poller: ${ev.verdict === 'breach' ? ev.summary : name}`, details: { source: name } });
         }

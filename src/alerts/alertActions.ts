@@ -33,6 +33,8 @@ export async function actOnAlert(
     if ('refused' in decided) return { ok: false, alert, reason: decided.refused };
     const patch = action.kind === 'ack' ? { ...decided.patch, acknowledgedBy: by } : decided.patch;
     const applied = await engine.apply(tx, alert, { ...decided, patch }, now);
+    // An escalation texts the next tier now, not at the next poll.
+    await engine.groupSms(tx, now);
     return { ok: true, alert: { ...alert, ...applied.alert, acknowledgedBy: action.kind === 'ack' ? by : alert.acknowledgedBy } as StoredAlert, queued: applied.queued };
   }, { wait: true });
   return result!;

@@ -70,11 +70,24 @@ function smsLine(n: AlertNotice): string {
   }
 }
 
+/** A notice as one item of a folded SMS: what, its state, its code. */
+function itemLine(n: AlertNotice, withTenant: boolean): string {
+  const who = withTenant ? `${line(n.tenantName)}: ` : '';
+  const what = line(n.short);
+  switch (stepKind(n.step)) {
+    case 'resolve': return `${who}resolved: ${ruleLabel(n.rule).toLowerCase()} [${n.code}]`;
+    case 'repeat': return `${who}${what} (unacknowledged ${openFor(n)}) [${n.code}]`;
+    case 'escalate': return `${who}${what} (escalated to you) [${n.code}]`;
+    case 'realert': return `${who}${what} (again, not resolved) [${n.code}]`;
+    default: return `${who}${what} [${n.code}]`;
+  }
+}
+
 /**
  * One SMS for one recipient: a single notice reads "CRITICAL Acme Mail Co: bounce 17.0% > 15%,
- * $112 at risk. Reply ACK 4821"; several are folded into one text that lists each with its code.
- * `capNote` (the per-hour limit was reached) is said too. Cut to `maxSegments`, keeping the
- * reply instruction whole.
+ * $112 at risk. Reply ACK 4821"; several are folded into one text, "CRITICAL 3 alerts for Acme
+ * Mail Co: … [4821]; … [4822]. Reply ACK <code>: 4821, 4822". `capNote` (the per-hour limit was
+ * reached) is said too. Cut to `maxSegments`, keeping the reply instruction whole.
  */
 export function smsBody(notices: AlertNotice[], opts: { capNote?: string; maxSegments?: number } = {}): string {
   if (notices.length === 0) throw new Error('smsBody: no notice');
@@ -84,8 +97,11 @@ export function smsBody(notices: AlertNotice[], opts: { capNote?: string; maxSeg
   if (notices.length === 1) {
     body = smsLine(notices[0]).replace(/\.$/, '');
   } else {
-    const worst = open.some((n) => n.severity === 'critical') ? 'CRITICAL' : open.length ? 'ALERTS' : 'RESOLVED';
-    body = `${worst} ${notices.length} alerts: ${notices.map((n) => `${smsLine(n).replace(/\.$/, '')} [${n.code}]`).join('; ')}`;
+    const tenants = new Set(notices.map((n) => n.tenantName));
+    const worst = open.some((n) => n.severity === 'critical') ? 'CRITICAL' : open.length ? open[0].severity.toUpperCase() : 'RESOLVED';
+    const test = notices.every((n) => n.test) ? 'TEST ' : '';
+    const lead = `${test}${worst} ${notices.length} alerts${tenants.size === 1 ? ` for ${line(notices[0].tenantName)}` : ''}`;
+    body = `${lead}: ${notices.map((n) => itemLine(n, tenants.size > 1)).join('; ')}`;
   }
   const tail = [reply, opts.capNote ? line(opts.capNote) : ''].filter(Boolean).join('. ');
   const text = tail ? `${body}. ${tail}` : `${body}.`;

@@ -5,7 +5,8 @@
  * - Grouping: a recipient's waiting notices go out together once the oldest has waited its
  *   severity's `groupWait` (0 s for critical: at once, with whatever else is waiting).
  * - Cap: at most `maxPerHour` SMS per recipient in any hour. What waits meanwhile is folded into
- *   the next one allowed; the last one before the cap says so, and when texts resume.
+ *   the next one allowed (one line per alert: its latest notice); the last one before the cap
+ *   says so, and when texts resume.
  */
 import type { Severity } from '../report/types.js';
 import { formatInZone } from '../time/periods.js';
@@ -53,11 +54,14 @@ export function planSms(waiting: SmsIntent[], sentAt: Map<number, Date[]>, now: 
       const resume = new Date((recent[0] ?? now).getTime() + HOUR);
       capNote = `SMS limit ${p.maxPerHour}/h reached; more by email/Slack, texts resume ${formatInZone(resume, zoneOf(recipientId), 'HH:mm')}`;
     }
+    // One line per alert, its latest notice: repeats that waited behind the cap are one alert, not ten.
+    const latest = new Map<number, SmsIntent>();
+    for (const i of intents) latest.set(i.notice.alertId, i);
     out.push({
       recipientId,
       intentIds: intents.map((i) => i.id),
       severity: worst,
-      body: smsBody(intents.map((i) => i.notice), { capNote, maxSegments: p.maxSegments }),
+      body: smsBody([...latest.values()].map((i) => i.notice), { capNote, maxSegments: p.maxSegments }),
     });
   }
   return out;

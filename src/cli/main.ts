@@ -84,6 +84,19 @@ export function buildProgram(): Command {
     .action(async (runId: string) => (await import('./commands/runs.js')).runsShowCommand(await config(), runId));
 
   registerRecipientsCommands(program, config);
+  const alerts = program.command('alerts').description('alerts: list, show, acknowledge, test a route');
+  const alertsCli = () => import('./commands/alerts.js');
+  alerts.command('list').description('recent alerts, newest first')
+    .option('--tenant <id>', 'only this tenant').option('--state <state>', 'only pending | firing | acknowledged | resolved | open').option('--limit <n>', 'rows', '50')
+    .action(async (o) => (await alertsCli()).alertsListCommand(await config(), o));
+  alerts.command('show <alert-id>').description("an alert's timeline, and who was told when, through which channel, with which provider id")
+    .action(async (id: string) => (await alertsCli()).alertsShowCommand(await config(), id));
+  alerts.command('ack <alert-id>').description('acknowledge an alert: repeats and escalation stop')
+    .option('--by <name>', 'who acknowledges (default: your user name)')
+    .action(async (id: string, o: { by?: string }) => { process.exitCode = await (await alertsCli()).alertsAckCommand(await config(), id, o); });
+  alerts.command('test <rule>').description("a test alert through the rule's real route: deliverability, revenue-impact, cost-overrun, efficiency, optimization")
+    .option('--tenant <id>', 'tenant id')
+    .action(async (rule: string, o: { tenant?: string }) => { process.exitCode = await (await alertsCli()).alertsTestCommand(await config(), rule, o); });
   return program;
 }
 

@@ -28,6 +28,8 @@ export interface DispatcherOptions {
   random?: () => number;
   /** Send only the deliveries of these runs (`herald run`); default: every due delivery. */
   runIds?: readonly number[];
+  /** Send only these deliveries (`herald alerts test`). */
+  outboxIds?: readonly number[];
 }
 
 const CACHED = 32;
@@ -58,7 +60,7 @@ class Memo<T> {
  * here knows what a brief or an alert is: the producers rendered the messages.
  */
 export class OutboxDispatcher {
-  readonly #o: Required<Omit<DispatcherOptions, 'random' | 'runIds'>> & { random: () => number; runIds: readonly number[] | null };
+  readonly #o: Required<Omit<DispatcherOptions, 'random' | 'runIds' | 'outboxIds'>> & { random: () => number; runIds: readonly number[] | null; outboxIds: readonly number[] | null };
   readonly #messages = new Memo<StoredMessage>();
   readonly #artifacts = new Memo<Attachment>();
   readonly #pausedUntil = new Map<ChannelName, number>();
@@ -70,7 +72,7 @@ export class OutboxDispatcher {
   #woken = false;
 
   constructor(o: DispatcherOptions) {
-    this.#o = { ...o, concurrency: o.concurrency ?? 4, leaseMs: o.leaseMs ?? 5 * 60_000, random: o.random ?? Math.random, runIds: o.runIds ?? null };
+    this.#o = { ...o, concurrency: o.concurrency ?? 4, leaseMs: o.leaseMs ?? 5 * 60_000, random: o.random ?? Math.random, runIds: o.runIds ?? null, outboxIds: o.outboxIds ?? null };
   }
 
   /** Claims and sends what is due now (up to the concurrency), waits for those sends; returns how many. */
@@ -156,7 +158,7 @@ export class OutboxDispatcher {
     // The channels this worker can send through now: configured, and not paused (credentials refused).
     const channels = (Object.keys(o.channels) as ChannelName[]).filter((c) => o.channels[c] && (this.#pausedUntil.get(c) ?? 0) <= now.getTime());
     if (channels.length === 0) return Promise.resolve([]);
-    return claimDue(o.db, now, limit, o.leaseMs, channels, o.runIds);
+    return claimDue(o.db, now, limit, o.leaseMs, channels, o.runIds, o.outboxIds);
   }
 
   async #deliver(row: OutboxRow): Promise<void> {

@@ -111,10 +111,11 @@ export async function enqueueDeliveries(db: Db, rows: (NewDelivery & { dueAt?: D
  * has come, and "sending" ones whose lease expired (their worker died mid-send). SKIP LOCKED lets
  * any number of workers claim concurrently without taking the same row. Only deliveries through
  * `channels` (those this worker can send: a worker without Slack credentials leaves Slack rows to
- * one that has them, rather than failing them). With `runIds`, only those runs' deliveries (a
- * manual `herald run` sends its own and leaves the rest to the workers).
+ * one that has them, rather than failing them). With `runIds` or `outboxIds`, only those (a manual
+ * `herald run` or `herald alerts test` sends its own and leaves the rest to the workers).
  */
-export async function claimDue(db: Db, now: Date, limit: number, leaseMs: number, channels: readonly string[], runIds: readonly number[] | null = null): Promise<OutboxRow[]> {
+export async function claimDue(db: Db, now: Date, limit: number, leaseMs: number, channels: readonly string[], runIds: readonly number[] | null = null,
+  outboxIds: readonly number[] | null = null): Promise<OutboxRow[]> {
   const { rows } = await db.query<OutboxRow>(
     `UPDATE herald.outbox o SET status = 'sending', attempts = o.attempts + 1, locked_until = $2::timestamptz + make_interval(secs => $3::float8 / 1000)
       WHERE o.id IN (
@@ -122,13 +123,14 @@ export async function claimDue(db: Db, now: Date, limit: number, leaseMs: number
          WHERE ((status = 'pending' AND next_attempt_at <= $2) OR (status = 'sending' AND locked_until < $2))
            AND channel = ANY($5::text[])
            AND ($4::bigint[] IS NULL OR run_id = ANY($4::bigint[]))
+           AND ($6::bigint[] IS NULL OR id = ANY($6::bigint[]))
          ORDER BY priority, next_attempt_at, id
          FOR UPDATE SKIP LOCKED
          LIMIT $1)
       RETURNING o.id::int AS id, o.delivery_key, o.schedule_id, o.report, o.tenant_id, o.period_label, o.channel,
                 o.recipient_id::int AS recipient_id, o.run_id::int AS run_id, o.message_id::int AS message_id,
                 o.fallback_message_id::int AS fallback_message_id, o.kind, o.priority, o.retry_policy, o.status, o.attempts, o.progress, o.provider_id`,
-    [limit, now, leaseMs, runIds, channels],
+    [limit, now, leaseMs, runIds, channels, outboxIds],
   );
   // UPDATE … RETURNING does not keep the subquery's order.
   return rows.sort((a, b) => a.priority - b.priority || a.id - b.id);
