@@ -11,16 +11,20 @@ export interface ChannelReport { channel: ChannelName; ok: boolean; problems: st
  * channel id exists and the bot can post there.
  */
 export async function checkChannels(db: Db, config: HeraldConfig, channels: Channels): Promise<ChannelReport[]> {
-  const used = new Set(config.schedules.flatMap((s) => s.deliver.map((d) => d.channel)));
+  const used = new Set([
+    ...config.schedules.flatMap((s) => s.deliver.map((d) => d.channel)),
+    ...(config.alerts.enabled ? Object.values(config.alerts.routes).flat() : []),
+  ]);
   const reports: ChannelReport[] = [];
   for (const name of ['email', 'slack', 'sms'] as const) {
     const channel = channels[name];
     if (!channel) {
-      if (used.has(name)) reports.push({ channel: name, ok: false, problems: [`${name}: a schedule delivers by ${name} but it is not configured (${name === 'email' ? 'SMTP_URL' : name === 'slack' ? 'SLACK_TOKEN' : 'TWILIO_*'} unset)`] });
+      if (used.has(name)) reports.push({ channel: name, ok: false, problems: [`${name}: a schedule or an alert route delivers by ${name} but it is not configured (${name === 'email' ? 'SMTP_URL' : name === 'slack' ? 'SLACK_TOKEN' : 'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM'} unset)`] });
       continue;
     }
-    const destinations = name === 'slack'
-      ? (await db.query<{ slack_channel: string }>(`SELECT DISTINCT slack_channel FROM herald.recipients WHERE slack_channel IS NOT NULL AND removed_at IS NULL ORDER BY 1`)).rows.map((r) => r.slack_channel)
+    const column = name === 'slack' ? 'slack_channel' : name === 'sms' ? 'phone' : null;
+    const destinations = column
+      ? (await db.query<{ d: string }>(`SELECT DISTINCT ${column} AS d FROM herald.recipients WHERE ${column} IS NOT NULL AND removed_at IS NULL ORDER BY 1`)).rows.map((r) => r.d)
       : [];
     const result = channel.check ? await channel.check(destinations) : { ok: true, problems: [] };
     reports.push({ channel: name, ok: result.ok, problems: result.problems });

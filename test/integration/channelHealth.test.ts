@@ -53,7 +53,7 @@ describe('channel health', () => {
       expect(by.slack.problems.join('\n')).toContain('C0GONE0001');
       expect(by.slack.problems.join('\n')).not.toContain('C0123ABCD');
       expect(by.email.ok).toBe(false);
-      expect(by.sms.problems[0]).toMatch(/^sms: a schedule delivers by sms but it is not configured/);
+      expect(by.sms.problems[0]).toMatch(/^sms: a schedule or an alert route delivers by sms but it is not configured/);
 
       const metrics = new HeraldMetrics();
       const notices = new OperatorNotices({ db: t.db, logger: silentLogger, metrics, forward: slackNoticeForwarder({ token: TOKEN, apiUrl: slack.url, channel: 'C0OPS0001' }) });
