@@ -16,6 +16,7 @@ import { addRecipient } from '../../src/recipients/recipientsRepo.js';
 import { reportContext } from '../../src/cli/context.js';
 import { AlertPoller } from '../../src/alerts/AlertPoller.js';
 import { handleInboundSms } from '../../src/alerts/inboundSms.js';
+import { pollerHealth } from '../../src/alerts/pollerHeartbeat.js';
 import { OutboxDispatcher } from '../../src/delivery/OutboxDispatcher.js';
 import { createEmailChannel } from '../../src/delivery/email/emailChannel.js';
 import { createSlackChannel } from '../../src/delivery/slack/slackChannel.js';
@@ -404,5 +405,24 @@ describe('the poller', () => {
     const keys = (await t.db.query<{ delivery_key: string }>(`SELECT delivery_key FROM herald.outbox`)).rows.map((r) => r.delivery_key);
     expect(new Set(keys).size).toBe(keys.length);
     expect(new Set(twilio.messages.map((m) => `${m.to}|${m.body}`)).size).toBe(twilio.messages.length);
+  });
+});
+
+describe('the poller\'s dead-man\'s switch', () => {
+  it('a poller that has not ticked for 5 × pollEvery is not healthy and raises one operator notice per stall', async () => {
+    const clock = movableClock('2026-12-01T14:00:00Z');
+    const w = worker(clock);
+    await w.step();
+    const notices = new OperatorNotices({ db: t.db, logger: silentLogger, metrics: new HeraldMetrics() });
+    const cfg = config();
+    expect(await pollerHealth(t.db, cfg, new Date('2026-12-01T14:00:05Z'), notices)).toMatchObject({ ok: true, ageMs: 5000 });
+    const stalled = await pollerHealth(t.db, cfg, new Date('2026-12-01T14:00:06Z'), notices);
+    expect(stalled).toMatchObject({ ok: false, detail: 'last tick 6 s ago (limit 5 s)' });
+    await pollerHealth(t.db, cfg, new Date('2026-12-01T14:01:00Z'), notices);
+    const rows = (await t.db.query<{ message: string }>(`SELECT message FROM herald.operator_notices WHERE kind = 'poller-stalled'`)).rows;
+    expect(rows.map((r) => r.message)).toEqual([expect.stringMatching(/^the alert poller has not ticked since 2026-12-01T14:00:00.000Z/)]);
+    clock.set('2026-12-01T14:02:00Z');
+    await w.step();
+    expect((await pollerHealth(t.db, cfg, new Date('2026-12-01T14:02:01Z'), notices)).ok).toBe(true);
   });
 });

@@ -79,6 +79,32 @@ const start = (): WorkerProcess => {
   return w;
 };
 
+describe('herald alerts test and ack', () => {
+  it('a test alert goes through the real route, marked as such; a second one while it is open is refused; ack from the command line', async () => {
+    const cli = { ...env(), HERALD_LOG_LEVEL: '' };
+    const r = await herald(['--config', configFile, 'alerts', 'test', 'deliverability', '--tenant', 'acme'], cli);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const code = /code (\d{4})/.exec(r.stdout)?.[1];
+    expect(r.stdout).toMatch(/^test alert 1 \(code \d{4}\) for Acme Mail Co: 2 notification\(s\) queued through the critical route$/m);
+    expect(r.stdout).toMatch(/^ {2}sms +Nora Chen: sent \(SM[0-9a-f]{32}\)$/m);
+    expect(twilio.messages.map((m) => m.body)).toEqual([`TEST CRITICAL Acme Mail Co: test of the deliverability alert route, nothing is wrong. Reply ACK ${code}`]);
+    expect(smtp.messages.map((m) => m.subject)).toEqual([`TEST · CRITICAL · Deliverability · Acme Mail Co · alert ${code}`]);
+    const again = await herald(['--config', configFile, 'alerts', 'test', 'deliverability', '--tenant', 'acme'], cli);
+    expect([again.code, again.stderr]).toEqual([2, 'herald: rule: a test of deliverability for acme is already open (herald alerts list --state open)\n']);
+    const bad = await herald(['--config', configFile, 'alerts', 'test', 'nope', '--tenant', 'acme'], cli);
+    expect([bad.code, bad.stderr]).toEqual([2, 'herald: rule: "nope" (expected deliverability, revenue-impact, cost-overrun, efficiency, optimization)\n']);
+    const ack = await herald(['--config', configFile, 'alerts', 'ack', '1', '--by', 'Dana Ops'], cli);
+    expect([ack.code, ack.stdout]).toEqual([0, `alert 1 (code ${code}) acknowledged by Dana Ops; repeats and escalation stop\n`]);
+    const twice = await herald(['--config', configFile, 'alerts', 'ack', '1'], cli);
+    expect([twice.code, twice.stdout]).toEqual([1, 'alert 1: already acknowledged\n']);
+    const none = await herald(['--config', configFile, 'alerts', 'ack', '999'], cli);
+    expect([none.code, none.stderr]).toEqual([2, 'herald: alert-id: no alert 999\n']);
+    const notId = await herald(['--config', configFile, 'alerts', 'show', '12abc'], cli);
+    expect([notId.code, notId.stderr]).toEqual([2, 'herald: alert-id: "12abc" is not an alert id (a number, see herald alerts list)\n']);
+  }, 120_000);
+});
+
 describe('alerts in herald worker processes', () => {
   it('two workers: one SMS and one email per step; /healthz shows the poller; a signed reply acknowledges; config check --live checks Twilio', async () => {
     const [a, b] = [start(), start()];
