@@ -98,14 +98,22 @@ export function smsBody(notices: AlertNotice[], opts: { capNote?: string; maxSeg
     body = smsLine(notices[0]).replace(/\.$/, '');
   } else {
     const tenants = new Set(notices.map((n) => n.tenantName));
-    const worst = open.some((n) => n.severity === 'critical') ? 'CRITICAL' : open.length ? open[0].severity.toUpperCase() : 'RESOLVED';
+    const rank = { critical: 0, high: 1, medium: 2 } as const;
+    const worstOpen = open.reduce<Severity | null>((w, n) => (w === null || rank[n.severity] < rank[w] ? n.severity : w), null);
+    const worst = worstOpen ? worstOpen.toUpperCase() : 'RESOLVED';
     const test = notices.every((n) => n.test) ? 'TEST ' : '';
     const lead = `${test}${worst} ${notices.length} alerts${tenants.size === 1 ? ` for ${line(notices[0].tenantName)}` : ''}`;
     body = `${lead}: ${notices.map((n) => itemLine(n, tenants.size > 1)).join('; ')}`;
   }
-  const tail = [reply, opts.capNote ? line(opts.capNote) : ''].filter(Boolean).join('. ');
-  const text = tail ? `${body}. ${tail}` : `${body}.`;
-  return shortenToSegments(text, opts.maxSegments ?? 2, tail ? { keepSuffix: `. ${tail}` } : undefined);
+  const fit = (tail: string) => shortenToSegments(tail ? `${body}. ${tail}` : `${body}.`, opts.maxSegments ?? 2, tail ? { keepSuffix: tail } : undefined);
+  const cap = opts.capNote ? line(opts.capNote) : '';
+  try {
+    return fit([reply, cap].filter(Boolean).join('. '));
+  } catch (err) {
+    // Too many codes to list in two segments (dozens of alerts at once): the email lists them.
+    if (!(err instanceof RangeError)) throw err;
+    return fit([open.length ? 'Reply ACK <code> (codes in the email)' : '', cap ? 'SMS limit reached' : ''].filter(Boolean).join('. '));
+  }
 }
 
 function headline(n: AlertNotice): string {

@@ -172,14 +172,14 @@ export function timers(alert: AlertRecord, now: Date, p: RulePolicy, t: TimingPo
   if (alert.state === 'pending') {
     return alert.pendingSince && at - alert.pendingSince.getTime() >= p.forMs ? fire(now) : NOTHING;
   }
-  if (p.kind === 'event' && alert.lastBreachAt && at - alert.lastBreachAt.getTime() >= p.quietForMs) {
-    return resolve(alert, now, `no breach for ${Math.round(p.quietForMs / 60_000)} min`);
-  }
   if (alert.test) {
     // A test of the route is told once and closes by itself (no resolved notice: nothing was wrong).
     return at - (alert.firedAt ?? now).getTime() >= TEST_ALERT_LIFETIME_MS
       ? { patch: { state: 'resolved' }, notify: [], timeline: [{ kind: 'resolved', detail: { why: 'test alert closed after an hour' } }] }
       : NOTHING;
+  }
+  if (p.kind === 'event' && alert.lastBreachAt && at - alert.lastBreachAt.getTime() >= p.quietForMs) {
+    return resolve(alert, now, `no breach for ${Math.round(p.quietForMs / 60_000)} min`);
   }
   if (alert.state === 'acknowledged') {
     if (alert.acknowledgedAt && at - alert.acknowledgedAt.getTime() >= t.ackTimeoutMs) {
@@ -197,15 +197,17 @@ export function timers(alert: AlertRecord, now: Date, p: RulePolicy, t: TimingPo
   if (alert.currentSeverity !== 'critical') return NOTHING; // no longer critical: no more paging
   if (alert.snoozedUntil && at < alert.snoozedUntil.getTime()) return NOTHING;
   const fired = (alert.firedAt ?? now).getTime();
+  const paged = (alert.lastPagedAt ?? alert.firedAt ?? now).getTime();
   const nextLevel = alert.escalationLevel + 1;
-  if (nextLevel < t.tiers && at - fired >= t.escalateAfterMs * nextLevel) {
+  // The tiers told so far get escalateAfter since their last page: a high alert that just turned
+  // critical (and paged them) does not escalate on the next tick.
+  if (nextLevel < t.tiers && at - fired >= t.escalateAfterMs * nextLevel && at - paged >= t.escalateAfterMs) {
     return {
       patch: { escalationLevel: nextLevel, lastPagedAt: now },
       notify: [{ step: `escalate-${nextLevel}`, tiers: [nextLevel] }],
       timeline: [{ kind: 'escalated', detail: { tier: nextLevel } }],
     };
   }
-  const paged = (alert.lastPagedAt ?? alert.firedAt ?? now).getTime();
   if (at - paged >= t.repeatEveryMs) {
     const n = alert.repeatCount + 1;
     return {

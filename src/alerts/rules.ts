@@ -64,6 +64,8 @@ export function num(value: unknown): number | null {
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const pctLimit = (x: number) => `${+(x * 100).toFixed(2)}%`;
 const usd = (x: number) => `$${Math.round(x).toLocaleString('en-US')}`;
+/** 45 → "45", 69.6 → "69.6": never rounded up to the threshold it is below. */
+const scoreText = (x: number) => (Number.isInteger(x) ? String(x) : (Math.floor(x * 10) / 10).toFixed(1));
 
 /** Evaluates one event against the rule it feeds; null for an event no rule reads. */
 export function evaluateEvent(e: AlertCandidateEvent, rules: RuleSettings, m: Pick<MetricSettings, 'revenueAtRisk'>): { rule: RuleName; evaluation: Evaluation } | null {
@@ -83,7 +85,8 @@ export function evaluateEvent(e: AlertCandidateEvent, rules: RuleSettings, m: Pi
 export function deliverability(bounce: number | null, spam: number | null, emails: number | null, r: RuleSettings['deliverability'], m: Pick<MetricSettings, 'revenueAtRisk'>): Evaluation {
   // A rate outside [0, 1] is not a measurement (a percent sent as 17, a typo): say nothing.
   const valid = (x: number | null): x is number => x !== null && x >= 0 && x <= 1;
-  if (!valid(bounce) && !valid(spam)) return { verdict: 'none' };
+  // Either rate out of range makes the whole measurement suspect: it must not count as clear either.
+  if ((!valid(bounce) && !valid(spam)) || (bounce !== null && !valid(bounce)) || (spam !== null && !valid(spam))) return { verdict: 'none' };
   const b = valid(bounce) ? bounce : 0;
   const s = valid(spam) ? spam : 0;
   const count = emails !== null && emails > 0 && emails < 1e12 ? emails : null;
@@ -126,8 +129,8 @@ export function efficiency(score: number | null, r: RuleSettings['efficiency']):
   if (score < r.levels.high) {
     return {
       verdict: 'breach', severity: 'high', value: score, threshold: r.levels.high, atRisk: null,
-      short: `efficiency score ${score.toFixed(0)} < ${r.levels.high}`,
-      summary: `Operational efficiency score ${score.toFixed(0)} is below ${r.levels.high}.`,
+      short: `efficiency score ${scoreText(score)} < ${r.levels.high}`,
+      summary: `Operational efficiency score ${scoreText(score)} is below ${r.levels.high}.`,
     };
   }
   return score >= r.clear ? { verdict: 'clear' } : { verdict: 'hold' };
