@@ -43,6 +43,13 @@ export function buildProgram(): Command {
       const result = await runDemo(await config(), { outDir: opts.out, clock: systemClock });
       process.stdout.write(`\n${result.briefs.length} briefs in ${result.outDir}:\n`);
       for (const b of result.briefs) process.stdout.write(`  ${b.file}  (${b.pages} pages)\n`);
+      const o = result.outbox;
+      process.stdout.write(`\nLocal outbox (what would have been sent), ${o.dir}:\n`);
+      process.stdout.write(`  email/  ${o.email} emails (.eml: open them in a mail client)\n`);
+      process.stdout.write(`  slack/  ${o.slack} Slack posts (.json: the chat.postMessage payloads)\n`);
+      process.stdout.write(`  sms/    ${o.sms} texts (one .txt per director's phone)\n`);
+      process.stdout.write(`\nThe ${result.crisis.tenant} crisis, through the alert path:\n`);
+      for (const s of result.crisis.steps) process.stdout.write(`  ${s.at.slice(11, 16)}Z  ${s.what}\n`);
     });
 
   const cfg = program.command('config').description('configuration');

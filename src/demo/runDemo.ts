@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { HeraldConfig } from '../config/schema.js';
 import type { Db } from '../db/Db.js';
@@ -16,11 +16,26 @@ import type { PeriodKind } from '../report/types.js';
 import type { Clock } from '../time/clock.js';
 import { loadSampleData, clearSampleData } from './sampleData.js';
 import { loadSampleRecipients } from './sampleRecipients.js';
+import { localOutboxChannels } from './localOutbox.js';
+import { replayCrisis, type CrisisStep } from './crisisReplay.js';
+import { BLUEPEAK_ID } from './sampleTenants.js';
+import { executiveSummaryMessages } from '../report/executiveSummaryMessages.js';
+import { recipientsForDelivery } from '../recipients/recipientsRepo.js';
+import { recipientAddress } from '../recipients/Recipient.js';
+import { enqueueMessages, type BatchDelivery } from '../delivery/outboxRepo.js';
+import { OutboxDispatcher } from '../delivery/OutboxDispatcher.js';
+import { HeraldMetrics } from '../ops/metrics.js';
+import { OperatorNotices } from '../ops/operatorNotices.js';
+import { silentLogger } from '../ops/logger.js';
 
 export interface DemoResult {
   database: string;
   outDir: string;
   briefs: { tenant: string; kind: PeriodKind; period: string; file: string; pages: number }[];
+  /** The local outbox: what would have been sent, by channel (files in each folder). */
+  outbox: { dir: string; email: number; slack: number; sms: number };
+  /** The crisis played through the alert path, step by step. */
+  crisis: { tenant: string; steps: CrisisStep[] };
 }
 
 const KINDS: PeriodKind[] = ['day', 'week', 'month'];
@@ -50,6 +65,8 @@ export async function runDemo(config: HeraldConfig, opts: { outDir: string; cloc
     const ctx = reportContext(config, { herald: db, source: db }, opts.clock);
 
     const outDir = path.resolve(opts.outDir);
+    const outboxDir = path.join(outDir, 'outbox');
+    await rm(outboxDir, { recursive: true, force: true });
     const bar = progress(sample.tenants.length * KINDS.length, log as NodeJS.WriteStream);
     const briefs: DemoResult['briefs'] = [];
     for (const tenant of sample.tenants) {
@@ -65,6 +82,7 @@ export async function runDemo(config: HeraldConfig, opts: { outDir: string; cloc
           await writeFile(file, brief.pdf);
           await writeFile(file.replace(/\.pdf$/, '.json'), JSON.stringify(data, null, 2));
           await runRendered(db, runId, { path: file, sha256: brief.sha256, pageCount: brief.pageCount });
+          await queueBrief(db, config, data, runId, now);
           briefs.push({ tenant: tenant.id, kind, period: data.period.label, file, pages: brief.pageCount });
           bar.step(`${tenant.id} ${KIND_WORD[kind]} ${data.period.label}`);
         } catch (err) {
@@ -74,11 +92,40 @@ export async function runDemo(config: HeraldConfig, opts: { outDir: string; cloc
       }
     }
     bar.done();
-    return { database, outDir, briefs };
+
+    // The local outbox: the briefs' emails and Slack digests, through the real outbox and dispatcher.
+    const metrics = new HeraldMetrics();
+    const notices = new OperatorNotices({ db, logger: silentLogger, metrics });
+    const dispatcher = new OutboxDispatcher({ db, channels: localOutboxChannels(outboxDir, () => opts.clock.now()), clock: opts.clock, logger: silentLogger, metrics, notices, concurrency: 4 });
+    while ((await dispatcher.runOnce()) > 0) { /* everything queued for the briefs */ }
+
+    log.write(`Playing a deliverability crisis at ${BLUEPEAK_ID} through the alert path (SMS, reply, resolution)…\n`);
+    const steps = await replayCrisis(db, config, BLUEPEAK_ID, now, outboxDir, (line) => log.write(`  ${line}\n`));
+    const count = async (sub: string) => (await readdir(path.join(outboxDir, sub)).catch(() => [] as string[])).length;
+    const smsTexts = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM herald.outbox WHERE channel = 'sms' AND status = 'sent'`)).rows[0].n;
+    return {
+      database, outDir, briefs,
+      outbox: { dir: outboxDir, email: await count('email'), slack: await count('slack'), sms: smsTexts },
+      crisis: { tenant: BLUEPEAK_ID, steps },
+    };
   } finally {
     await closeSharedBrowserPool();
     await db.close();
   }
+}
+
+/**
+ * A demo brief's deliveries, as a schedule would queue them: the email (PDF attached) to the
+ * tenant's c-suite and the digest to their Slack channels. Forced: a rerun of the demo sends again.
+ */
+async function queueBrief(db: Db, config: HeraldConfig, data: Awaited<ReturnType<typeof loadExecutiveSummary>>, runId: number, now: Date): Promise<void> {
+  const { recipients } = await recipientsForDelivery(db, data.tenant.id, ['c-suite']);
+  const views = executiveSummaryMessages(data, 'brief', { confidentiality: config.report.confidentiality });
+  const deliveries: BatchDelivery[] = (['email', 'slack'] as const).flatMap((channel) => recipients.filter((r) => recipientAddress(r, channel)).map((r) => ({
+    deliveryKey: `demo:executive-summary:${data.tenant.id}:${data.period.label}:${channel}:${r.id}`, message: channel, channel, recipientId: r.id,
+    tenantId: data.tenant.id, kind: 'brief' as const, report: 'executive-summary', periodLabel: data.period.label, runId,
+  })));
+  await enqueueMessages(db, { messages: { email: { message: views.email, artifactRunId: runId }, slack: { message: views.slack, artifactRunId: runId } }, deliveries }, { dueAt: now, force: true });
 }
 
 function redact(url: string): string {
