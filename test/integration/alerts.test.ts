@@ -408,6 +408,36 @@ describe('the poller', () => {
   });
 });
 
+describe('SMS failures', () => {
+  it('Twilio 429 is retried after its Retry-After, 500 within seconds; 21211 (a bad number) is not retried and the operator hears', async () => {
+    const clock = movableClock('2026-12-01T14:00:00Z');
+    const w = worker(clock);
+    twilio.failNext(1, { status: 429, retryAfter: 20 });
+    await deliverability('acme', 0.17, clock.now());
+    await w.step();
+    const sms = async () => (await t.db.query<{ status: string; attempts: number; next_attempt_at: Date; error_reason: string | null }>(
+      `SELECT status, attempts, next_attempt_at, error_reason FROM herald.outbox WHERE channel = 'sms'`)).rows[0];
+    expect(await sms()).toMatchObject({ status: 'pending', attempts: 1, error_reason: 'rate_limited', next_attempt_at: new Date('2026-12-01T14:00:20Z') });
+    twilio.failNext(1, { status: 500 });
+    clock.set('2026-12-01T14:00:20Z');
+    while ((await w.dispatcher.runOnce()) > 0) { /* drain */ }
+    expect(await sms()).toMatchObject({ status: 'pending', attempts: 2, error_reason: 'unavailable', next_attempt_at: new Date('2026-12-01T14:00:35Z') }); // 15 s: the alert policy's second step
+    clock.set('2026-12-01T14:00:35Z');
+    while ((await w.dispatcher.runOnce()) > 0) { /* drain */ }
+    expect((await sms()).status).toBe('sent');
+    expect(texts(NORA)).toHaveLength(1);
+
+    twilio.failNext(1, { status: 400, code: 21211 });
+    clock.advance(15 * 60_000); // the escalation to Omar: his number is refused
+    await w.step();
+    const omar = (await t.db.query<{ status: string; attempts: number; error_reason: string }>(
+      `SELECT o.status, o.attempts, o.error_reason FROM herald.outbox o JOIN herald.recipients r ON r.id = o.recipient_id WHERE o.channel = 'sms' AND r.phone = $1`, [OMAR])).rows[0];
+    expect(omar).toEqual({ status: 'dead', attempts: 1, error_reason: 'invalid_recipient' });
+    const notices = (await t.db.query<{ message: string }>(`SELECT message FROM herald.operator_notices WHERE kind = 'delivery-dead'`)).rows;
+    expect(notices.map((n) => n.message)).toEqual([expect.stringMatching(/^delivery alert:\d+:escalate-1:sms:\d+ is dead after 1 attempt\(s\): invalid_recipient$/)]);
+  });
+});
+
 describe('the poller\'s dead-man\'s switch', () => {
   it('a poller that has not ticked for 5 × pollEvery is not healthy and raises one operator notice per stall', async () => {
     const clock = movableClock('2026-12-01T14:00:00Z');
