@@ -58,6 +58,10 @@ export interface TickResult {
 /** A catch-up after a long stop reads at most this far back; older events count as late. */
 const MAX_CATCH_UP_MS = 3600_000;
 const AUDIT_EVERY_MS = 60_000;
+/** New events further apart than this are read in full by separate reads (freshSpans)… */
+const SPAN_GAP_MS = 1000;
+/** …at most this many a tick (the widest gaps split). */
+const MAX_SPANS = 8;
 const SILENCE_EVERY_MS = 60_000;
 const TENANTS_EVERY_MS = 60_000;
 const SOURCES = ['events', 'business'] as const;
@@ -282,7 +286,11 @@ export class AlertPoller {
     const ids = await o.events.eventIds(ALERTABLE_EVENTS, after, now);
     const candidates = ids.filter((i) => !this.#seen.has(i.uuid));
     const fresh = await markSeen(tx, candidates);
-    const events = await o.events.eventsByIds(ALERTABLE_EVENTS, after, now, [...fresh]);
+    const events: AlertCandidateEvent[] = [];
+    for (const span of freshSpans(candidates.filter((c) => fresh.has(c.uuid)), after, now)) {
+      for (const e of await o.events.eventsByIds(ALERTABLE_EVENTS, span.after, span.until, span.uuids)) events.push(e);
+    }
+    events.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime() || (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
     const newest = ids.reduce((m, i) => Math.max(m, i.timestamp.getTime()), state.cursorAt?.getTime() ?? afterMs);
     state.cursorAt = new Date(Math.min(newest, now.getTime()));
     return { events, learned: candidates, after };
@@ -333,4 +341,33 @@ export class AlertPoller {
     await pruneSeen(tx, new Date(start.getTime() - 60_000));
     return late;
   }
+}
+
+/**
+ * Where a tick reads its new events in full: the spans of their timestamps, not the whole
+ * look-back window. At 100,000 events a minute the window holds ~130,000 events and a tick's new
+ * ones are the last second or two of them, plus now and then a late arrival further back, which
+ * gets a span of its own. Spans split where new events are more than SPAN_GAP_MS apart, at the
+ * MAX_SPANS − 1 widest such gaps. Each candidate's timestamp is its first in the window
+ * (eventIds), so its span holds that first occurrence and the read keeps the same one.
+ * JavaScript dates stop at the millisecond: each span is widened by one on each side, within
+ * (after, now].
+ */
+export function freshSpans(fresh: readonly { uuid: string; timestamp: Date }[], after: Date, now: Date): { after: Date; until: Date; uuids: string[] }[] {
+  if (fresh.length === 0) return [];
+  const sorted = [...fresh].sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+  const at = (i: number) => sorted[i].timestamp.getTime();
+  const cuts = sorted.map((_, i) => i).filter((i) => i > 0 && at(i) - at(i - 1) > SPAN_GAP_MS)
+    .sort((a, b) => (at(b) - at(b - 1)) - (at(a) - at(a - 1))).slice(0, MAX_SPANS - 1).sort((a, b) => a - b);
+  const spans: { after: Date; until: Date; uuids: string[] }[] = [];
+  let start = 0;
+  for (const end of [...cuts, sorted.length]) {
+    spans.push({
+      after: new Date(Math.max(after.getTime(), at(start) - 1)),
+      until: new Date(Math.min(now.getTime(), at(end - 1) + 1)),
+      uuids: sorted.slice(start, end).map((c) => c.uuid),
+    });
+    start = end;
+  }
+  return spans;
 }
