@@ -17,7 +17,7 @@ import type { Severity } from '../report/types.js';
 import { quietHoursEnd } from '../time/quietHours.js';
 import { alertEmail, alertSlack, stepKind, type AlertNotice } from './alertMessages.js';
 import {
-  addSmsIntents, addTimeline, insertAlert, linkNotifications, markIntentsGrouped, notifiedTargets, smsSentSince, updateAlert,
+  addSmsIntents, addTimeline, insertAlert, linkNotifications, markIntentsGrouped, notifiedTargets, recipientZones, smsSentSince, updateAlert,
   waitingSmsIntents, type StoredAlert,
 } from './alertStore.js';
 import type { Decision, Step } from './lifecycle.js';
@@ -180,7 +180,7 @@ export class AlertEngine {
     const recipientIds = [...new Set(waiting.map((w) => w.recipientId))];
     const sent = await smsSentSince(tx, recipientIds, new Date(now.getTime() - 3600_000));
     const zones = new Map<number, string>();
-    for (const r of await listRecipients(tx, { includeRemoved: true })) if (recipientIds.includes(r.id)) zones.set(r.id, r.timezone ?? this.#o.config.timezone);
+    for (const [id, zone] of await recipientZones(tx, recipientIds)) zones.set(id, zone ?? this.#o.config.timezone);
     const plans = planSms(waiting, sent, now, { groupWaitMs: a.groupWait, maxPerHour: a.maxSmsPerHour }, (id) => zones.get(id) ?? this.#o.config.timezone);
     let queued = 0;
     for (const plan of plans) {
