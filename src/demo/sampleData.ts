@@ -1,7 +1,9 @@
 /**
  * Sample data for `herald demo` and the tests: three tenants with distinct stories (healthy,
  * deliverability crisis, losing money), `days` local days of business rows and PostHog events
- * before `now`, and herald alerts for the crisis.
+ * before `now`, and the alerts Herald recorded during the crisis. Herald's alert poller is taken
+ * to have run since the start of the window (herald.alert_poller), so the briefs of the sample
+ * periods read those records rather than derive alerts from the events.
  *
  * Deterministic: the same `now`, `days` and `seed` give the same rows on node-postgres and on
  * PGlite (a seeded PRNG; no Math.random, no clock but `opts.now`). `buildSampleData` is pure;
@@ -10,6 +12,10 @@
  */
 import { DateTime } from 'luxon';
 import type { Db } from '../db/Db.js';
+import { deliverability } from '../alerts/rules.js';
+import { defaultRuleSettings } from '../alerts/settings.js';
+import { defaultMetricSettings } from '../metrics/settings.js';
+import type { Severity } from '../report/types.js';
 import { hashSeed, mulberry32, type Prng } from './prng.js';
 import {
   BLUEPEAK_CRISIS_DAYS_AGO,
@@ -72,8 +78,12 @@ const TABLES = {
     col('ip_reputation', 'text'), col('domain_reputation', 'text')],
   posthog_events: [col('uuid', 'varchar'), col('event', 'varchar'), col('properties', 'jsonb'), col('distinct_id', 'varchar'),
     col('team_id', 'integer'), col('"timestamp"', 'timestamptz')],
-  'herald.alerts': [col('rule', 'text'), col('tenant_id', 'text'), col('severity', 'text'), col('state', 'text'),
-    col('summary', 'text'), col('raised_at', 'timestamptz'), col('acknowledged_at', 'timestamptz'), col('resolved_at', 'timestamptz')],
+  'herald.alert_poller': [col('id', 'integer'), col('started_at', 'timestamptz')],
+  'herald.alerts': [col('rule', 'text'), col('tenant_id', 'text'), col('tenant_name', 'text'), col('fingerprint', 'text'), col('code', 'text'),
+    col('severity', 'text'), col('current_severity', 'text'), col('state', 'text'), col('summary', 'text'), col('short', 'text'),
+    col('value', 'float8'), col('at_risk', 'float8'), col('raised_at', 'timestamptz'), col('pending_since', 'timestamptz'),
+    col('fired_at', 'timestamptz'), col('last_breach_at', 'timestamptz'), col('last_paged_at', 'timestamptz'),
+    col('acknowledged_at', 'timestamptz'), col('acknowledged_by', 'text'), col('resolved_at', 'timestamptz'), col('updated_at', 'timestamptz')],
 } satisfies Record<string, Column[]>;
 type TableName = keyof typeof TABLES;
 
@@ -119,14 +129,17 @@ export function buildSampleData(opts: Pick<SampleDataOptions, 'now' | 'days' | '
 
   const rows: Record<TableName, Row[]> = {
     tenants: [], plans: [], subscriptions: [], payments: [], vps_instances: [], smtp_ip_addresses: [],
-    deliverability_daily_summary: [], posthog_events: [], 'herald.alerts': [],
+    deliverability_daily_summary: [], posthog_events: [], 'herald.alert_poller': [], 'herald.alerts': [],
   };
   for (const p of SAMPLE_PLANS) rows.plans.push([p.id, p.name, p.price_monthly]);
 
+  let windowStart: DateTime | null = null;
   for (const tenant of SAMPLE_TENANTS) {
     const rnd = mulberry32(hashSeed(seed, tenant.id));
     const nowLocal = DateTime.fromJSDate(now, { zone: tenant.timezone });
     const today = nowLocal.startOf('day');
+    const first = today.minus({ days });
+    if (windowStart === null || first < windowStart) windowStart = first;
     rows.tenants.push([tenant.id, tenant.name, tenant.timezone, tenant.monthly_budget]);
     rows.subscriptions.push(...subscriptionRows(tenant, today));
     rows.payments.push(...paymentRows(tenant, today, nowLocal, days, rnd));
@@ -156,8 +169,10 @@ export function buildSampleData(opts: Pick<SampleDataOptions, 'now' | 'days' | '
     if (dupes.length === 0 && all.length > 0) dupes.push(all[Math.floor(all.length / 2)]);
     for (const e of [...all, ...dupes]) rows.posthog_events.push([e.uuid, e.event, JSON.stringify(e.properties), e.distinct_id, 1, e.timestamp]);
 
-    if (tenant.id === BLUEPEAK_ID) rows['herald.alerts'].push(...crisisAlerts(tenant, dayList, now, rnd));
+    if (tenant.id === BLUEPEAK_ID) rows['herald.alerts'].push(...crisisAlerts(tenant, all, now, rnd));
   }
+  // Alerts were recorded from the first instant of the sample window on.
+  rows['herald.alert_poller'].push([1, iso(windowStart!)]);
 
   const tables = (Object.keys(TABLES) as TableName[]).map((table) => ({ table, columns: TABLES[table], rows: rows[table] }));
   return {
@@ -192,7 +207,8 @@ export async function loadSampleData(db: Db, opts: SampleDataOptions): Promise<S
 
 /**
  * Deletes the sample tenants' rows (and the sample plans when nothing else subscribes to them), so
- * the demo can load them again. Other tenants' rows are left alone. One transaction.
+ * the demo can load them again. Other tenants' rows are left alone, and so is the poller's row
+ * (herald.alert_poller is Herald's, one for all tenants). One transaction.
  */
 export async function clearSampleData(db: Db): Promise<void> {
   const ids = SAMPLE_TENANTS.map((t) => t.id);
@@ -218,7 +234,8 @@ function multiRowInsert(table: string, columns: Column[], batch: Row[]): { text:
     return `(${row.map((v, i) => { values.push(v); return `$${values.length}::${columns[i].cast}`; }).join(', ')})`;
   });
   // Plans are shared: when clearSampleData kept one because another tenant subscribes to it, keep it.
-  const onConflict = table === 'plans' ? ' ON CONFLICT (id) DO NOTHING' : '';
+  // The poller's row is Herald's, not the sample's: a poller that ran here first keeps its start.
+  const onConflict = table === 'plans' || table === 'herald.alert_poller' ? ' ON CONFLICT (id) DO NOTHING' : '';
   return { text: `INSERT INTO ${table} (${columns.map((c) => c.name).join(', ')}) VALUES ${tuples.join(', ')}${onConflict}`, values };
 }
 
@@ -631,32 +648,77 @@ function decisionProperties(dec: SampleDecision, decidedAt: DateTime): Record<st
 }
 
 // ---------------------------------------------------------------------------------------------
-// Herald alerts raised during bluepeak's crisis (for revenue_protection_rate)
+// Herald's alert records of bluepeak's crisis (the executive summary lists them; their
+// acknowledgements make revenue_protection_rate)
 
-function crisisAlerts(tenant: SampleTenant, dayList: Day[], now: Date, rnd: Prng): Row[] {
-  interface Draft { severity: 'critical' | 'high' | 'medium'; summary: string; raised: DateTime }
-  const drafts: Draft[] = [];
-  for (const d of dayList) {
-    const b = d.rates.bounce;
-    const severity = b > 0.15 ? 'critical' : b > 0.10 ? 'high' : b > 0.05 ? 'medium' : null;
-    if (!severity) continue;
-    const threshold = severity === 'critical' ? 15 : severity === 'high' ? 10 : 5;
-    const summary = `Bounce rate ${(b * 100).toFixed(1)}% (threshold ${threshold}%)`;
-    // A critical breach that persists re-alerts after the ack timeout: two alerts a day.
-    const times = severity === 'critical' ? [at(d, rnd.int(8, 10), rnd.int(0, 59), rnd.int(0, 59)), at(d, rnd.int(15, 18), rnd.int(0, 59), rnd.int(0, 59))]
-      : [at(d, rnd.int(9, 12), rnd.int(0, 59), rnd.int(0, 59))];
-    for (const raised of times) if (raised.toMillis() <= now.getTime()) drafts.push({ severity, summary, raised });
+/**
+ * Who acknowledges bluepeak's alerts, replying ACK to the SMS (src/demo/sampleRecipients.ts): the
+ * on-call head of deliverability, texted first; when she does not answer in time the alert
+ * escalates to the c-suite and the CEO answers.
+ */
+const BLUEPEAK_ON_CALL = 'Lena Vogt (SMS)';
+const BLUEPEAK_CEO = 'Birgit Lang (SMS)';
+
+/**
+ * One deliverability alert per complete crisis day, as the poller records them (fingerprint
+ * `deliverability:bluepeak`: one open at a time): it fires on the day's first breaching event,
+ * takes the worst severity the day's events reach while it is open and the latest breach's
+ * wording (the rule's own), and is resolved a few hours later, within the acknowledgement timeout,
+ * once the affected pool is paused. Medium alerts send no message, so nobody acknowledges them; of
+ * the critical and high ones most are acknowledged by the on-call director within 2 hours, every
+ * fifth (from the third) late by the CEO, the fifth and the newest never. None is open at `now`:
+ * the demo plays today's part of the crisis through the real alert path (crisisReplay.ts).
+ */
+function crisisAlerts(tenant: SampleTenant, events: EventRow[], now: Date, rnd: Prng): Row[] {
+  const zone = tenant.timezone;
+  interface Breach { at: DateTime; severity: Severity; summary: string; short: string; value: number; atRisk: number | null }
+  const byDay = new Map<string, Breach[]>();
+  for (const e of events) {
+    if (e.event !== 'email_deliverability_event') continue;
+    const p = e.properties;
+    const ev = deliverability(p.bounce_rate as number, p.spam_rate as number, p.email_count as number, defaultRuleSettings.deliverability, defaultMetricSettings);
+    if (ev.verdict !== 'breach') continue;
+    const at = DateTime.fromISO(e.timestamp, { zone });
+    const day = at.toISODate() as string;
+    if (!byDay.has(day)) byDay.set(day, []);
+    byDay.get(day)!.push({ at, severity: ev.severity, summary: ev.summary, short: ev.short, value: ev.value, atRisk: ev.atRisk });
   }
+  const today = DateTime.fromJSDate(now, { zone }).toISODate() as string;
+  const days = [...byDay.keys()].filter((d) => d < today).sort();
+  const codes = new Set<string>();
   const nowMs = now.getTime();
-  return drafts.map((a, i) => {
-    // Most acknowledged within 2 hours; every fifth (from the third) late; two never (one still firing).
-    const kind = i === drafts.length - 1 || i === 4 ? 'never' : i % 5 === 2 ? 'late' : 'fast';
-    const ackRaw = kind === 'fast' ? a.raised.plus({ minutes: rnd.int(6, 110) })
-      : kind === 'late' ? a.raised.plus({ minutes: rnd.int(135, 420) }) : null;
-    const ack = ackRaw && ackRaw.toMillis() <= nowMs ? ackRaw : null;
-    const resolvedRaw = i === drafts.length - 1 ? null : (ack ?? a.raised).plus({ minutes: rnd.int(150, 360) });
-    const resolved = resolvedRaw && resolvedRaw.toMillis() <= nowMs ? resolvedRaw : null;
+  let answered = 0; // critical and high alerts so far: they follow the acknowledgement pattern
+  return days.map((day, i) => {
+    const breaches = byDay.get(day)!.sort((a, b) => a.at.toMillis() - b.at.toMillis());
+    const fired = breaches[0].at.plus({ seconds: rnd.int(1, 5) }); // the poller's next tick
+    let code: string;
+    do code = String(rnd.int(1000, 9999)); while (codes.has(code));
+    codes.add(code);
+    const newest = i === days.length - 1;
+    const initial = breaches[0].severity;
+    let ack: DateTime | null = null;
+    let by: string | null = null;
+    if (initial !== 'medium') {
+      const n = answered++;
+      const kind = newest || n === 4 ? 'never' : n % 5 === 2 ? 'late' : 'fast';
+      const raw = kind === 'fast' ? fired.plus({ minutes: rnd.int(6, 110) }) : kind === 'late' ? fired.plus({ minutes: rnd.int(135, 235) }) : null;
+      ack = raw && raw.toMillis() <= nowMs ? raw : null;
+      by = ack ? (kind === 'late' ? BLUEPEAK_CEO : BLUEPEAK_ON_CALL) : null;
+    }
+    // Resolved within the acknowledgement timeout (4 h), so it never re-alerted.
+    const resolvedRaw = (ack ?? fired).plus({ minutes: rnd.int(60, 200) });
+    const resolved = resolvedRaw.toMillis() <= nowMs ? resolvedRaw : null;
+    const open = breaches.filter((b) => !resolved || b.at < resolved); // the breaches it saw
+    const latest = open[open.length - 1];
+    const worst = open.reduce<Severity>((w, b) => (b.severity === 'critical' || (b.severity === 'high' && w === 'medium') ? b.severity : w), 'medium');
     const state = resolved ? 'resolved' : ack ? 'acknowledged' : 'firing';
-    return ['deliverability', tenant.id, a.severity, state, a.summary, iso(a.raised), ack ? iso(ack) : null, resolved ? iso(resolved) : null];
+    const updated = [resolved, ack, latest.at].filter((d): d is DateTime => d !== null).reduce((a, b) => (b > a ? b : a));
+    return [
+      'deliverability', tenant.id, tenant.name, `deliverability:${tenant.id}`, code,
+      worst, latest.severity, state, latest.summary, latest.short,
+      latest.value, latest.atRisk, iso(fired), iso(fired),
+      iso(fired), iso(latest.at < fired ? fired : latest.at), iso(fired),
+      ack ? iso(ack) : null, by, resolved ? iso(resolved) : null, iso(updated),
+    ];
   });
 }

@@ -28,15 +28,21 @@ export function utilizationScore(percent: number | null, band: { low: number; hi
  * A missing component drops out and the others' weights are rescaled to sum to 1.
  */
 export function computeEfficiency(
-  input: { deliverability_rate: number | null; gross_margin: number | null; revenue?: number; total_cost?: number; utilization_percent: number | null; revenue_protection_rate: number | null; alerts_considered: number },
+  input: {
+    deliverability_rate: number | null; gross_margin: number | null; revenue?: number; total_cost?: number; utilization_percent: number | null;
+    revenue_protection_rate: number | null;
+    /** Critical/high deliverability alerts Herald recorded in the period; null when it recorded none for the period. */
+    alerts_considered: number | null;
+    /** Without records: critical/high deliverability alerts derived from the events (0: there was nothing to answer). */
+    derived_deliverability_alerts?: number;
+  },
   s: MetricSettings,
 ): OperationalEfficiency {
   const values: Record<keyof typeof WEIGHTS, number | null> = {
     deliverability: input.deliverability_rate === null ? null : input.deliverability_rate * 100,
     cost_efficiency: costEfficiency(input.gross_margin, s.grossMarginTarget, input.revenue, input.total_cost),
     utilization: utilizationScore(input.utilization_percent, s.utilizationBand),
-    // No alerts to answer is a perfect response record (SPEC §4).
-    response_time: input.alerts_considered === 0 ? 100 : input.revenue_protection_rate === null ? null : input.revenue_protection_rate * 100,
+    response_time: responseTime(input),
   };
   const names = Object.keys(WEIGHTS) as (keyof typeof WEIGHTS)[];
   const presentWeight = names.reduce((sum, n) => sum + (values[n] === null ? 0 : WEIGHTS[n]), 0);
@@ -54,6 +60,17 @@ export function computeEfficiency(
     components,
     missing_components: components.filter((c) => c.value === null).map((c) => c.name),
   };
+}
+
+/**
+ * response_time = revenue_protection_rate × 100, and 100 when there were no alerts to answer
+ * (SPEC §4). Without Herald's records the events still tell whether there were any: none is 100;
+ * some, answered nobody knows how fast, is missing (dropped from the score), never a perfect 100.
+ */
+function responseTime(input: { revenue_protection_rate: number | null; alerts_considered: number | null; derived_deliverability_alerts?: number }): number | null {
+  if (input.alerts_considered === null) return input.derived_deliverability_alerts === 0 ? 100 : null;
+  if (input.alerts_considered === 0) return 100;
+  return input.revenue_protection_rate === null ? null : input.revenue_protection_rate * 100;
 }
 
 const REVENUE_HEALTH: Record<RiskLevel, number> = { ok: 100, monitor: 75, warning: 50, critical: 20 };

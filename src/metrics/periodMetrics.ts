@@ -18,8 +18,12 @@ export interface PeriodMetrics {
   decisions: DecisionsTracked;
 }
 
-/** Every SPEC §4 metric of one tenant for one period: facts in, numbers out, no I/O. */
-export function computePeriodMetrics(business: BusinessFacts, events: EventFacts, days: string[], s: MetricSettings): PeriodMetrics {
+/**
+ * Every SPEC §4 metric of one tenant for one period: facts in, numbers out, no I/O.
+ * `derivedDeliverabilityAlerts`: when Herald did not record the period's alerts (business.alerts
+ * is null), the critical and high deliverability alerts derived from the events.
+ */
+export function computePeriodMetrics(business: BusinessFacts, events: EventFacts, days: string[], s: MetricSettings, derivedDeliverabilityAlerts?: number): PeriodMetrics {
   const inPeriod = new Set(days);
   const daily = business.daily.filter((d) => inPeriod.has(d.date));
   const revenue_protection = computeRevenueProtection(daily, business.alerts, s);
@@ -33,6 +37,7 @@ export function computePeriodMetrics(business: BusinessFacts, events: EventFacts
       utilization_percent: events.utilization.mean_percent,
       revenue_protection_rate: revenue_protection.revenue_protection_rate,
       alerts_considered: revenue_protection.alerts_considered,
+      derived_deliverability_alerts: derivedDeliverabilityAlerts,
     },
     s,
   );

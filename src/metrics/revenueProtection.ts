@@ -14,9 +14,10 @@ export function riskLevel(bounceRate: number | null, spamRate: number | null, t:
 
 /**
  * Revenue protection over a period's daily summaries (rows already limited to the period's days)
- * and the herald alerts raised in it.
+ * and the herald alerts that fired in it. `alerts` is null when Herald did not record the
+ * period's alerts: no acknowledgement is known, so the rate is null and no alert is counted.
  */
-export function computeRevenueProtection(daily: DailySummaryRow[], alerts: AlertAckRow[], s: MetricSettings): RevenueProtection {
+export function computeRevenueProtection(daily: DailySummaryRow[], alerts: AlertAckRow[] | null, s: MetricSettings): RevenueProtection {
   let sent = 0, delivered = 0, bounced = 0, spam = 0;
   for (const d of daily) {
     sent += d.emails_sent;
@@ -31,11 +32,11 @@ export function computeRevenueProtection(daily: DailySummaryRow[], alerts: Alert
   const ip_reputation = latest.find((d) => d.ip_reputation)?.ip_reputation ?? null;
   const domain_reputation = latest.find((d) => d.domain_reputation)?.domain_reputation ?? null;
 
-  const considered = alerts.filter((a) => a.rule === 'deliverability' && (a.severity === 'critical' || a.severity === 'high'));
+  const considered = alerts?.filter((a) => a.rule === 'deliverability' && (a.severity === 'critical' || a.severity === 'high')) ?? null;
   const withinMs = s.ackWithinHours * 3600_000;
-  const protectedCount = considered.filter(
-    (a) => a.acknowledged_at !== null && a.acknowledged_at.getTime() - a.raised_at.getTime() <= withinMs,
-  ).length;
+  const protectedCount = considered?.filter(
+    (a) => a.acknowledged_at !== null && a.acknowledged_at.getTime() - a.fired_at.getTime() <= withinMs,
+  ).length ?? 0;
 
   return {
     emails_sent: sent,
@@ -49,7 +50,7 @@ export function computeRevenueProtection(daily: DailySummaryRow[], alerts: Alert
     risk_level: riskLevel(bounce_rate, spam_rate, s.riskThresholds),
     ip_reputation,
     domain_reputation,
-    revenue_protection_rate: ratio(protectedCount, considered.length),
-    alerts_considered: considered.length,
+    revenue_protection_rate: considered === null ? null : ratio(protectedCount, considered.length),
+    alerts_considered: considered === null ? null : considered.length,
   };
 }

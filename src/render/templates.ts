@@ -78,6 +78,8 @@ type ViewData = {
   charts: Record<string, string>;
   /** Confidentiality line, or null for the default. */
   confidentiality: string | null;
+  /** The printed brief: what its alert lists leave out ("…and 6 more …"), "" when nothing. */
+  alertsNotListed?: { critical: string; medium: string };
 };
 
 /** `relative` (a path expression as written) seen from the item at `base`, as a path from the root. */
@@ -314,6 +316,19 @@ function registerHelpers(hb: typeof Handlebars): void {
   h('padEnd', (s, width) => padText(String(s), width, 'end'));
   h('padStart', (s, width) => padText(String(s), width, 'start'));
 
+  // Alerts of the period: what became of each (fields prepared in format.ts, not decided here).
+  const alert = (name: string, fn: (a: fmt.AlertStatusFields, ...rest: any[]) => unknown) =>
+    hb.registerHelper(name, function helper(this: unknown, ...args: unknown[]): unknown {
+      const options = args[args.length - 1] as TrackedOptions;
+      requireAlertFields(name, args[0], options);
+      return valueHelper(name, fn).apply(this, args);
+    });
+  alert('alertStatus', (a, zone) => fmt.alertStatusLine(a, zone));
+  alert('alertWhenLine', (a, zone) => fmt.alertWhenLine(a, zone));
+  alert('alertCompactWhen', (a, zone) => fmt.alertCompactWhen(a, zone));
+  alert('alertStatusClass', (a) => (fmt.alertUnanswered(a) ? 'alert-status unanswered' : 'alert-status'));
+  alert('alertStatusColor', (a) => (fmt.alertUnanswered(a) ? fmt.statusColor('critical') : '#4b5563'));
+
   h('isNull', (v) => v === null);
   // A daily brief has one point per series: a day-by-day chart of it says nothing.
   h('severalDays', (daily) => Array.isArray(daily) && daily.length > 1);
@@ -350,6 +365,20 @@ function registerHelpers(hb: typeof Handlebars): void {
   });
 }
 
+/** The fields an alert's status is read from: a record lacking one is a template error, not "not acknowledged". */
+const ALERT_FIELDS = ['severity', 'source', 'occurred_at', 'fired_at', 'acknowledged_at', 'acknowledged_by', 'resolved_at'] as const;
+
+function requireAlertFields(helper: string, item: unknown, options: TrackedOptions): void {
+  if (item === undefined) throw missingArgument(helper, options, 0);
+  if (item === null || typeof item !== 'object') throw new Error(`${helper} needs an alert, got ${String(item)}`);
+  const missing = ALERT_FIELDS.find((f) => !(f in item));
+  if (missing) {
+    const id = options.ids?.[0];
+    const base = typeof id === 'string' ? qualify(options.data?.heraldPath, id) : undefined;
+    throw new MissingArgument(base ? `${base}.${missing}` : missing, helper, options.loc?.start.line, options.loc?.start.column);
+  }
+}
+
 function padText(s: string, width: unknown, side: 'start' | 'end'): string {
   const missing = typeof width === 'number' && width > 0 ? Math.max(0, Math.floor(width) - [...s].length) : 0;
   return side === 'end' ? s + ' '.repeat(missing) : ' '.repeat(missing) + s;
@@ -370,7 +399,29 @@ export function renderExecutiveSummaryHtml(
   charts: Record<string, string>,
   opts?: RenderOptions,
 ): string {
-  return render('executive-summary', data, viewData(opts, charts ?? {}));
+  const printed = printedAlerts(data);
+  return render('executive-summary', printed.data, { ...viewData(opts, charts ?? {}), alertsNotListed: printed.notListed });
+}
+
+/**
+ * The printed page lists at most LISTED_ALERTS of each kind (the page budget), and says what it
+ * left out; the data object is not changed.
+ */
+function printedAlerts(data: ExecutiveSummaryData): { data: ExecutiveSummaryData; notListed: { critical: string; medium: string } } {
+  const critical = Array.isArray(data.critical_alerts) ? data.critical_alerts : null;
+  const medium = Array.isArray(data.medium_alerts) ? data.medium_alerts : null;
+  const max = fmt.LISTED_ALERTS;
+  return {
+    data: {
+      ...data,
+      ...(critical ? { critical_alerts: fmt.listedAlerts(critical, max.critical) } : {}),
+      ...(medium ? { medium_alerts: fmt.listedAlerts(medium, max.medium) } : {}),
+    },
+    notListed: {
+      critical: critical ? fmt.alertsNotListed(critical, max.critical, 'critical or high') : '',
+      medium: medium ? fmt.alertsNotListed(medium, max.medium, 'medium') : '',
+    },
+  };
 }
 
 /**

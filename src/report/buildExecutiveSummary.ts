@@ -1,4 +1,4 @@
-import type { AlertItem, DailyPoint, ExecutiveSummaryData, Kpi, Polarity, Status } from './types.js';
+import type { AlertItem, AlertsSource, DailyPoint, ExecutiveSummaryData, Kpi, Polarity, Status } from './types.js';
 import type { BusinessFacts, EventFacts, TenantRow } from '../sources/types.js';
 import { computePeriodMetrics, type PeriodMetrics } from '../metrics/periodMetrics.js';
 import { recommendActions } from '../metrics/recommendations.js';
@@ -8,15 +8,22 @@ import { trend, ratio } from '../metrics/trend.js';
 import { cents, monthlyRateOf } from '../metrics/cost.js';
 import { bySeverity, classifyEvent, worse, type Classified } from '../alerts/rules.js';
 import type { RuleSettings } from '../alerts/settings.js';
+import type { AlertHistoryRow } from '../alerts/alertHistory.js';
 import { daysInMonth, periodToInfo, type Period } from '../time/periods.js';
+import { formatDate } from './format.js';
+
+/** A period's facts. `alerts`: Herald's alert records of the period, or null when they are derived from the events. */
+export interface PeriodFacts { business: BusinessFacts; events: EventFacts; alerts: AlertHistoryRow[] | null }
 
 export interface ExecutiveSummaryInput {
   tenant: TenantRow;
   period: Period;
   previous: Period;
-  current: { business: BusinessFacts; events: EventFacts };
-  prior: { business: BusinessFacts; events: EventFacts };
+  current: PeriodFacts;
+  prior: PeriodFacts;
   newestSummaryDate: string | null;
+  /** When Herald began recording alerts (herald.alert_poller.started_at); null: never. */
+  alertRecordingStart: Date | null;
   now: Date;
   settings: MetricSettings;
   alertRules: RuleSettings;
@@ -25,9 +32,14 @@ export interface ExecutiveSummaryInput {
 /** The executive summary's data object (SPEC §5): pure, so the tests can check it number by number. */
 export function buildExecutiveSummary(input: ExecutiveSummaryInput): ExecutiveSummaryData {
   const { tenant, period, previous, settings: s } = input;
-  const cur = computePeriodMetrics(input.current.business, input.current.events, period.days, s);
-  const prev = computePeriodMetrics(input.prior.business, input.prior.events, previous.days, s);
-  const alerts = periodAlerts(input, cur);
+  // Without records, the events tell whether there were deliverability alerts to answer.
+  const derived = [input.current, input.prior].map((f) => (f.alerts === null ? alertsFromEvents(f.events, input) : null));
+  const cur = computePeriodMetrics(input.current.business, input.current.events, period.days, s, deliverabilityAlerts(derived[0]));
+  const prev = computePeriodMetrics(input.prior.business, input.prior.events, previous.days, s, deliverabilityAlerts(derived[1]));
+  const alerts = input.current.alerts !== null
+    ? input.current.alerts.map(recordedAlert).sort(bySeverityThenTime)
+    : [...derived[0]!, ...costOverrunAlert(input, cur)].sort(bySeverityThenTime);
+  const medium = alerts.filter((a) => a.severity === 'medium');
   const ev = input.current.events;
   const has_data =
     cur.revenue_protection.emails_sent > 0 ||
@@ -63,11 +75,13 @@ export function buildExecutiveSummary(input: ExecutiveSummaryInput): ExecutiveSu
     efficiency: cur.efficiency,
     decisions: cur.decisions,
     critical_alerts: alerts.filter((a) => a.severity !== 'medium'),
-    medium_alert_count: alerts.filter((a) => a.severity === 'medium').reduce((n, a) => n + (a.count ?? 1), 0),
+    medium_alerts: medium,
+    medium_alert_count: medium.reduce((n, a) => n + (a.count ?? 1), 0),
+    alerts_source: alertsSource(input),
     recommended_actions: recommendActions(
       {
         vps: input.current.business.vps, ips: input.current.business.ips, optimization: cur.cost_optimization, revenue: cur.revenue_protection,
-        deliverabilityAlerts: alerts.filter((a) => a.rule === 'deliverability' && a.severity !== 'medium').reduce((n, a) => n + (a.count ?? 1), 0),
+        deliverabilityAlerts: deliverabilityAlerts(alerts),
       },
       s,
     ),
@@ -106,10 +120,41 @@ function pct(x: number): string {
   return `${+(x * 100).toFixed(1)}%`;
 }
 
-/** Alerts of the period from the events, grouped by rule and severity, plus a cost overrun. */
-function periodAlerts(input: ExecutiveSummaryInput, cur: PeriodMetrics): AlertItem[] {
+const NOT_RECORDED = { state: null, code: null, fired_at: null, acknowledged_at: null, acknowledged_by: null, resolved_at: null } as const;
+
+function bySeverityThenTime(a: AlertItem, b: AlertItem): number {
+  return bySeverity(a.severity, b.severity) || a.occurred_at.localeCompare(b.occurred_at);
+}
+
+/** Critical and high deliverability alerts among items (a derived line counts its events). */
+function deliverabilityAlerts(items: AlertItem[]): number;
+function deliverabilityAlerts(items: AlertItem[] | null): number | undefined;
+function deliverabilityAlerts(items: AlertItem[] | null): number | undefined {
+  return items?.filter((a) => a.rule === 'deliverability' && a.severity !== 'medium').reduce((n, a) => n + (a.count ?? 1), 0);
+}
+
+/** One line per recorded alert, as recorded when the brief is made. */
+function recordedAlert(r: AlertHistoryRow): AlertItem {
+  const iso = (d: Date | null) => (d === null ? null : d.toISOString());
+  return {
+    rule: r.rule,
+    severity: r.severity,
+    occurred_at: r.first_fired_at.toISOString(),
+    summary: r.summary,
+    source: 'alert',
+    state: r.state,
+    code: r.code,
+    fired_at: r.first_fired_at.toISOString(),
+    acknowledged_at: iso(r.acknowledged_at),
+    acknowledged_by: r.acknowledged_at === null ? null : r.acknowledged_by,
+    resolved_at: iso(r.resolved_at),
+  };
+}
+
+/** Alerts of a period without records, derived from its events after the fact, grouped by rule and severity. */
+function alertsFromEvents(events: EventFacts, input: ExecutiveSummaryInput): AlertItem[] {
   const groups = new Map<string, { c: Classified; first: Date; last: Date; count: number; worst: Classified }>();
-  for (const e of input.current.events.alert_candidates) {
+  for (const e of events.alert_candidates) {
     const c = classifyEvent(e, input.alertRules, input.settings);
     if (!c) continue;
     const key = `${c.rule}:${c.severity}`;
@@ -122,29 +167,50 @@ function periodAlerts(input: ExecutiveSummaryInput, cur: PeriodMetrics): AlertIt
       if (worse(c.rule, c.value, g.worst.value)) g.worst = c;
     }
   }
-  const items: AlertItem[] = [...groups.values()].map((g) => ({
+  return [...groups.values()].map((g) => ({
     rule: g.c.rule,
     severity: g.c.severity,
     occurred_at: g.first.toISOString(),
     ...(g.count > 1 ? { last_at: g.last.toISOString(), count: g.count } : { count: 1 }),
-    summary: g.count > 1 ? `${g.worst.summary} — worst of ${g.count}` : g.worst.summary,
+    summary: g.worst.summary,                 // the worst of `count` (views say so from count)
     source: 'event' as const,
+    ...NOT_RECORDED,
   }));
+}
+
+/** Without records: a cost overrun over the period, measured from its costs. */
+function costOverrunAlert(input: ExecutiveSummaryInput, cur: PeriodMetrics): AlertItem[] {
   // Costs are monthly rates, so month-to-date cost / prorated budget is the same ratio on every day.
   const budget = input.tenant.monthly_budget;
   const monthlyRate = monthlyRateOf(cur.cost.total_cost, input.period.days);
   const overrun = ratio(monthlyRate, budget);
-  if (overrun !== null && budget !== null && overrun > input.alertRules['cost-overrun'].levels.critical) {
-    items.push({
-      rule: 'cost-overrun',
-      severity: 'critical',
-      occurred_at: input.period.start.toUTC().toISO()!,
-      count: 1,
-      summary: `Running cost $${Math.round(monthlyRate).toLocaleString('en-US')}/month is ${Math.round(overrun * 100)}% of the $${Math.round(budget).toLocaleString('en-US')} budget`,
-      source: 'event',
-    });
-  }
-  return items.sort((a, b) => bySeverity(a.severity, b.severity) || a.occurred_at.localeCompare(b.occurred_at));
+  if (overrun === null || budget === null || !(overrun > input.alertRules['cost-overrun'].levels.critical)) return [];
+  return [{
+    rule: 'cost-overrun',
+    severity: 'critical',
+    occurred_at: input.period.start.toUTC().toISO()!,
+    count: 1,
+    summary: `Running cost $${Math.round(monthlyRate).toLocaleString('en-US')}/month is ${Math.round(overrun * 100)}% of the $${Math.round(budget).toLocaleString('en-US')} budget`,
+    source: 'event',
+    ...NOT_RECORDED,
+  }];
+}
+
+/**
+ * Records when Herald recorded alerts from the period's start on; otherwise derived, with a
+ * note that says why (recording began during or after the period, or never).
+ */
+function alertsSource(input: ExecutiveSummaryInput): AlertsSource {
+  const from = input.alertRecordingStart;
+  const recorded_from = from === null ? null : from.toISOString();
+  if (input.current.alerts !== null) return { kind: 'records', recorded_from, note: null };
+  const zone = input.period.timezone;
+  let note: string;
+  if (from === null) note = 'Herald has not recorded alerts for this period; they are derived from the events.';
+  else if (from < input.period.end.toJSDate()) {
+    note = `Herald began recording alerts on ${formatDate(recorded_from, zone)}, during this period; the alerts of the whole period are derived from the events.`;
+  } else note = `Alerts before ${formatDate(recorded_from, zone)} are derived from the events: Herald recorded alerts from then on.`;
+  return { kind: 'derived', recorded_from, note };
 }
 
 /** One point per local day of the period, for the charts. */

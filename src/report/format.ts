@@ -345,3 +345,123 @@ export function formatDate(iso: Nullable<string>, zone?: Nullable<string>): stri
   }
   return formatInstant(iso, zone, 'd LLL yyyy');
 }
+
+/**
+ * An instant read next to an earlier one (an alert's acknowledgement or resolution next to when
+ * it fired): "09:14" on the same local day, else "Tue 17 Nov, 09:14".
+ */
+export function formatTimeAfter(iso: Nullable<string>, reference: Nullable<string>, zone: Nullable<string>): string {
+  const at = inZone(iso, zone);
+  if (!at) return NA;
+  const ref = inZone(reference, zone);
+  return ref && ref.hasSame(at, 'day') ? formatInstant(iso, zone, 'HH:mm') : formatShortDateTime(iso, zone);
+}
+
+/** The fields of an alert of the period (AlertItem) its status line is made of. */
+export interface AlertStatusFields {
+  severity?: Nullable<Severity | string>;
+  source?: Nullable<string>;
+  occurred_at?: Nullable<string>;
+  last_at?: Nullable<string>;
+  count?: Nullable<number>;
+  fired_at?: Nullable<string>;
+  acknowledged_at?: Nullable<string>;
+  acknowledged_by?: Nullable<string>;
+  resolved_at?: Nullable<string>;
+}
+
+const isRecord = (a: AlertStatusFields) => a.source === 'alert';
+
+/** A recorded alert: "acknowledged by Nora Chen (SMS) at 09:14" or "not acknowledged"; "" when derived from events. */
+export function alertAcknowledgement(a: AlertStatusFields, zone: Nullable<string>): string {
+  if (!isRecord(a)) return '';
+  if (typeof a.acknowledged_at !== 'string' || a.acknowledged_at === '') return 'not acknowledged';
+  const who = typeof a.acknowledged_by === 'string' && a.acknowledged_by.trim() !== '' ? ` by ${a.acknowledged_by.trim()}` : '';
+  return `acknowledged${who} at ${formatTimeAfter(a.acknowledged_at, a.fired_at ?? a.occurred_at, zone)}`;
+}
+
+/** A recorded alert: "resolved 11:02" or "open" (when the brief was made); "" when derived from events. */
+export function alertResolution(a: AlertStatusFields, zone: Nullable<string>): string {
+  if (!isRecord(a)) return '';
+  if (typeof a.resolved_at !== 'string' || a.resolved_at === '') return 'open';
+  return `resolved ${formatTimeAfter(a.resolved_at, a.fired_at ?? a.occurred_at, zone)}`;
+}
+
+/**
+ * A line derived from the events, whose summary is the worst of its occurrences: "the worst of 12
+ * occurrences, the last Fri 20 Nov, 18:02"; "" for one occurrence or a record.
+ */
+export function alertOccurrences(a: AlertStatusFields, zone: Nullable<string>): string {
+  if (isRecord(a) || !isFiniteNumber(a.count) || a.count <= 1) return '';
+  const last = typeof a.last_at === 'string' && a.last_at !== '' ? `, the last ${formatTimeAfter(a.last_at, a.occurred_at, zone)}` : '';
+  return `the worst of ${pluralize(a.count, 'occurrence')}${last}`;
+}
+
+/**
+ * The line under a critical or high alert: "acknowledged by Nora Chen (SMS) at 09:14 · resolved
+ * 11:02", "not acknowledged · open"; for one derived from the events, its occurrences (or "").
+ */
+export function alertStatusLine(a: AlertStatusFields, zone: Nullable<string>): string {
+  if (!isRecord(a)) return alertOccurrences(a, zone);
+  return `${alertAcknowledgement(a, zone)} · ${alertResolution(a, zone)}`;
+}
+
+/**
+ * Whether an alert's status line needs a reader's eye: a recorded critical or high alert nobody
+ * acknowledged (medium ones send no message, so nobody is asked to).
+ */
+export function alertUnanswered(a: AlertStatusFields): boolean {
+  return isRecord(a) && a.severity !== 'medium' && !(typeof a.acknowledged_at === 'string' && a.acknowledged_at !== '');
+}
+
+/**
+ * A medium alert in the compact list: when it fired and what became of it ("Tue 17 Nov, 10:02 ·
+ * resolved 14:30", "… · open"); derived: its first occurrence and how many ("… · 5 occurrences").
+ */
+export function alertCompactWhen(a: AlertStatusFields, zone: Nullable<string>): string {
+  const when = formatShortDateTime(a.occurred_at, zone);
+  const after = isRecord(a) ? alertResolution(a, zone) : isFiniteNumber(a.count) && a.count > 1 ? `the worst of ${pluralize(a.count, 'occurrence')}` : '';
+  return after ? `${when} · ${after}` : when;
+}
+
+/** A critical or high alert in one line of text: "Thu 19 Nov, 09:32 · acknowledged by … at 09:50 · resolved 11:02". */
+export function alertWhenLine(a: AlertStatusFields, zone: Nullable<string>): string {
+  const status = alertStatusLine(a, zone);
+  const when = formatShortDateTime(a.occurred_at, zone);
+  return status ? `${when} · ${status}` : when;
+}
+
+/**
+ * How many alerts a printed brief (and the Slack digest) lists one by one: a crisis month must
+ * not push the PDF past its page budget (a brief outside it is held, not sent). The data object
+ * and the email keep every alert. One more than the limit is shown rather than "…and 1 more".
+ */
+export const LISTED_ALERTS = { critical: 8, medium: 5 } as const;
+
+const SEVERITY_ORDER: Record<string, number> = { critical: 0, high: 1, medium: 2 };
+
+/**
+ * The alerts listed when there are more than `max` (+1): the most severe, and among equals the
+ * latest (what is happening now matters more than how it began), in the list's own order.
+ */
+export function listedAlerts<T extends AlertStatusFields>(alerts: readonly T[], max: number): T[] {
+  if (alerts.length <= max + 1) return [...alerts];
+  const rank = (a: T) => SEVERITY_ORDER[String(a.severity)] ?? 3;
+  const chosen = new Set([...alerts].sort((a, b) => rank(a) - rank(b) || String(b.occurred_at ?? '').localeCompare(String(a.occurred_at ?? ''))).slice(0, max));
+  return alerts.filter((a) => chosen.has(a));
+}
+
+/**
+ * What the alerts left out of a list were: "…and 6 more critical or high alerts in this period (4
+ * acknowledged, 6 resolved)"; "" when none was left out.
+ */
+export function alertsNotListed(alerts: readonly AlertStatusFields[], max: number, kind: 'critical or high' | 'medium'): string {
+  const listed = new Set(listedAlerts(alerts, max));
+  const rest = alerts.filter((a) => !listed.has(a));
+  if (rest.length === 0) return '';
+  const records = rest.filter(isRecord);
+  const acknowledged = records.filter((a) => typeof a.acknowledged_at === 'string' && a.acknowledged_at !== '').length;
+  const resolved = records.filter((a) => typeof a.resolved_at === 'string' && a.resolved_at !== '').length;
+  const detail = records.length === 0 ? '' : kind === 'medium' ? ` (${resolved} resolved)` : ` (${acknowledged} acknowledged, ${resolved} resolved)`;
+  return `…and ${formatNumber(rest.length)} more ${kind} ${rest.length === 1 ? 'alert' : 'alerts'} in this period${detail}`;
+}

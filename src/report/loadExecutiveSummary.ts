@@ -1,7 +1,7 @@
 import type { ExecutiveSummaryData } from './types.js';
 import { InputError, type ReportContext } from './ReportContext.js';
 import { buildExecutiveSummary } from './buildExecutiveSummary.js';
-import { alertsRaised } from '../sources/BusinessSource.js';
+import { alertRecordingStart, alertsOfPeriod, type AlertHistoryRow } from '../alerts/alertHistory.js';
 import type { BusinessFacts, EventFacts, TenantRow } from '../sources/types.js';
 import type { InstantRange } from '../sources/EventStore.js';
 import { parsePeriod, previousPeriod, type Period } from '../time/periods.js';
@@ -13,36 +13,48 @@ const within = (d: Date, r: InstantRange) => d >= r.start && d < r.end;
  * Reads one tenant's facts for a report period and the period it is compared with, in one
  * query per source table covering both (a fan-out runs these for every tenant), and splits
  * them per period. Each table is read on its own, all at once.
+ *
+ * Alerts: a period that starts at or after the instant Herald began recording alerts gets its
+ * records (those open at some time in it; the ones that fired in it count for
+ * revenue_protection_rate); an earlier period gets null, and its alerts are derived from the events.
  */
-export async function gatherFacts(ctx: ReportContext, tenant: TenantRow, period: Period, previous: Period): Promise<{ current: Facts; prior: Facts }> {
+export async function gatherFacts(ctx: ReportContext, tenant: TenantRow, period: Period, previous: Period): Promise<{ current: Facts; prior: Facts; alertRecordingStart: Date | null }> {
   const ranges = [rangeOf(period), rangeOf(previous)];
   const both = { start: new Date(Math.min(+ranges[0].start, +ranges[1].start)), end: new Date(Math.max(+ranges[0].end, +ranges[1].end)) };
   const days = [period.days, previous.days].map((d) => new Set(d));
   const allDays = [...period.days, ...previous.days].sort();
-  const [daily, vps, ips, payments, subscriptions, alerts, events] = await Promise.all([
+  const [daily, vps, ips, payments, subscriptions, alerts, recordingStart, events] = await Promise.all([
     ctx.business.dailySummaries(tenant.id, allDays[0], allDays[allDays.length - 1]),
     ctx.business.vpsInstances(tenant.id),
     ctx.business.ipAddresses(tenant.id),
     ctx.business.payments(tenant.id, both, period.timezone),
     ctx.business.subscriptions(tenant.id),
-    alertsRaised(ctx.heraldDb, tenant.id, both),
+    alertsOfPeriod(ctx.heraldDb, tenant.id, both),
+    alertRecordingStart(ctx.heraldDb),
     ctx.events.eventFacts(tenant.id, ranges),
   ]);
-  const [current, prior] = ranges.map((range, i): Facts => ({
-    business: {
-      daily: daily.filter((d) => days[i].has(d.date)),
-      vps,
-      ips,
-      payments: payments.filter((p) => within(new Date(p.paid_at), range)),
-      subscriptions,
-      alerts: alerts.filter((a) => within(new Date(a.raised_at), range)),
-    },
-    events: events[i],
-  }));
-  return { current, prior };
+  const [current, prior] = ranges.map((range, i): Facts => {
+    const records = recordingStart !== null && range.start >= recordingStart
+      ? alerts.filter((a) => a.first_fired_at < range.end && (a.resolved_at === null || a.resolved_at >= range.start))
+      : null;
+    return {
+      business: {
+        daily: daily.filter((d) => days[i].has(d.date)),
+        vps,
+        ips,
+        payments: payments.filter((p) => within(new Date(p.paid_at), range)),
+        subscriptions,
+        alerts: records?.filter((a) => within(a.first_fired_at, range)) ?? null,
+      },
+      events: events[i],
+      alerts: records,
+    };
+  });
+  return { current, prior, alertRecordingStart: recordingStart };
 }
 
-interface Facts { business: BusinessFacts; events: EventFacts }
+/** A period's facts; `alerts`: Herald's alert records of the period, or null when they are derived from the events. */
+interface Facts { business: BusinessFacts; events: EventFacts; alerts: AlertHistoryRow[] | null }
 
 export async function requireTenant(ctx: ReportContext, tenantId: string): Promise<TenantRow> {
   const tenant = await ctx.business.tenant(tenantId);
@@ -64,7 +76,7 @@ export async function loadExecutiveSummary(
   const zone = timezone ?? (tenant.timezone || ctx.timezone);
   const period = typeof periodOrLabel === 'string' ? parsePeriod(periodOrLabel, zone) : periodOrLabel;
   const previous = previousPeriod(period);
-  const [{ current, prior }, newestSummaryDate] = await Promise.all([
+  const [{ current, prior, alertRecordingStart }, newestSummaryDate] = await Promise.all([
     gatherFacts(ctx, tenant, period, previous),
     ctx.business.newestSummaryDate(tenant.id),
   ]);
@@ -75,6 +87,7 @@ export async function loadExecutiveSummary(
     current,
     prior,
     newestSummaryDate,
+    alertRecordingStart,
     now: ctx.clock.now(),
     settings: ctx.settings,
     alertRules: ctx.alertRules,

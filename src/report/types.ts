@@ -51,7 +51,11 @@ export interface RevenueProtection {
   ip_reputation: string | null;
   domain_reputation: string | null;
   revenue_protection_rate: number | null;
-  alerts_considered: number;        // critical/high deliverability alerts raised in the period
+  /**
+   * Critical and high deliverability alerts that fired in the period; null when Herald did not
+   * record the period's alerts (then the rate is null too: no acknowledgement is known).
+   */
+  alerts_considered: number | null;
 }
 
 export interface RevenueImpact {
@@ -114,15 +118,39 @@ export interface DecisionsTracked {
   items: { decision_id: string; title: string; decision_type: string; decision_date: string; expected_revenue_impact: number | null; expected_cost_impact: number | null }[];
 }
 
-/** Alerts of the period, grouped by rule and severity (a crisis is one line, not forty). */
+/**
+ * An alert of the period (SPEC §5). From Herald's records (`source: 'alert'`): one line per
+ * alert, with its reply code, who acknowledged it and when it resolved. For a period before
+ * Herald recorded alerts (`source: 'event'`), derived from the events after the fact, grouped by
+ * rule and severity (a crisis is one line, not forty): nothing is known of acknowledgements, so
+ * `state`, `code` and the instants below are null.
+ */
 export interface AlertItem {
   rule: string;
-  severity: Severity;
-  occurred_at: string;              // first occurrence in the period (ISO)
-  last_at?: string;                 // last occurrence when count > 1
-  count?: number;                   // events folded into this line
-  summary: string;                  // e.g. "Bounce rate 18.7% (threshold 15%)"; the worst value
+  severity: Severity;               // records: the worst severity reached while open
+  occurred_at: string;              // records: when it first fired; derived: first occurrence in the period (ISO)
+  last_at?: string;                 // derived: last occurrence when count > 1
+  count?: number;                   // derived: events folded into this line
+  summary: string;                  // e.g. "Bounce rate 17.0% is above the 15% critical threshold; $112 of revenue at risk."
   source: 'event' | 'alert';
+  state: AlertState | null;         // as recorded when the brief was made; null when derived
+  code: string | null;              // the reply code ("ACK 4821")
+  fired_at: string | null;          // when it first fired (ISO)
+  acknowledged_at: string | null;   // null: not acknowledged (a re-alert clears an earlier acknowledgement)
+  acknowledged_by: string | null;   // "Nora Chen (SMS)"
+  resolved_at: string | null;       // null: still open when the brief was made
+}
+
+export type AlertState = 'pending' | 'firing' | 'acknowledged' | 'resolved';
+
+/** Where a brief's alerts come from: Herald's alert records, or derived from the events. */
+export interface AlertsSource {
+  /** `records` when Herald recorded alerts from the period's start on; otherwise `derived`. */
+  kind: 'records' | 'derived';
+  /** When Herald began recording alerts (ISO), or null when it never has. */
+  recorded_from: string | null;
+  /** What a reader is told when the alerts are derived; null for records. */
+  note: string | null;
 }
 
 export interface Recommendation {
@@ -161,8 +189,13 @@ export interface ExecutiveSummaryData {
   cost_optimization: CostOptimization;
   efficiency: OperationalEfficiency;
   decisions: DecisionsTracked;
+  /** Critical and high alerts of the period, most severe first, then by time. */
   critical_alerts: AlertItem[];
+  /** Medium alerts of the period (no immediate message was sent: they are listed here), by time. */
+  medium_alerts: AlertItem[];
+  /** Medium alerts: one per record; derived, the events folded into medium_alerts (sum of their counts). */
   medium_alert_count: number;
+  alerts_source: AlertsSource;
   recommended_actions: Recommendation[];
   daily: DailyPoint[];
   thresholds: { bounce_rate: { monitor: number; warning: number; critical: number }; spam_rate: { monitor: number; warning: number; critical: number } };

@@ -1,6 +1,6 @@
 import type { Db } from '../db/Db.js';
 import type { InstantRange } from './EventStore.js';
-import type { AlertAckRow, DailySummaryRow, IpRow, PaymentRow, SubscriptionRow, TenantRow, VpsRow } from './types.js';
+import type { DailySummaryRow, IpRow, PaymentRow, SubscriptionRow, TenantRow, VpsRow } from './types.js';
 
 /**
  * Read-only queries on the platform's business database (SPEC §2.1). Each table is aggregated
@@ -82,12 +82,4 @@ export class BusinessSource {
          FROM subscriptions s JOIN plans p ON p.id = s.plan_id
         WHERE s.tenant_id = $1 ORDER BY s.id`, [tenantId])).rows;
   }
-}
-
-/** Herald's own alert records (herald.alerts in DATABASE_URL) raised in [start, end). */
-export async function alertsRaised(heraldDb: Db, tenantId: string, range: InstantRange): Promise<AlertAckRow[]> {
-  return (await heraldDb.query<AlertAckRow>(
-    `SELECT rule, severity, raised_at, acknowledged_at FROM herald.alerts
-      WHERE tenant_id = $1 AND raised_at >= $2 AND raised_at < $3 ORDER BY raised_at`,
-    [tenantId, range.start, range.end])).rows;
 }

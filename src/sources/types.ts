@@ -33,8 +33,11 @@ export interface PaymentRow { id: string; amount: number; paid_at: Date; date: s
 
 export interface SubscriptionRow { id: string; status: string; plan_name: string; price_monthly: number }
 
-/** A herald alert, for revenue_protection_rate. */
-export interface AlertAckRow { rule: string; severity: string; raised_at: Date; acknowledged_at: Date | null }
+/**
+ * A recorded herald alert that fired in the period, for revenue_protection_rate: acknowledged
+ * within `ackWithinHours` of `fired_at` (the firing its acknowledgement answers) or not.
+ */
+export interface AlertAckRow { rule: string; severity: string; fired_at: Date; acknowledged_at: Date | null }
 
 /** Business facts of one tenant for one half-open period, as the business database gives them. */
 export interface BusinessFacts {
@@ -43,7 +46,8 @@ export interface BusinessFacts {
   ips: IpRow[];
   payments: PaymentRow[];
   subscriptions: SubscriptionRow[];
-  alerts: AlertAckRow[];
+  /** Herald's alerts that fired in the period; null when Herald did not record the period's alerts. */
+  alerts: AlertAckRow[] | null;
 }
 
 export interface OptimizationAggregate {

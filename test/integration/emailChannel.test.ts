@@ -160,10 +160,19 @@ describe('email channel against a real SMTP server', () => {
       expect(shown).toContain(k.label);
       expect(text).toContain(`${trendArrow(k.trend.direction, k.polarity)} ${formatChangePct(k.trend.change_pct)}`);
     }
-    for (const a of d.data.critical_alerts) {
+    for (const a of [...d.data.critical_alerts, ...d.data.medium_alerts]) {
       expect(shown).toContain(a.summary);
       expect(text).toContain(a.summary);
     }
+    // Who acknowledged each alert and when, and whether it resolved; the medium ones listed.
+    for (const line of ['acknowledged by Nora Chen (SMS) at 10:10 · resolved 13:45', 'acknowledged by Nora Chen (SMS) at 18:40 · open',
+      'not acknowledged · resolved 17:05', 'Sat 21 Nov, 08:02 · resolved Sun 22 Nov, 09:15', 'Sun 22 Nov, 11:20 · open']) {
+      expect(shown, `HTML part shows ${line}`).toContain(line);
+      expect(text, `text part shows ${line}`).toContain(line);
+    }
+    expect(shown).toContain('Medium alerts · 4');
+    expect(text).toContain('MEDIUM ALERTS (4; no immediate message was sent, listed for awareness)');
+    expect(html).toMatch(/color:#dc2626;">not acknowledged · resolved 17:05</); // an unanswered alert stands out
     for (const a of d.data.recommended_actions) {
       expect(shown).toContain(a.title);
       expect(text).toContain(a.title);
@@ -265,10 +274,21 @@ describe('email channel against a real SMTP server', () => {
     expect(e.text).toContain('Confidential: prepared for the leadership of Northwind Mail Co. Do not forward.');
   });
 
+  it('says when the alerts are derived from the events, in both parts', () => {
+    const data = fixture();
+    const note = 'Herald has not recorded alerts for this period; they are derived from the events.';
+    data.alerts_source = { kind: 'derived', recorded_from: null, note };
+    const e = renderEmail(data, 'brief');
+    expect(visibleText(e.html)).toContain(note);
+    expect(e.text).toContain(note);
+    expect(renderEmail(fixture(), 'brief').text).not.toContain('derived from the events');
+  });
+
   it('says so when there was no activity and when there are no alerts or actions', () => {
     const data = fixture();
     data.has_data = false;
     data.critical_alerts = [];
+    data.medium_alerts = [];
     data.medium_alert_count = 0;
     data.recommended_actions = [];
     const e = renderEmail(data, 'brief');

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
-import { insertAcmeFixture, insertBerlinFixture, ACME_NAME } from '../helpers/fixture.js';
+import { insertAcmeFixture, insertBerlinFixture, insertEvent, ACME_NAME } from '../helpers/fixture.js';
 import { herald } from '../helpers/cli.js';
 import { pdfText } from '../helpers/pdfText.js';
 import { loadExecutiveSummary } from '../../src/report/loadExecutiveSummary.js';
@@ -11,6 +11,7 @@ import { reportContext } from '../../src/cli/context.js';
 import { parseConfig } from '../../src/config/loadConfig.js';
 import { fixedClock } from '../../src/time/clock.js';
 import type { ExecutiveSummaryData } from '../../src/report/types.js';
+import type { Db } from '../../src/db/Db.js';
 
 let t: TestDatabase;
 let dir: string;
@@ -73,9 +74,11 @@ describe('herald preview executive-summary --format json (November 2026, America
 
   it('efficiency, health and trends', () => {
     expect(data.efficiency.resource_utilization).toBeCloseTo(0.6, 12);
-    expect(data.efficiency.missing_components).toEqual([]);
-    expect(data.efficiency.efficiency_score).toBeCloseTo(0.3 * 95 + 0.3 * 100 + 0.2 * 100 + 0.2 * 100, 1);
-    expect(Math.abs(data.health.business_health! - (0.4 * 100 + 0.3 * 100 + 0.3 * 98.5))).toBeLessThanOrEqual(0.051);
+    // Herald recorded no alerts here, and the events show a critical deliverability alert: how fast
+    // it was answered is unknown, so response time is missing, not a perfect 100.
+    expect(data.efficiency.missing_components).toEqual(['response_time']);
+    expect(data.efficiency.efficiency_score).toBeCloseTo((0.3 * 95 + 0.3 * 100 + 0.2 * 100) / 0.8, 1);
+    expect(Math.abs(data.health.business_health! - (0.4 * 100 + 0.3 * 100 + 0.3 * 98.1))).toBeLessThanOrEqual(0.051);
     const bounce = data.kpis.find((k) => k.key === 'bounce_rate')!;
     // October had one day: 500 sent, 90 bounced (18%) → 3% now is a falling bounce rate: improving.
     expect(bounce.trend.previous).toBeCloseTo(0.18, 12);
@@ -83,9 +86,14 @@ describe('herald preview executive-summary --format json (November 2026, America
     expect(data.kpis.find((k) => k.key === 'revenue')!.trend).toMatchObject({ previous: 0, direction: 'improving' });
   });
 
-  it('lists the critical and high alerts of the period, grouped', () => {
+  it('lists the critical and high alerts of the period, grouped, derived from the events (Herald recorded none)', () => {
     expect(data.critical_alerts.map((a) => `${a.rule}:${a.severity}`)).toEqual(['deliverability:critical', 'revenue-impact:critical', 'optimization:high']);
     expect(data.critical_alerts[0].summary).toContain('18.0%');
+    expect(data.critical_alerts[0]).toMatchObject({ source: 'event', state: null, code: null, fired_at: null, acknowledged_at: null, acknowledged_by: null, resolved_at: null });
+    expect(data.medium_alerts).toEqual([]);
+    expect(data.medium_alert_count).toBe(0);
+    expect(data.alerts_source).toEqual({ kind: 'derived', recorded_from: null, note: 'Herald has not recorded alerts for this period; they are derived from the events.' });
+    expect(data.revenue_protection.alerts_considered).toBeNull();
   });
 });
 
@@ -243,5 +251,154 @@ describe('bad input: one line naming the problem, exit 2, no stack trace', () =>
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/ok \(3 schedules\)/);
+  });
+});
+
+/** A herald.alerts row as the poller writes it; `firstFired`: a re-alert moved fired_at, the timeline keeps the first. */
+async function insertAlert(db: Db, a: {
+  tenant?: string; rule?: string; severity: 'critical' | 'high' | 'medium'; state: string; summary: string; fired: string | null;
+  ack?: string; by?: string; resolved?: string; test?: boolean; code?: string; firstFired?: string;
+}): Promise<void> {
+  const tenant = a.tenant ?? 'acme';
+  const rule = a.rule ?? 'deliverability';
+  const { rows } = await db.query<{ id: number }>(
+    `INSERT INTO herald.alerts (rule, tenant_id, fingerprint, code, severity, current_severity, state, summary, short, raised_at, fired_at,
+                                acknowledged_at, acknowledged_by, resolved_at, test, tenant_name)
+     VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $7, coalesce($11::timestamptz, $8::timestamptz, '2026-11-01T00:00:00Z'), $8, $9, $10, $12, $13, 'Acme')
+     RETURNING id::int AS id`,
+    [rule, tenant, `${rule}:${tenant}${a.test ? ':test' : ''}`, a.code ?? null, a.severity, a.state, a.summary, a.fired, a.ack ?? null, a.by ?? null,
+      a.firstFired ?? null, a.resolved ?? null, a.test ?? false]);
+  if (a.firstFired) await db.query(`INSERT INTO herald.alert_events (alert_id, at, kind) VALUES ($1, $2, 'fired'), ($1, $3, 'realerted')`, [rows[0].id, a.firstFired, a.fired]);
+}
+
+describe('alerts of the period from Herald\'s records (America/New_York, recording since Monday 9 Nov 2026)', () => {
+  let r: TestDatabase;
+  let week: ExecutiveSummaryData;
+  const rctx = () => reportContext(parseConfig({}), { herald: r.db, source: r.db }, fixedClock('2026-12-02T12:00:00Z'));
+
+  beforeAll(async () => {
+    r = await createTestDatabase();
+    await insertAcmeFixture(r.db);
+    await r.db.query(`INSERT INTO herald.alert_poller (id, started_at) VALUES (1, '2026-11-09T05:00:00Z')`); // 00:00 local
+    // A deliverability breach before recording began (Wednesday of 2026-W45): derived for that week.
+    await insertEvent(r.db, 'e-w45', 'email_deliverability_event', '2026-11-04T15:00:00Z', { tenant_id: 'acme', bounce_rate: 0.12, spam_rate: 0.001, email_count: 1000 });
+    const alerts: Parameters<typeof insertAlert>[1][] = [
+      // Fired the week before (Fri 13 Nov), acknowledged at once, resolved inside 2026-W47: listed there, counted in W46's rate.
+      { severity: 'critical', state: 'resolved', code: '1001', summary: 'E: bounce 16.2% since Friday', fired: '2026-11-13T14:00:00Z', ack: '2026-11-13T14:20:00Z', by: 'Nora Chen (SMS)', resolved: '2026-11-16T15:00:00Z' },
+      // Critical, acknowledged after 90 minutes by a named person: protected.
+      { severity: 'critical', state: 'resolved', code: '1002', summary: 'A: bounce 17.1% above the 15% critical threshold', fired: '2026-11-17T14:00:00Z', ack: '2026-11-17T15:30:00Z', by: 'Nora Chen (SMS)', resolved: '2026-11-17T18:00:00Z' },
+      // High, acknowledged after 3 hours: late.
+      { severity: 'high', state: 'resolved', code: '1003', summary: 'B: spam 1.7% above the 1.5% high threshold', fired: '2026-11-18T14:00:00Z', ack: '2026-11-18T17:00:00Z', by: 'Omar Diaz (SMS)', resolved: '2026-11-19T01:30:00Z' },
+      // Medium: no message was sent, nobody acknowledged it; listed.
+      { severity: 'medium', state: 'resolved', code: '1004', summary: 'C: bounce 5.6% above the 5% medium threshold', fired: '2026-11-19T16:00:00Z', resolved: '2026-11-19T20:00:00Z' },
+      // Critical revenue impact, never acknowledged, still open: listed, not in the (deliverability) rate.
+      { rule: 'revenue-impact', severity: 'critical', state: 'firing', code: '1005', summary: 'D: negative revenue impact of $12,000', fired: '2026-11-20T15:00:00Z' },
+      // Critical, acknowledged within the hour, still open.
+      { severity: 'critical', state: 'acknowledged', code: '1006', summary: 'I: bounce 18.0% above the 15% critical threshold', fired: '2026-11-21T14:00:00Z', ack: '2026-11-21T14:45:00Z', by: 'Nora Chen (SMS)' },
+      // Efficiency, first fired on Sunday; re-alerted after the week ended (fired_at moved): still this week's.
+      { rule: 'efficiency', severity: 'high', state: 'firing', code: '1007', summary: 'K: operational efficiency score 64 is below 70', fired: '2026-11-23T15:00:00Z', firstFired: '2026-11-22T14:00:00Z' },
+      // Not this week's: resolved before it began.
+      { severity: 'high', state: 'resolved', code: '1008', summary: 'J: resolved last week', fired: '2026-11-10T14:00:00Z', resolved: '2026-11-11T14:00:00Z' },
+      // Not this week's: a test alert, another tenant's, one that never fired.
+      { severity: 'critical', state: 'resolved', summary: 'TEST ALERT', fired: '2026-11-18T10:00:00Z', resolved: '2026-11-18T11:00:00Z', test: true },
+      { tenant: 'other', severity: 'critical', state: 'firing', summary: 'OTHER TENANT', fired: '2026-11-18T12:00:00Z' },
+      { rule: 'cost-overrun', severity: 'critical', state: 'pending', summary: 'NEVER FIRED', fired: null },
+    ];
+    for (const a of alerts) await insertAlert(r.db, a);
+
+    const res = await herald(['preview', 'executive-summary', '--tenant', 'acme', '--period', '2026-W47', '--format', 'json'], { DATABASE_URL: r.url });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    week = JSON.parse(res.stdout);
+  });
+  afterAll(async () => {
+    await r?.drop();
+  });
+
+  it('lists each alert record open in the week, with who acknowledged it and when, and whether it resolved', () => {
+    expect(week.alerts_source).toEqual({ kind: 'records', recorded_from: '2026-11-09T05:00:00.000Z', note: null });
+    const line = (a: ExecutiveSummaryData['critical_alerts'][number]) => [a.summary.slice(0, 2), a.rule, a.severity, a.state, a.code, a.fired_at, a.acknowledged_at, a.acknowledged_by, a.resolved_at];
+    // Critical first, then high; by the time each first fired.
+    expect(week.critical_alerts.map(line)).toEqual([
+      ['E:', 'deliverability', 'critical', 'resolved', '1001', '2026-11-13T14:00:00.000Z', '2026-11-13T14:20:00.000Z', 'Nora Chen (SMS)', '2026-11-16T15:00:00.000Z'],
+      ['A:', 'deliverability', 'critical', 'resolved', '1002', '2026-11-17T14:00:00.000Z', '2026-11-17T15:30:00.000Z', 'Nora Chen (SMS)', '2026-11-17T18:00:00.000Z'],
+      ['D:', 'revenue-impact', 'critical', 'firing', '1005', '2026-11-20T15:00:00.000Z', null, null, null],
+      ['I:', 'deliverability', 'critical', 'acknowledged', '1006', '2026-11-21T14:00:00.000Z', '2026-11-21T14:45:00.000Z', 'Nora Chen (SMS)', null],
+      ['B:', 'deliverability', 'high', 'resolved', '1003', '2026-11-18T14:00:00.000Z', '2026-11-18T17:00:00.000Z', 'Omar Diaz (SMS)', '2026-11-19T01:30:00.000Z'],
+      ['K:', 'efficiency', 'high', 'firing', '1007', '2026-11-22T14:00:00.000Z', null, null, null],
+    ]);
+    for (const a of week.critical_alerts) {
+      expect(a.source).toBe('alert');
+      expect(a.occurred_at).toBe(a.fired_at);
+    }
+    // The deliverability event of 21 Nov (18% bounce) is not derived into a line: the records are the alerts.
+    expect(week.critical_alerts.some((a) => a.source === 'event')).toBe(false);
+    const all = JSON.stringify(week);
+    for (const absent of ['TEST ALERT', 'OTHER TENANT', 'NEVER FIRED', 'J: resolved last week']) expect(all).not.toContain(absent);
+  });
+
+  it('lists the medium ones', () => {
+    expect(week.medium_alerts.map((a) => [a.summary, a.state, a.fired_at, a.acknowledged_by, a.resolved_at])).toEqual([
+      ['C: bounce 5.6% above the 5% medium threshold', 'resolved', '2026-11-19T16:00:00.000Z', null, '2026-11-19T20:00:00.000Z'],
+    ]);
+    expect(week.medium_alert_count).toBe(1);
+  });
+
+  it('revenue_protection_rate: critical and high deliverability alerts that fired in the week, acknowledged within 2 hours', () => {
+    // Fired in the week: A (90 min, protected), B (3 h, late), I (45 min, protected). E fired the week before; D is not deliverability.
+    expect(week.revenue_protection.alerts_considered).toBe(3);
+    expect(week.revenue_protection.revenue_protection_rate).toBeCloseTo(2 / 3, 12);
+    const rt = week.efficiency.components.find((c) => c.name === 'response_time')!;
+    expect(rt.value).toBeCloseTo(66.7, 1);
+    expect(week.efficiency.missing_components).not.toContain('response_time');
+    // The recommendation counts the critical and high deliverability alerts listed for the week: E, A, I and B.
+    expect(week.recommended_actions[0]).toMatchObject({ rule: 'deliverability-risk' });
+    expect(week.recommended_actions[0].detail).toContain('4 critical or high deliverability alerts');
+  });
+
+  it('a period that starts when recording began reads records too; one before it derives them, and says so', async () => {
+    const w46 = await loadExecutiveSummary(rctx(), 'acme', '2026-W46');
+    expect(w46.alerts_source.kind).toBe('records');
+    // E (20 min) and J (never acknowledged) fired in 2026-W46.
+    expect(w46.revenue_protection).toMatchObject({ alerts_considered: 2, revenue_protection_rate: 0.5 });
+
+    const w45 = await loadExecutiveSummary(rctx(), 'acme', '2026-W45');
+    expect(w45.alerts_source).toEqual({
+      kind: 'derived', recorded_from: '2026-11-09T05:00:00.000Z',
+      note: 'Alerts before 9 Nov 2026 are derived from the events: Herald recorded alerts from then on.',
+    });
+    expect(w45.critical_alerts).toEqual([{
+      rule: 'deliverability', severity: 'high', occurred_at: '2026-11-04T15:00:00.000Z', count: 1, source: 'event',
+      summary: 'Bounce rate 12.0% is above the 10% high threshold; $6 of revenue at risk.',
+      state: null, code: null, fired_at: null, acknowledged_at: null, acknowledged_by: null, resolved_at: null,
+    }]);
+    // No acknowledgement is known before recording: no rate, and response time drops out of the score.
+    expect(w45.revenue_protection).toMatchObject({ alerts_considered: null, revenue_protection_rate: null });
+    expect(w45.efficiency.missing_components).toContain('response_time');
+
+    // A month in which recording began is derived as a whole (no mix of records and derivations).
+    const month = await loadExecutiveSummary(rctx(), 'acme', '2026-11');
+    expect(month.alerts_source.kind).toBe('derived');
+    expect(month.alerts_source.note).toBe('Herald began recording alerts on 9 Nov 2026, during this period; the alerts of the whole period are derived from the events.');
+    expect(month.critical_alerts.every((a) => a.source === 'event')).toBe(true);
+  });
+
+  it('the PDF shows the acknowledgement lines and the medium list', async () => {
+    const out = path.join(dir, 'acme-w47.pdf');
+    const res = await herald(['preview', 'executive-summary', '--tenant', 'acme', '--period', '2026-W47', '--out', out], { DATABASE_URL: r.url });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const { text, pages } = await pdfText(await readFile(out));
+    expect(pages).toBeLessThanOrEqual(4);
+    // Times in America/New_York.
+    expect(text).toContain('acknowledged by Nora Chen (SMS) at 10:30 · resolved 13:00');
+    expect(text).toContain('acknowledged by Omar Diaz (SMS) at 12:00 · resolved 20:30');
+    expect(text).toContain('acknowledged by Nora Chen (SMS) at 09:20 · resolved Mon 16 Nov, 10:00');
+    expect(text).toContain('acknowledged by Nora Chen (SMS) at 09:45 · open');
+    expect(text.match(/not acknowledged · open/g)).toHaveLength(2); // D and K
+    expect(text).toContain('Medium alerts · 1');
+    expect(text).toContain('C: bounce 5.6% above the 5% medium threshold Thu 19 Nov, 11:00 · resolved 15:00');
+    expect(text).not.toContain('medium-severity alert');
+    expect(text).not.toContain('derived from the events');
   });
 });

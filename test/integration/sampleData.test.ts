@@ -18,8 +18,8 @@ const NOW = new Date('2026-11-22T12:00:00Z');
 const DAYS = 90;
 
 /** Order-independent fingerprints of the generated data; epoch millis keep them free of the session's TimeZone. */
-async function checksums(db: Db): Promise<{ events: string; summary: string }> {
-  const { rows } = await db.query<{ events: string; summary: string }>(`
+async function checksums(db: Db): Promise<{ events: string; summary: string; alerts: string }> {
+  const { rows } = await db.query<{ events: string; summary: string; alerts: string }>(`
     SELECT
       (SELECT md5(string_agg(concat_ws('|', uuid, event, distinct_id, team_id,
                  (extract(epoch FROM "timestamp") * 1000)::bigint, properties::text), E'\\n'
@@ -28,13 +28,18 @@ async function checksums(db: Db): Promise<{ events: string; summary: string }> {
       (SELECT md5(string_agg(concat_ws('|', tenant_id, tracking_date::text, emails_sent, emails_delivered,
                  emails_bounced, emails_spam, ip_reputation, domain_reputation), E'\\n'
                ORDER BY tenant_id, tracking_date))
-         FROM deliverability_daily_summary) AS summary`);
+         FROM deliverability_daily_summary) AS summary,
+      (SELECT md5(string_agg(concat_ws('|', tenant_id, fingerprint, code, severity, current_severity, state, summary, short,
+                 (extract(epoch FROM fired_at) * 1000)::bigint, coalesce((extract(epoch FROM acknowledged_at) * 1000)::bigint, 0),
+                 coalesce(acknowledged_by, '-'), coalesce((extract(epoch FROM resolved_at) * 1000)::bigint, 0)), E'\\n'
+               ORDER BY fired_at, code))
+         FROM herald.alerts) AS alerts`);
   return rows[0];
 }
 
 async function tableCounts(db: Db): Promise<Record<string, number>> {
   const tables = ['tenants', 'plans', 'subscriptions', 'payments', 'vps_instances', 'smtp_ip_addresses',
-    'deliverability_daily_summary', 'posthog_events', 'herald.alerts'];
+    'deliverability_daily_summary', 'posthog_events', 'herald.alert_poller', 'herald.alerts'];
   const out: Record<string, number> = {};
   for (const t of tables) out[t] = Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM ${t}`)).rows[0].n);
   return out;
@@ -70,6 +75,7 @@ describe('sample data', () => {
     expect(counts.posthog_events).toBeGreaterThan(1500);
     expect(counts.posthog_events).toBeLessThan(15000);
     expect(counts['herald.alerts']).toBeGreaterThan(10);
+    expect(counts['herald.alert_poller']).toBe(1);
 
     const total = Object.values(counts).reduce((n, c) => n + c, 0);
     expect(progress.at(-1)).toEqual([total, total, 'herald.alerts']);
@@ -198,14 +204,53 @@ describe('sample data', () => {
       SELECT (SELECT count(*) FROM posthog_events WHERE properties->>'tenant_id' = $1 AND event = 'revenue_impact_event'
                  AND properties->>'impact_type' = 'negative' AND (properties->>'impact_amount')::numeric > 10000) AS critical_rev,
              (SELECT count(*) FROM herald.alerts WHERE tenant_id = $1 AND rule = 'deliverability' AND severity IN ('critical', 'high')
-                 AND acknowledged_at <= raised_at + interval '2 hours') AS fast,
-             (SELECT count(*) FROM herald.alerts WHERE tenant_id = $1 AND rule = 'deliverability' AND severity IN ('critical', 'high')) AS considered`,
+                 AND NOT test AND acknowledged_at <= fired_at + interval '2 hours') AS fast,
+             (SELECT count(*) FROM herald.alerts WHERE tenant_id = $1 AND rule = 'deliverability' AND severity IN ('critical', 'high')
+                 AND NOT test AND fired_at IS NOT NULL) AS considered`,
       [BLUEPEAK_ID]);
     const c = crisis.rows[0];
     expect(Number(c.critical_rev)).toBeGreaterThan(10);
     const rate = Number(c.fast) / Number(c.considered);
     expect(rate).toBeGreaterThan(0.5);
     expect(rate).toBeLessThan(0.95);
+  });
+
+  it("records bluepeak's crisis alerts as the poller does, from the start of the sample window", async () => {
+    // Recording began at the first local midnight of the window (Singapore's is the earliest).
+    const poller = await a.db.query<{ started_at: Date }>('SELECT started_at FROM herald.alert_poller');
+    expect(poller.rows.map((r) => new Date(r.started_at).toISOString())).toEqual(['2026-08-23T16:00:00.000Z']);
+
+    const { rows } = await a.db.query<{ fingerprint: string; code: string; severity: string; state: string; fired_at: Date; acknowledged_at: Date | null;
+      acknowledged_by: string | null; resolved_at: Date | null; tenant_name: string; short: string; summary: string }>(
+      `SELECT fingerprint, code, severity, state, fired_at, acknowledged_at, acknowledged_by, resolved_at, tenant_name, short, summary
+         FROM herald.alerts ORDER BY fired_at`);
+    expect(new Set(rows.map((r) => r.fingerprint))).toEqual(new Set(['deliverability:bluepeak']));
+    // One alert per complete crisis day (11, from the 11th to the 21st), each resolved before the next fired: none is
+    // open at `now`, so the demo's crisis replay starts from a clean slate.
+    expect(rows).toHaveLength(11);
+    for (let i = 0; i < rows.length; i++) {
+      expect(rows[i].state).toBe('resolved');
+      expect(+rows[i].resolved_at!).toBeLessThanOrEqual(NOW.getTime());
+      if (i + 1 < rows.length) expect(+rows[i].resolved_at!).toBeLessThan(+rows[i + 1].fired_at);
+    }
+    expect(new Set(rows.map((r) => r.code)).size).toBe(rows.length);
+    for (const r of rows) {
+      expect(r.code).toMatch(/^[0-9]{4}$/);
+      expect(r.tenant_name).toBe('Bluepeak Commerce');
+      expect(r.summary).toMatch(/^(Bounce|Spam) rate \d+\.\d% is above the \d+(\.\d+)?% (critical|high|medium) threshold/);
+      expect(r.short).toMatch(/^(bounce|spam) \d+\.\d% > /);
+      // Acknowledged by a bluepeak director by SMS, after it fired; medium alerts send no message, so nobody acknowledges them.
+      if (r.acknowledged_at) {
+        expect(['Lena Vogt (SMS)', 'Birgit Lang (SMS)']).toContain(r.acknowledged_by);
+        expect(+r.acknowledged_at).toBeGreaterThan(+r.fired_at);
+      } else expect(r.acknowledged_by).toBeNull();
+      if (r.severity === 'medium') expect(r.acknowledged_at).toBeNull();
+      if (r.resolved_at) expect(+r.resolved_at).toBeGreaterThan(+(r.acknowledged_at ?? r.fired_at));
+      expect(+r.fired_at).toBeLessThanOrEqual(NOW.getTime());
+    }
+    expect(rows.map((r) => r.severity)).toEqual(['medium', 'high', ...Array(rows.length - 2).fill('critical')]);
+    // The on-call director answers most; late ones were escalated, and the CEO answered.
+    expect(rows.map((r) => r.acknowledged_by?.split(' ')[0] ?? '-')).toEqual(['-', 'Lena', 'Lena', 'Birgit', 'Lena', '-', 'Lena', 'Lena', 'Birgit', 'Lena', '-']);
   });
 
   it('makes copperleaf lose money on infrastructure it barely uses', async () => {

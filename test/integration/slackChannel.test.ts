@@ -427,12 +427,15 @@ describe('slack channel: check()', () => {
 describe('slack digest: Block Kit limits', () => {
   const longText = (i: number) => `Alert ${i}: ${'<!here> & bounce '.repeat(60)}`;
   const alerts: AlertItem[] = Array.from({ length: 40 }, (_, i) => ({
-    rule: 'deliverability', severity: i % 2 ? 'critical' : 'high', occurred_at: '2026-11-19T14:32:00.000Z', count: i + 1, summary: longText(i), source: 'alert',
+    rule: 'deliverability', severity: i % 2 ? 'critical' : 'high', occurred_at: '2026-11-19T14:32:00.000Z', summary: longText(i), source: 'alert',
+    state: i % 3 ? 'acknowledged' : 'firing', code: String(1000 + i), fired_at: '2026-11-19T14:32:00.000Z',
+    acknowledged_at: i % 3 ? '2026-11-19T15:02:00.000Z' : null, acknowledged_by: i % 3 ? `Eve <!here> & <@U123> ${'&'.repeat(500)} (SMS)` : null, resolved_at: null,
   }));
+  const medium: AlertItem[] = alerts.map((a) => ({ ...a, severity: 'medium', acknowledged_at: null, acknowledged_by: null }));
   const actions: Recommendation[] = Array.from({ length: 20 }, (_, i) => ({
     rule: 'right-size-vps', title: `Action ${i} ${'<@U999> '.repeat(40)}`, detail: 'd&'.repeat(500), estimated_monthly_saving: 100 * i, priority: 'high',
   }));
-  const data = sampleData({ critical_alerts: alerts, recommended_actions: actions });
+  const data = sampleData({ critical_alerts: alerts, medium_alerts: medium, medium_alert_count: medium.length, recommended_actions: actions });
   data.tenant.name = `${HOSTILE_TENANT} ${'&'.repeat(300)}`;
   data.kpis = Array.from({ length: 14 }, (_, i) => ({ ...data.kpis[0], label: `KPI ${i} ${'<'.repeat(900)}` }));
 
@@ -452,12 +455,17 @@ describe('slack digest: Block Kit limits', () => {
       for (const e of b.elements ?? []) expect(e.text.length).toBeLessThanOrEqual(3000);
     }
     const all = [text, ...strings(bs)].join('\n');
-    expect(all).toContain('and 30 more');
+    // As many alerts as the PDF lists, and the same line for the rest.
+    expect(all).toContain('_…and 32 more critical or high alerts in this period (21 acknowledged, 0 resolved)_');
+    expect(all).toContain('*Medium alerts (40)*');
+    expect(all).toContain('_…and 35 more medium alerts in this period (0 resolved)_');
     expect(all).toContain('and 15 more');
     expect(all).toContain('and 5 more'); // KPIs: 9 shown of 14
+    expect(all).toContain('acknowledged by Eve &lt;!here&gt; &amp; &lt;@U123&gt;');
     for (const s of [text, ...strings(bs)]) {
       expect(s).not.toContain('<!here>');
       expect(s).not.toContain('<@U999>');
+      expect(s).not.toContain('<@U123>');
     }
   });
 
@@ -468,7 +476,35 @@ describe('slack digest: Block Kit limits', () => {
   });
 
   it('says "No critical alerts" for a quiet period', () => {
-    const { blocks } = slackDigest(sampleData({ critical_alerts: [], medium_alert_count: 0 }), 'brief');
-    expect(strings(blocks).join('\n')).toContain('No critical alerts');
+    const { blocks } = slackDigest(sampleData({ critical_alerts: [], medium_alerts: [], medium_alert_count: 0 }), 'brief');
+    const all = strings(blocks).join('\n');
+    expect(all).toContain('No critical alerts');
+    expect(all).not.toContain('Medium alerts');
+  });
+
+  it('shows who acknowledged each alert and when, whether it resolved, and lists the medium ones', () => {
+    const all = strings(slackDigest(sampleData(), 'brief').blocks).join('\n');
+    // Times in America/New_York: fired 09:32, acknowledged 10:10, resolved 13:45 the same day.
+    expect(all).toContain('Bounce rate reached 16.8% on 19 Nov, above the 15% critical threshold — Thu 19 Nov, 09:32 · acknowledged by Nora Chen (SMS) at 10:10 · resolved 13:45');
+    expect(all).toContain('— Wed 18 Nov, 15:05 · acknowledged by Nora Chen (SMS) at 18:40 · open');
+    expect(all).toContain('— Fri 20 Nov, 16:05 · not acknowledged · resolved 17:05');
+    expect(all).toContain('*Medium alerts (4)* · no immediate message was sent; listed for awareness');
+    expect(all).toContain('• Bounce rate 5.2% is above the 5% medium threshold; $57 of revenue at risk. — Sun 22 Nov, 11:20 · open');
+    expect(all).toContain('• Spam rate 1.1% is above the 1% medium threshold; $48 of revenue at risk. — Sat 21 Nov, 08:02 · resolved Sun 22 Nov, 09:15');
+    expect(all).not.toContain('derived from the events');
+  });
+
+  it('says when the alerts are derived from the events', () => {
+    const data = sampleData();
+    data.alerts_source = { kind: 'derived', recorded_from: null, note: 'Herald has not recorded alerts for this period; they are derived from the events.' };
+    data.critical_alerts = [{
+      rule: 'deliverability', severity: 'critical', occurred_at: '2026-11-19T14:32:00.000Z', last_at: '2026-11-20T20:02:00.000Z', count: 12,
+      summary: 'Bounce rate 18.7% is above the 15% critical threshold', source: 'event',
+      state: null, code: null, fired_at: null, acknowledged_at: null, acknowledged_by: null, resolved_at: null,
+    }];
+    const all = strings(slackDigest(data, 'brief').blocks).join('\n');
+    expect(all).toContain('*Critical alerts (1)*\n_Herald has not recorded alerts for this period; they are derived from the events._');
+    expect(all).toContain('critical threshold — Thu 19 Nov, 09:32 · the worst of 12 occurrences, the last Fri 20 Nov, 15:02');
+    expect(all).not.toContain('acknowledged');
   });
 });

@@ -88,7 +88,9 @@ function fixture(days: number, opts: { missingComponent?: boolean; hasData?: boo
     },
     decisions: { decisions_tracked: 0, by_type: [], decision_velocity_hours: null, velocity_samples: 0, items: [] },
     critical_alerts: [],
+    medium_alerts: [],
     medium_alert_count: 0,
+    alerts_source: { kind: 'records', recorded_from: '2026-09-01T00:00:00.000Z', note: null },
     recommended_actions: [],
     daily,
     thresholds: {

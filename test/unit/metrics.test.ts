@@ -46,17 +46,25 @@ describe('revenue protection', () => {
     expect(riskLevel(0.01, 0.005, t)).toBe('ok');
   });
 
-  it('counts critical and high deliverability alerts acknowledged within 2 hours', () => {
+  it('counts critical and high deliverability alerts acknowledged within 2 hours of firing', () => {
     const at = (h: number) => new Date(Date.UTC(2026, 10, 21, h));
     const rp = computeRevenueProtection([], [
-      { rule: 'deliverability', severity: 'critical', raised_at: at(0), acknowledged_at: at(2) },   // exactly 2 h: protected
-      { rule: 'deliverability', severity: 'high', raised_at: at(0), acknowledged_at: at(3) },       // late
-      { rule: 'deliverability', severity: 'critical', raised_at: at(0), acknowledged_at: null },     // never
-      { rule: 'deliverability', severity: 'medium', raised_at: at(0), acknowledged_at: null },       // not counted
-      { rule: 'revenue-impact', severity: 'critical', raised_at: at(0), acknowledged_at: null },     // not deliverability
+      { rule: 'deliverability', severity: 'critical', fired_at: at(0), acknowledged_at: at(2) },   // exactly 2 h: protected
+      { rule: 'deliverability', severity: 'high', fired_at: at(0), acknowledged_at: at(3) },       // late
+      { rule: 'deliverability', severity: 'critical', fired_at: at(0), acknowledged_at: null },     // never
+      { rule: 'deliverability', severity: 'medium', fired_at: at(0), acknowledged_at: null },       // not counted
+      { rule: 'revenue-impact', severity: 'critical', fired_at: at(0), acknowledged_at: null },     // not deliverability
     ], s);
     expect(rp.alerts_considered).toBe(3);
     expect(rp.revenue_protection_rate).toBeCloseTo(1 / 3, 12);
+  });
+
+  it('knows no rate and counts no alert when Herald did not record the period\'s alerts', () => {
+    const rp = computeRevenueProtection([day('2026-11-21', 1000, 900, 80, 20)], null, s);
+    expect(rp.alerts_considered).toBeNull();
+    expect(rp.revenue_protection_rate).toBeNull();
+    // Recorded, and none fired: no alerts, so no rate either (SPEC §4), but zero considered.
+    expect(computeRevenueProtection([], [], s)).toMatchObject({ alerts_considered: 0, revenue_protection_rate: null });
   });
 });
 
@@ -148,6 +156,19 @@ describe('operational efficiency and health', () => {
     expect(missing.missing_components).toEqual(['cost_efficiency', 'utilization']);
     expect(missing.efficiency_score).toBeCloseTo((0.3 * 90 + 0.2 * 100) / 0.5, 1);
     expect(missing.components.find((c) => c.name === 'deliverability')!.effective_weight).toBeCloseTo(0.6, 3);
+  });
+
+  it('response time follows revenue_protection_rate; without records, 100 only when the events show nothing to answer', () => {
+    const base = { deliverability_rate: 0.9, gross_margin: null, utilization_percent: null };
+    const rt = (e: ReturnType<typeof computeEfficiency>) => e.components.find((c) => c.name === 'response_time')!.value;
+    expect(rt(computeEfficiency({ ...base, revenue_protection_rate: 0.75, alerts_considered: 4 }, s))).toBe(75);
+    expect(rt(computeEfficiency({ ...base, revenue_protection_rate: null, alerts_considered: 0 }, s))).toBe(100);
+    // Not recorded: no deliverability alert derived from the events is "no alerts"; some, of unknown answer, is missing.
+    expect(rt(computeEfficiency({ ...base, revenue_protection_rate: null, alerts_considered: null, derived_deliverability_alerts: 0 }, s))).toBe(100);
+    const unknown = computeEfficiency({ ...base, revenue_protection_rate: null, alerts_considered: null, derived_deliverability_alerts: 3 }, s);
+    expect(rt(unknown)).toBeNull();
+    expect(unknown.missing_components).toContain('response_time');
+    expect(unknown.efficiency_score).toBeCloseTo(90, 1);
   });
 
   it('clamps cost efficiency and combines business health 0.4/0.3/0.3', () => {

@@ -54,6 +54,8 @@ const ENUMS = {
   severity: ['critical', 'high', 'medium'],
   priority: ['high', 'medium', 'low'],
   source: ['event', 'alert'],
+  alertState: ['pending', 'firing', 'acknowledged', 'resolved', null],
+  alertsSource: ['records', 'derived'],
   component: ['deliverability', 'cost_efficiency', 'utilization', 'response_time'],
 } as const;
 
@@ -73,10 +75,15 @@ function checkedFixture(): ExecutiveSummaryData {
   }
   for (const d of Object.values(f.trends)) inEnum('direction', d);
   inEnum('risk', f.revenue_protection.risk_level);
-  for (const a of f.critical_alerts) {
+  for (const a of [...f.critical_alerts, ...f.medium_alerts]) {
     inEnum('severity', a.severity);
     inEnum('source', a.source);
+    inEnum('alertState', a.state);
   }
+  expect(f.critical_alerts.every((a) => a.severity !== 'medium')).toBe(true);
+  expect(f.medium_alerts.every((a) => a.severity === 'medium')).toBe(true);
+  expect(f.medium_alert_count).toBe(f.medium_alerts.length);
+  inEnum('alertsSource', f.alerts_source.kind);
   for (const r of f.recommended_actions) inEnum('priority', r.priority);
   for (const c of f.efficiency.components) inEnum('component', c.name);
   return f as ExecutiveSummaryData;
@@ -259,7 +266,17 @@ describe('renderExecutiveSummaryHtml', () => {
     expect(html).toContain('Bounce rate reached 16.8% on 19 Nov, above the 15% critical threshold');
     expect(html).toContain('Thu 19 Nov, 09:32');
     expect(html).not.toContain('No critical alerts in this period');
-    expect(html).toContain('4 medium-severity alerts also recorded');
+    // who acknowledged each alert and when, and whether it resolved (times in the tenant's zone)
+    expect(html).toContain('<span class="alert-status">acknowledged by Nora Chen (SMS) at 10:10 · resolved 13:45</span>');
+    expect(html).toContain('<span class="alert-status">acknowledged by Nora Chen (SMS) at 18:40 · open</span>');
+    expect(html).toContain('<span class="alert-status unanswered">not acknowledged · resolved 17:05</span>');
+    // medium alerts are listed, not only counted
+    expect(html).toContain('<h3 class="subsection-title">Medium alerts · 4 <span class="aside">No immediate message was sent; listed for awareness</span></h3>');
+    expect(html).not.toContain('medium-severity alerts also recorded');
+    expect(html.match(/<ul class="alert-compact">/g)).toHaveLength(1);
+    expect(html).toContain('<li><span class="alert-summary">Bounce rate 5.2% is above the 5% medium threshold; $57 of revenue at risk.</span><span class="alert-when">Sun 22 Nov, 11:20 · open</span></li>');
+    expect(html).toContain('<span class="alert-when">Sat 21 Nov, 08:02 · resolved Sun 22 Nov, 09:15</span>');
+    expect(html).not.toContain('derived from the events');
     expect(html).toContain('<strong>$1,450</strong>');
     expect(html).toContain('<code>right-size-vps</code>');
     expect(html).toContain('Not measured this period: Resource utilization.');
@@ -267,6 +284,54 @@ describe('renderExecutiveSummaryHtml', () => {
     expect(html).toContain('Raise Growth plan price by 8% for new customers');
     // four sections, one per page
     expect(html.match(/<section class="page /g)).toHaveLength(4);
+  });
+
+  it('prints the note and the occurrences when the alerts are derived from the events', () => {
+    const data = sample();
+    const derived = { state: null, code: null, fired_at: null, acknowledged_at: null, acknowledged_by: null, resolved_at: null, source: 'event' as const };
+    data.alerts_source = { kind: 'derived', recorded_from: '2026-12-01T05:00:00.000Z', note: 'Alerts before 1 Dec 2026 are derived from the events: Herald recorded alerts from then on.' };
+    data.critical_alerts = [
+      { ...derived, rule: 'deliverability', severity: 'critical', occurred_at: '2026-11-19T14:32:00.000Z', last_at: '2026-11-20T20:02:00.000Z', count: 12, summary: 'Bounce rate 18.7%' },
+      { ...derived, rule: 'revenue-impact', severity: 'high', occurred_at: '2026-11-20T21:05:00.000Z', count: 1, summary: 'A negative revenue impact of $4,100 was recorded' },
+    ];
+    data.medium_alerts = [{ ...derived, rule: 'deliverability', severity: 'medium', occurred_at: '2026-11-17T14:00:00.000Z', last_at: '2026-11-17T20:00:00.000Z', count: 3, summary: 'Bounce rate 6.1%' }];
+    data.medium_alert_count = 3;
+    const html = renderExecutiveSummaryHtml(data, {});
+    expect(html).toContain('<p class="note alerts-source">Alerts before 1 Dec 2026 are derived from the events: Herald recorded alerts from then on.</p>');
+    expect(html).toContain('<span class="alert-status">the worst of 12 occurrences, the last Fri 20 Nov, 15:02</span>');
+    expect(html).toContain('<span class="alert-status"></span>'); // one occurrence: nothing more to say
+    expect(html).not.toMatch(/acknowledged by|not acknowledged|resolved \d|· open/);
+    expect(html).toContain('Medium alerts · 3');
+    expect(html).toContain('<span class="alert-when">Tue 17 Nov, 09:00 · the worst of 3 occurrences</span>');
+  });
+
+  it('prints at most 8 critical or high and 5 medium alerts (9 and 6 are printed whole), the most severe and latest, and says what it left out', () => {
+    const data = sample();
+    const base = data.critical_alerts[0];
+    const at = (day: number) => `2026-11-${String(day).padStart(2, '0')}T14:00:00.000Z`;
+    // 12 critical (16th…22nd and 5 more on the 16th), 1 high; the high one and the 4 oldest critical ones are left out.
+    data.critical_alerts = [
+      ...Array.from({ length: 12 }, (_, i) => ({ ...base, code: String(2000 + i), summary: `Critical number ${i + 1}`, occurred_at: at(10 + i), fired_at: at(10 + i),
+        acknowledged_at: i < 2 ? null : at(10 + i).replace('14:00', '14:30'), resolved_at: at(10 + i).replace('14:00', '18:00') })),
+      { ...base, severity: 'high' as const, summary: 'The high one', occurred_at: at(22), fired_at: at(22) },
+    ];
+    data.medium_alerts = Array.from({ length: 7 }, (_, i) => ({ ...data.medium_alerts[0], summary: `Medium number ${i + 1}`, occurred_at: at(10 + i), fired_at: at(10 + i) }));
+    data.medium_alert_count = 7;
+    const html = renderExecutiveSummaryHtml(data, {});
+    const shown = [...html.matchAll(/<span class="alert-summary">([^<]*)<\/span>/g)].map((m) => m[1]);
+    expect(shown).toEqual([
+      ...[5, 6, 7, 8, 9, 10, 11, 12].map((n) => `Critical number ${n}`),
+      ...[3, 4, 5, 6, 7].map((n) => `Medium number ${n}`),
+    ]);
+    expect(html).toContain('<p class="note alerts-more">…and 5 more critical or high alerts in this period (3 acknowledged, 5 resolved)</p>');
+    expect(html).toContain('<p class="note alerts-more">…and 2 more medium alerts in this period (2 resolved)</p>');
+    // The data object keeps them all; one more than the limit is printed rather than "…and 1 more".
+    expect(data.critical_alerts).toHaveLength(13);
+    data.critical_alerts = data.critical_alerts.slice(0, 9);
+    data.medium_alerts = data.medium_alerts.slice(0, 6);
+    const whole = renderExecutiveSummaryHtml(data, {});
+    expect(whole.match(/<span class="alert-summary">/g)).toHaveLength(15);
+    expect(whole).not.toContain('alerts-more');
   });
 
   it('declares utf-8 and the exact CSP first, and contains no script', () => {
@@ -307,7 +372,10 @@ describe('renderExecutiveSummaryHtml', () => {
     data.recommended_actions[1].detail = HOSTILE;
     data.recommended_actions[2].rule = HOSTILE;
     data.critical_alerts[0].summary = HOSTILE;
+    data.critical_alerts[0].acknowledged_by = HOSTILE;
     data.critical_alerts[1].rule = HOSTILE;
+    data.medium_alerts[0].summary = HOSTILE;
+    data.alerts_source = { kind: 'derived', recorded_from: null, note: HOSTILE };
     data.decisions.items[0].title = HOSTILE;
     data.decisions.by_type[0].decision_type = HOSTILE;
     data.cost_optimization.by_category[0].category = HOSTILE;
@@ -323,6 +391,9 @@ describe('renderExecutiveSummaryHtml', () => {
     expect(html).toContain(`<title>Executive summary · ${HOSTILE_ESCAPED}`);
     expect(html).toContain(`<div class="action-title">${HOSTILE_ESCAPED}</div>`);
     expect(html).toContain(`<span class="alert-summary">${HOSTILE_ESCAPED}</span>`);
+    expect(html).toContain(`<span class="alert-status">acknowledged by ${HOSTILE_ESCAPED} at 10:10 · resolved 13:45</span>`);
+    expect(html).toContain(`<p class="note alerts-source">${HOSTILE_ESCAPED}</p>`);
+    expect(html.match(new RegExp(`<span class="alert-summary">${HOSTILE_ESCAPED.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</span>`, 'g'))).toHaveLength(2);
     expect(html).toContain(`<td class="wrap">${HOSTILE_ESCAPED}</td>`);
     expect(html).toContain('&lt;script&gt;');
     expect(html).toContain('&amp;');
@@ -393,6 +464,7 @@ describe('renderExecutiveSummaryHtml', () => {
     data.kpis = data.kpis.map((k) => ({ ...k, value: null, trend: { previous: null, change_pct: null, direction: null } }));
     data.health = { business_health: null, revenue_health: null, cost_efficiency: null, efficiency_score: null, status: 'neutral' };
     data.critical_alerts = [];
+    data.medium_alerts = [];
     data.medium_alert_count = 0;
     data.recommended_actions = [];
     data.decisions = { decisions_tracked: 0, by_type: [], decision_velocity_hours: null, velocity_samples: 0, items: [] };
@@ -402,6 +474,7 @@ describe('renderExecutiveSummaryHtml', () => {
     expect(html.indexOf('No activity was recorded')).toBeLessThan(html.indexOf('Key indicators'));
     expect(html).toContain('<main class="brief no-data">');
     expect(html).toContain('No critical alerts in this period');
+    expect(html).not.toContain('<h3 class="subsection-title">Medium alerts');
     expect(html).toContain('No recommended actions for this period.');
     expect(html).toContain('No strategic decisions were recorded in this period.');
     expect(html).toContain('No savings recorded in this period.');
@@ -440,6 +513,12 @@ describe('renderExecutiveSummaryHtml', () => {
       /Template "executive-summary": missing field "tenant\.name" at line \d+/,
     );
     expect(() => briefFooterTemplate(noName as unknown as ExecutiveSummaryData)).toThrow(/Template "brief-footer": missing field "tenant\.name"/);
+
+    const noAck = sample() as unknown as { critical_alerts: Record<string, unknown>[] };
+    delete noAck.critical_alerts[1].acknowledged_at;
+    expect(() => renderExecutiveSummaryHtml(noAck as unknown as ExecutiveSummaryData, {})).toThrow(
+      /Template "executive-summary > alert-list": missing field "critical_alerts\.1\.acknowledged_at"/,
+    );
 
     const noItems = sample() as unknown as { decisions: Record<string, unknown> };
     delete noItems.decisions.by_type;

@@ -17,12 +17,17 @@
  */
 import type { AlertItem, ExecutiveSummaryData, Kpi, Recommendation } from '../../report/types.js';
 import {
+  LISTED_ALERTS,
   NA,
+  alertCompactWhen,
+  alertWhenLine,
+  alertsNotListed,
+  listedAlerts,
   formatChangePct,
   formatDate,
   formatKpiValue,
+  formatNumber,
   formatScore,
-  formatShortDateTime,
   formatUsdCompact,
   directionLabel,
   humanize,
@@ -44,8 +49,10 @@ export const SLACK_LIMITS = {
   fallbackText: 3000,
 } as const;
 
-/** Items listed in the digest before "…and N more" (the PDF in the thread has them all). */
-const MAX_ALERTS = 10;
+/**
+ * Items listed in the digest before "…and N more". Actions: the PDF in the thread has them all.
+ * Alerts: as many as the PDF lists (LISTED_ALERTS), with the same "…and N more" line.
+ */
 const MAX_ACTIONS = 5;
 /** Raw characters of one data string (alert summary, action detail) before it is clipped. */
 const MAX_ITEM_CHARS = 400;
@@ -160,9 +167,14 @@ function listSections(heading: string, lines: string[], total: number, footer?: 
   return out;
 }
 
+/** "• *Critical* · summary — Thu 19 Nov, 09:32 · acknowledged by Nora Chen (SMS) at 09:50 · resolved 11:02". */
 function alertLine(a: AlertItem, zone: string): string {
-  const count = isFiniteNumber(a.count) && a.count > 1 ? ` (×${a.count})` : '';
-  return `• *${escapeSlack(humanize(a.severity))}* · ${esc(a.summary)} — ${formatShortDateTime(a.occurred_at, zone)}${count}`;
+  return `• *${escapeSlack(humanize(a.severity))}* · ${esc(a.summary)} — ${esc(alertWhenLine(a, zone))}`;
+}
+
+/** A medium alert, compact: "• summary — Thu 19 Nov, 09:32 · resolved 14:30". */
+function mediumLine(a: AlertItem, zone: string): string {
+  return `• ${esc(a.summary)} — ${esc(alertCompactWhen(a, zone))}`;
 }
 
 function actionLine(r: Recommendation): string {
@@ -193,13 +205,24 @@ function briefBlocks(data: ExecutiveSummaryData, opts?: SlackDigestOptions): obj
 
   blocks.push(divider());
   const alerts = data.critical_alerts ?? [];
-  const medium = isFiniteNumber(data.medium_alert_count) && data.medium_alert_count > 0
-    ? `_Plus ${pluralize(data.medium_alert_count, 'medium-severity alert')} for awareness._`
-    : undefined;
+  // Derived from the events (a period before Herald recorded alerts): say so under the title.
+  const note = data.alerts_source?.note ? `\n_${esc(data.alerts_source.note)}_` : '';
   if (alerts.length === 0) {
-    blocks.push(section(`*Critical alerts*\nNo critical alerts in this period${medium ? `\n${medium}` : ''}`));
+    blocks.push(section(`*Critical alerts*${note}\nNo critical alerts in this period`));
   } else {
-    blocks.push(...listSections(`*Critical alerts (${alerts.length})*`, alerts.slice(0, MAX_ALERTS).map((a) => alertLine(a, zone)), alerts.length, medium));
+    const listed = listedAlerts(alerts, LISTED_ALERTS.critical);
+    const more = alertsNotListed(alerts, LISTED_ALERTS.critical, 'critical or high');
+    blocks.push(...listSections(`*Critical alerts (${alerts.length})*${note}`, listed.map((a) => alertLine(a, zone)), listed.length, more ? `_${escapeSlack(more)}_` : undefined));
+  }
+  const medium = data.medium_alerts ?? [];
+  if (medium.length > 0) {
+    const count = isFiniteNumber(data.medium_alert_count) ? data.medium_alert_count : medium.length;
+    const listed = listedAlerts(medium, LISTED_ALERTS.medium);
+    const more = alertsNotListed(medium, LISTED_ALERTS.medium, 'medium');
+    blocks.push(...listSections(
+      `*Medium alerts (${formatNumber(count)})* · no immediate message was sent; listed for awareness`,
+      listed.map((a) => mediumLine(a, zone)), listed.length, more ? `_${escapeSlack(more)}_` : undefined,
+    ));
   }
 
   blocks.push(divider());
