@@ -21,13 +21,13 @@ import type { HeraldConfig } from '../config/schema.js';
 import type { Logger } from '../ops/logger.js';
 import { repeatedFailureLog } from '../ops/logger.js';
 import type { HeraldMetrics } from '../ops/metrics.js';
-import type { OperatorNotices } from '../ops/operatorNotices.js';
+import type { Notice, OperatorNotices } from '../ops/operatorNotices.js';
 import type { BusinessSource } from '../sources/BusinessSource.js';
 import type { EventStore } from '../sources/EventStore.js';
 import type { AlertCandidateEvent, TenantRow } from '../sources/types.js';
 import type { Clock } from '../time/clock.js';
 import { AlertEngine, type Opening, type TenantInfo } from './AlertEngine.js';
-import { markSeen, openAlerts, pollerState, pruneSeen, savePollerState, seenAmong, seenCount, type PollerState, type StoredAlert } from './alertStore.js';
+import { markSeen, openAlerts, pollerState, pollerStateReadOnly, pruneSeen, savePollerState, seenAmong, seenCount, type StoredAlert } from './alertStore.js';
 import { observe, timers, type Decision, type RulePolicy, type TimingPolicy } from './lifecycle.js';
 import { ALERTABLE_EVENTS, RULE_KIND, costOverrun, evaluateEvent, type Evaluation } from './rules.js';
 import type { RuleName } from './settings.js';
@@ -67,6 +67,15 @@ const TENANTS_EVERY_MS = 60_000;
 const SOURCES = ['events', 'business'] as const;
 type SourceName = (typeof SOURCES)[number];
 
+/** What a tick's read phase found. */
+interface TickRead {
+  tenants: Map<string, TenantRow> | null;
+  events: { candidates: { uuid: string; timestamp: Date }[]; full: AlertCandidateEvent[]; newest: number | null; after: Date } | null;
+  costs: { tenant_id: string; monthly_budget: number; monthly_cost: number }[] | null;
+  audit: { start: Date; end: Date; inStore: number | null; ids: { uuid: string; timestamp: Date }[] | null } | null;
+  failed: Record<SourceName, boolean>;
+}
+
 export class AlertPoller {
   readonly #o: AlertPollerOptions;
   readonly engine: AlertEngine;
@@ -76,6 +85,9 @@ export class AlertPoller {
   #tenantsAt = 0;
   #silenceAt = 0;
   #newestEvent: Date | null = null;
+  /** An audit range whose counts differed: its ids are read at the next tick. */
+  #auditRange: { start: Date; end: Date } | null = null;
+  #auditIds: { start: Date; ids: { uuid: string; timestamp: Date }[] } | null = null;
   #task: ScheduledTask | undefined;
   #running: Promise<unknown> | undefined;
   #lastTickAt: Date | null = null;
@@ -111,8 +123,9 @@ export class AlertPoller {
     await this.#running?.catch(() => undefined);
   }
 
+  /** From the map the read phase refreshed: nothing is read from a source under the lock. */
   async #tenant(id: string): Promise<TenantInfo | null> {
-    const t = (await this.#tenantMap())?.get(id);
+    const t = this.#tenants?.get(id);
     return t ? { name: t.name, timezone: t.timezone || this.#o.config.timezone } : null;
   }
 
@@ -137,12 +150,23 @@ export class AlertPoller {
     return { repeatEveryMs: a.repeatEvery, escalateAfterMs: a.escalateAfter, ackTimeoutMs: a.ackTimeout, tiers: a.tiers.length };
   }
 
-  /** One tick (see the file comment). Null when another poller holds the lock. */
+  /**
+   * One tick (see the file comment), in two phases. First the sources are read, with no lock and
+   * no transaction held: a slow business database or event store never holds herald's lock, and
+   * a single-connection database (the demo's PGlite) is never asked for two things at once. Then
+   * herald's transaction under the alerts lock decides: the events it had not seen (markSeen says
+   * which, whoever read them), the costs, the sources' health, the timers. Null when another
+   * poller holds the lock.
+   */
   async tick(): Promise<TickResult | null> {
     const o = this.#o;
     const now = o.clock.now();
     const started = performance.now();
+    const read = await this.#read(now);
     const learned: { uuid: string; timestamp: Date }[] = [];
+    // Raised after the commit: a notice is written through its own connection, and one raised by a
+    // tick that rolls back would tell of something that did not happen.
+    const notices: Notice[] = [];
     let queued = 0;
     const result = await AlertEngine.locked(o.db, async (tx) => {
       const state = await pollerState(tx, now);
@@ -163,26 +187,18 @@ export class AlertPoller {
         const alert = open.get(fingerprint) ?? null;
         await apply(alert, observe(alert, ev, now, this.#policy(rule)), { rule, tenantId, fingerprint, tenantName });
       };
-      const sourceOk = (name: SourceName, ok: boolean) => {
-        state.sourceFailures[name] = ok ? 0 : (state.sourceFailures[name] ?? 0) + 1;
-      };
+      for (const name of SOURCES) state.sourceFailures[name] = read.failed[name] ? (state.sourceFailures[name] ?? 0) + 1 : 0;
+      const tenants = read.tenants;
 
-      // 1. events
-      let tenants: Map<string, TenantRow> | null = null;
-      try {
-        tenants = await this.#tenantMap();
-        sourceOk('business', true);
-      } catch (err) {
-        sourceOk('business', false);
-        o.logger.warn({ err: (err as Error).message }, 'alert poller: the business database did not answer');
-      }
-      let window: { after: Date } | null = null;
-      try {
-        const read = await this.#readEvents(tx, state, now);
-        window = { after: read.after };
-        learned.push(...read.learned);
-        out.events = read.events.length;
-        for (const e of read.events) {
+      // 1. events: the ones no poller processed before, by time
+      if (read.events) {
+        const fresh = await markSeen(tx, read.events.candidates);
+        learned.push(...read.events.candidates);
+        const newest = read.events.newest;
+        if (newest !== null) state.cursorAt = new Date(Math.min(Math.max(newest, state.cursorAt?.getTime() ?? 0), now.getTime()));
+        for (const e of read.events.full) {
+          if (!fresh.has(e.uuid)) continue;
+          out.events += 1;
           const tenantId = typeof e.properties.tenant_id === 'string' ? e.properties.tenant_id : null;
           const tenant = tenantId && tenants ? tenants.get(tenantId) : undefined;
           if (!tenantId || (tenants && !tenant)) {
@@ -195,27 +211,17 @@ export class AlertPoller {
           o.metrics.alertEvents.labels('evaluated').inc();
           await evaluate(r.rule, tenantId, tenant?.name ?? null, r.evaluation);
         }
-        sourceOk('events', true);
-      } catch (err) {
-        sourceOk('events', false);
-        o.logger.warn({ err: (err as Error).message, failures: state.sourceFailures.events }, 'alert poller: the event store did not answer');
       }
 
       // 2. cost overrun
-      if (tenants && (!state.lastCostAt || now.getTime() - state.lastCostAt.getTime() >= o.config.alerts.costEvery)) {
-        try {
-          for (const c of await o.business.monthlyCostsAgainstBudget()) {
-            await evaluate('cost-overrun', c.tenant_id, tenants.get(c.tenant_id)?.name ?? null, costOverrun(c.monthly_cost, c.monthly_budget, o.config.alerts.rules['cost-overrun']));
-          }
-          state.lastCostAt = now;
-        } catch (err) {
-          sourceOk('business', false);
-          o.logger.warn({ err: (err as Error).message }, 'alert poller: cost overrun could not be evaluated');
+      if (read.costs && tenants) {
+        for (const c of read.costs) {
+          await evaluate('cost-overrun', c.tenant_id, tenants.get(c.tenant_id)?.name ?? null, costOverrun(c.monthly_cost, c.monthly_budget, o.config.alerts.rules['cost-overrun']));
         }
+        state.lastCostAt = now;
       }
 
       // 3. source health: one alert per source, whatever the number of rules and tenants
-      await this.#checkSilence(now);
       for (const name of SOURCES) {
         const failures = state.sourceFailures[name] ?? 0;
         const silent = name === 'events' && this.#newestEvent !== null
@@ -235,7 +241,7 @@ export class AlertPoller {
         const before = open.get(`source-health:${name}`);
         await evaluate('source-health', null, `${name} source`, ev, `source-health:${name}`);
         if (!before && open.has(`source-health:${name}`)) {
-          await o.notices.raise({ kind: 'source-health', dedupeKey: `source-health:${name}:${now.toISOString()}`, message: `alert poller: ${ev.verdict === 'breach' ? ev.summary : name}`, details: { source: name } });
+          notices.push({ kind: 'source-health', dedupeKey: `source-health:${name}:${now.toISOString()}`, message: `alert poller: ${ev.verdict === 'breach' ? ev.summary : name}`, details: { source: name } });
         }
       }
 
@@ -245,9 +251,10 @@ export class AlertPoller {
       // 5. SMS grouping
       out.queued += await this.engine.groupSms(tx, now);
 
-      // 6. late audit
-      if (window && (!state.lastAuditAt || now.getTime() - state.lastAuditAt.getTime() >= AUDIT_EVERY_MS)) {
-        out.late = await this.#audit(tx, state, window.after, learned);
+      // 6. late audit: compares the store's count behind the window with what was seen; the
+      // events themselves are read at the next tick's read phase when the counts differ.
+      if (read.audit) {
+        out.late = await this.#audit(tx, read.audit, learned, notices);
         state.lastAuditAt = now;
       }
 
@@ -259,6 +266,7 @@ export class AlertPoller {
       return out;
     }, { wait: false });
     if (result === null) return null;
+    for (const n of notices) await o.notices.raise(n);
     // Only now that the tick committed does this process remember what it processed.
     for (const e of learned) this.#seen.set(e.uuid, e.timestamp.getTime());
     this.#lastTickAt = now;
@@ -268,14 +276,66 @@ export class AlertPoller {
     return result;
   }
 
+  /** What the read phase found; a source that failed is marked, its part null. */
+  async #read(now: Date): Promise<TickRead> {
+    const o = this.#o;
+    const out: TickRead = { tenants: null, events: null, costs: null, audit: null, failed: { events: false, business: false } };
+    const state = await pollerStateReadOnly(o.db);
+    try {
+      out.tenants = await this.#tenantMap();
+    } catch (err) {
+      out.failed.business = true;
+      o.logger.warn({ err: (err as Error).message }, 'alert poller: the business database did not answer');
+    }
+    try {
+      out.events = await this.#readEvents(state?.cursorAt ?? null, now);
+    } catch (err) {
+      out.failed.events = true;
+      o.logger.warn({ err: (err as Error).message }, 'alert poller: the event store did not answer');
+    }
+    if (out.tenants && (!state?.lastCostAt || now.getTime() - state.lastCostAt.getTime() >= o.config.alerts.costEvery)) {
+      try {
+        out.costs = await o.business.monthlyCostsAgainstBudget();
+      } catch (err) {
+        out.failed.business = true;
+        o.logger.warn({ err: (err as Error).message }, 'alert poller: cost overrun could not be evaluated');
+      }
+    }
+    await this.#checkSilence();
+    if (out.events && state && (!state.lastAuditAt || now.getTime() - state.lastAuditAt.getTime() >= AUDIT_EVERY_MS)) {
+      const end = out.events.after;
+      const start = new Date(Math.max(end.getTime() - o.config.alerts.lateAudit, state.startedAt.getTime()));
+      if (start < end) {
+        try {
+          const inStore = await o.events.countEvents(ALERTABLE_EVENTS, start, end);
+          out.audit = { start, end, inStore, ids: this.#auditIds?.start.getTime() === start.getTime() ? this.#auditIds.ids : null };
+        } catch {
+          // the event read above counts a failing source
+        }
+      }
+    }
+    // Ids of an audit range whose counts differed last time: read now, compared under the lock.
+    if (this.#auditRange && out.events) {
+      try {
+        this.#auditIds = { start: this.#auditRange.start, ids: await o.events.eventIds(ALERTABLE_EVENTS, this.#auditRange.start, this.#auditRange.end) };
+      } catch {
+        this.#auditIds = null;
+      }
+      if (out.audit && this.#auditIds && out.audit.start.getTime() === this.#auditIds.start.getTime()) out.audit.ids = this.#auditIds.ids;
+      else if (!out.audit && this.#auditIds) out.audit = { ...this.#auditRange, inStore: null, ids: this.#auditIds.ids };
+      this.#auditRange = null;
+    }
+    return out;
+  }
+
   /**
-   * The events to evaluate now: in (cursor − lookBack, now], the ones not processed before. The
-   * window is read by uuid and time first (cheap); only new events are read in full.
+   * The window's events this process has not processed: in (cursor − lookBack, now], read by
+   * uuid and time first (cheap), then in full for those not known here.
    */
-  async #readEvents(tx: Db, state: PollerState, now: Date): Promise<{ events: AlertCandidateEvent[]; learned: { uuid: string; timestamp: Date }[]; after: Date }> {
+  async #readEvents(cursorAt: Date | null, now: Date): Promise<NonNullable<TickRead['events']>> {
     const o = this.#o;
     const lookBack = o.config.alerts.lookBack;
-    const cursor = state.cursorAt ?? now;
+    const cursor = cursorAt ?? now;
     let afterMs = Math.min(cursor.getTime(), now.getTime()) - lookBack;
     if (afterMs < now.getTime() - MAX_CATCH_UP_MS - lookBack) {
       o.logger.warn({ cursor: cursor.toISOString() }, `alert poller: catching up at most ${MAX_CATCH_UP_MS / 60_000} min of events; older ones are counted as late`);
@@ -285,19 +345,17 @@ export class AlertPoller {
     for (const [uuid, t] of this.#seen) if (t <= afterMs) this.#seen.delete(uuid);
     const ids = await o.events.eventIds(ALERTABLE_EVENTS, after, now);
     const candidates = ids.filter((i) => !this.#seen.has(i.uuid));
-    const fresh = await markSeen(tx, candidates);
-    const events: AlertCandidateEvent[] = [];
-    for (const span of freshSpans(candidates.filter((c) => fresh.has(c.uuid)), after, now)) {
-      for (const e of await o.events.eventsByIds(ALERTABLE_EVENTS, span.after, span.until, span.uuids)) events.push(e);
+    const full: AlertCandidateEvent[] = [];
+    for (const span of freshSpans(candidates, after, now)) {
+      for (const e of await o.events.eventsByIds(ALERTABLE_EVENTS, span.after, span.until, span.uuids)) full.push(e);
     }
-    events.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime() || (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
-    const newest = ids.reduce((m, i) => Math.max(m, i.timestamp.getTime()), state.cursorAt?.getTime() ?? afterMs);
-    state.cursorAt = new Date(Math.min(newest, now.getTime()));
-    return { events, learned: candidates, after };
+    full.sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime() || (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
+    const newest = ids.length === 0 ? null : ids.reduce((m, i) => Math.max(m, i.timestamp.getTime()), 0);
+    return { candidates, full, newest, after };
   }
 
   /** The newest event of any tenant (once a minute): the events source has gone silent when it is old. */
-  async #checkSilence(now: Date): Promise<void> {
+  async #checkSilence(): Promise<void> {
     if (Date.now() - this.#silenceAt < SILENCE_EVERY_MS && this.#silenceAt !== 0) return;
     this.#silenceAt = Date.now();
     try {
@@ -305,24 +363,20 @@ export class AlertPoller {
     } catch {
       // a failing source is counted by the event read itself
     }
-    void now;
   }
 
   /**
    * Events behind the window (lateAudit of it) that were never seen arrived later than
-   * `lookBack`: too late to alert on. Each is logged (the first ten) and counted, once.
+   * `lookBack`: too late to alert on. When the store holds more of them than were seen, their ids
+   * are read at the next tick and each unseen one is logged (the first ten) and counted, once.
    */
-  async #audit(tx: Db, state: PollerState, windowStart: Date, learned: { uuid: string; timestamp: Date }[]): Promise<number> {
+  async #audit(tx: Db, audit: NonNullable<TickRead['audit']>, learned: { uuid: string; timestamp: Date }[], notices: Notice[]): Promise<number> {
     const o = this.#o;
-    const end = windowStart;
-    const start = new Date(Math.max(end.getTime() - o.config.alerts.lateAudit, state.startedAt.getTime()));
-    if (start >= end) return 0;
-    const [inStore, seen] = await Promise.all([o.events.countEvents(ALERTABLE_EVENTS, start, end), seenCount(tx, start, end)]);
+    const { start, end } = audit;
     let late = 0;
-    if (inStore > seen) {
-      const ids = await o.events.eventIds(ALERTABLE_EVENTS, start, end);
-      const known = await seenAmong(tx, ids.map((i) => i.uuid));
-      const unseen = ids.filter((i) => !known.has(i.uuid));
+    if (audit.ids) {
+      const known = await seenAmong(tx, audit.ids.map((i) => i.uuid));
+      const unseen = audit.ids.filter((i) => !known.has(i.uuid));
       late = unseen.length;
       if (late > 0) {
         await markSeen(tx, unseen);
@@ -331,12 +385,14 @@ export class AlertPoller {
         for (const e of unseen.slice(0, 10)) {
           o.logger.warn({ event: e.uuid, timestamp: e.timestamp.toISOString(), look_back_ms: o.config.alerts.lookBack }, 'alert poller: an event arrived after its look-back window; it was not evaluated');
         }
-        await o.notices.raise({
-          kind: 'alert-events-late', dedupeKey: `late:${start.toISOString()}:${end.toISOString()}`,
+        notices.push({
+          kind: 'alert-events-late', dedupeKey: `late:${start.toISOString()}:${end.toISOString()}:${unseen[0].uuid}`,
           message: `alert poller: ${late} event(s) arrived later than alerts.lookBack (${Math.round(o.config.alerts.lookBack / 1000)} s) and were not evaluated; raise lookBack if this repeats`,
           details: { late, from: start.toISOString(), to: end.toISOString() },
         });
       }
+    } else if (audit.inStore !== null && audit.inStore > await seenCount(tx, start, end)) {
+      this.#auditRange = { start, end }; // the next tick reads which ones
     }
     await pruneSeen(tx, new Date(start.getTime() - 60_000));
     return late;

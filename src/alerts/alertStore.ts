@@ -213,6 +213,16 @@ export async function pollerState(db: Db, now: Date): Promise<PollerState> {
   };
 }
 
+/** The poller's row as it is (null before the first tick), read outside the tick's transaction. */
+export async function pollerStateReadOnly(db: Db): Promise<PollerState | null> {
+  const r = (await db.query<{ started_at: Date; cursor_at: Date | null; last_tick_at: Date | null; last_cost_at: Date | null; last_audit_at: Date | null; source_failures: Record<string, number>; ticks: string }>(
+    `SELECT started_at, cursor_at, last_tick_at, last_cost_at, last_audit_at, source_failures, ticks FROM herald.alert_poller WHERE id = 1`, [])).rows[0];
+  return r ? {
+    startedAt: new Date(r.started_at), cursorAt: date(r.cursor_at), lastTickAt: date(r.last_tick_at), lastCostAt: date(r.last_cost_at),
+    lastAuditAt: date(r.last_audit_at), sourceFailures: r.source_failures ?? {}, ticks: Number(r.ticks),
+  } : null;
+}
+
 export async function savePollerState(db: Db, s: PollerState): Promise<void> {
   await db.query(
     `UPDATE herald.alert_poller SET cursor_at = $1, last_tick_at = $2, last_cost_at = $3, last_audit_at = $4, source_failures = $5, ticks = $6 WHERE id = 1`,

@@ -36,7 +36,8 @@ export async function replayCrisis(db: Db, config: HeraldConfig, tenantId: strin
   log: (line: string) => void = () => undefined): Promise<CrisisStep[]> {
   let now = new Date(start);
   const clock: Clock = { now: () => new Date(now) };
-  const cfg: HeraldConfig = { ...config, alerts: { ...config.alerts, publicUrl: DEMO_URL } };
+  // The sample events are a few a day: the events source is not "silent" between them.
+  const cfg: HeraldConfig = { ...config, alerts: { ...config.alerts, publicUrl: DEMO_URL, sourceHealth: { ...config.alerts.sourceHealth, silentAfter: 7 * 86_400_000 } } };
   const metrics = new HeraldMetrics();
   const notices = new OperatorNotices({ db, logger: silentLogger, metrics });
   const ctx = reportContext(cfg, { herald: db, source: db }, clock);
@@ -65,6 +66,12 @@ export async function replayCrisis(db: Db, config: HeraldConfig, tenantId: strin
   await bounce(0.181);
   await tickAndSend();
   step('15 min unacknowledged: escalated to the c-suite');
+  for (let minute = 0; minute < 30; minute += 10) {
+    advance(10 * 60_000);
+    await bounce(0.176);
+    await tickAndSend();
+  }
+  step('30 min after the last page, still unacknowledged: texted again, both tiers');
   advance(5 * 60_000);
   const oncall = (await listRecipients(db, { tenantId, group: cfg.alerts.tiers[0] })).find((r) => r.phone);
   if (oncall?.phone && fired) {
@@ -87,5 +94,10 @@ export async function replayCrisis(db: Db, config: HeraldConfig, tenantId: strin
     await tickAndSend();
   }
   step(`bounce back to 3.1% for three polls: alert ${fired?.code} ${(await alert())?.state}; everyone told gets the resolved notice`);
+  // The sample data's own breaches were evaluated by the same polls: say so.
+  const others = (await db.query<{ code: string; tenant: string; short: string }>(
+    `SELECT code, coalesce(tenant_name, tenant_id, 'the platform') AS tenant, short FROM herald.alerts
+      WHERE fired_at >= $1 AND NOT (rule = 'deliverability' AND tenant_id = $2) ORDER BY id`, [start, tenantId])).rows;
+  for (const o of others) step(`meanwhile, from the sample data: ${o.tenant}: ${o.short} (alert ${o.code})`);
   return steps;
 }

@@ -100,7 +100,8 @@ export async function runDemo(config: HeraldConfig, opts: { outDir: string; cloc
     while ((await dispatcher.runOnce()) > 0) { /* everything queued for the briefs */ }
 
     log.write(`Playing a deliverability crisis at ${BLUEPEAK_ID} through the alert path (SMS, reply, resolution)…\n`);
-    const steps = await replayCrisis(db, config, BLUEPEAK_ID, now, outboxDir, (line) => log.write(`  ${line}\n`));
+    // Played over the two hours before now: its records and events are in the past, as a worker finds them.
+    const steps = await replayCrisis(db, config, BLUEPEAK_ID, new Date(now.getTime() - 2 * 3600_000), outboxDir, (line) => log.write(`  ${line}\n`));
     const count = async (sub: string) => (await readdir(path.join(outboxDir, sub)).catch(() => [] as string[])).length;
     const smsTexts = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM herald.outbox WHERE channel = 'sms' AND status = 'sent'`)).rows[0].n;
     return {

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
 import { herald } from '../helpers/cli.js';
 import { pdfText } from '../helpers/pdfText.js';
+import { readdir } from 'node:fs/promises';
+import { simpleParser } from 'mailparser';
 
 let t: TestDatabase;
 let dir: string;
@@ -52,6 +54,33 @@ describe('herald demo', () => {
     expect(losing.cost.gross_margin).toBeLessThan(0);
     const healthy = JSON.parse(await readFile(pdfs.find((p) => p.includes('/northwind/executive-summary-monthly-'))!.replace(/\.pdf$/, '.json'), 'utf8'));
     expect(healthy.health.status).toBe('good');
+
+    // The local outbox: every brief's email to its c-suite (PDF attached) and Slack digest, then
+    // the crisis' texts, emails and Slack posts.
+    const outbox = path.join(out, 'outbox');
+    expect(r.stdout).toContain(`Local outbox (what would have been sent), ${outbox}:`);
+    const emls = await readdir(path.join(outbox, 'email'));
+    const briefMails = emls.filter((f) => f.startsWith('demo_executive-summary_'));
+    expect(briefMails).toHaveLength(15); // the c-suite (northwind 2, bluepeak 1, copperleaf 2) × 3 periods
+    const mail = await simpleParser(await readFile(path.join(outbox, 'email', briefMails.find((f) => f.includes('_bluepeak_'))!)));
+    expect(mail.subject).toMatch(/Bluepeak Commerce/);
+    expect(mail.attachments.map((a) => a.contentType)).toEqual(['application/pdf']);
+    expect(mail.text).toContain('Bluepeak Commerce');
+    const slack = await readdir(path.join(outbox, 'slack'));
+    expect(slack.filter((f) => f.startsWith('demo_executive-summary_'))).toHaveLength(9);
+    const digest = JSON.parse(await readFile(path.join(outbox, 'slack', slack.find((f) => f.startsWith('demo_executive-summary_bluepeak'))!), 'utf8'));
+    expect(digest).toMatchObject({ method: 'chat.postMessage', args: { channel: 'C0BPEXEC01' }, thread_file: { method: 'files.uploadV2' } });
+    const lena = await readFile(path.join(outbox, 'sms', '_4915123456789.txt'), 'utf8');
+    const code = /Reply ACK (\d{4})/.exec(lena)?.[1];
+    expect(lena).toContain(`CRITICAL Bluepeak Commerce: bounce 18.4% > 15%`);
+    expect(lena).toMatch(/CRITICAL \(unacknowledged 45 min\) Bluepeak Commerce/);
+    expect(lena).toContain(`RESOLVED Bluepeak Commerce: deliverability alert ${code} cleared after`);
+    expect(lena.match(/^CRITICAL/gm)).toHaveLength(2); // the fire and one repeat; none after the ACK
+    const birgit = await readFile(path.join(outbox, 'sms', '_493055501010.txt'), 'utf8');
+    expect(birgit).toContain(`CRITICAL escalated to you, unacknowledged 15 min. Bluepeak Commerce`);
+    expect(r.stdout).toContain(`Lena Vogt replied "ACK ${code}"; Herald answered: Acknowledged ${code}`);
+    const threads = await Promise.all(slack.filter((f) => f.startsWith('alert_')).map(async (f) => JSON.parse(await readFile(path.join(outbox, 'slack', f), 'utf8'))));
+    expect(threads.some((p) => p.args.thread_ts && String(p.args.text).includes('acknowledged by Lena Vogt (SMS)'))).toBe(true);
   });
 
   it('with DATABASE_URL: uses that database, and a second run replaces its own sample data', async () => {
