@@ -134,11 +134,13 @@ function headline(n: AlertNotice): string {
 /** The view model the email templates print (no decisions in the templates). */
 function emailView(n: AlertNotice, opts: { alertCommand: boolean }) {
   const k = stepKind(n.step);
-  const local = (iso: string | null) => (iso ? formatInZone(new Date(iso), n.timezone, "ccc d LLL yyyy, HH:mm ZZZZ") : null);
+  // The zone by name: "GMT+1" and "EST" side by side on one page tell a reader less than "Europe/Berlin".
+  const local = (iso: string | null) => (iso ? `${formatInZone(new Date(iso), n.timezone, 'ccc d LLL yyyy, HH:mm')} (${n.timezone})` : null);
   return {
     headline: headline(n),
     tenant: { name: n.tenantName },
     severity: n.severity,
+    severityStatus: n.severity === 'critical' ? 'critical' : 'warning',
     status: k === 'resolve' || k === 'ack' ? 'good' : n.severity === 'critical' ? 'critical' : 'warning',
     rule: ruleLabel(n.rule),
     summary: n.summary,
@@ -151,7 +153,7 @@ function emailView(n: AlertNotice, opts: { alertCommand: boolean }) {
     openFor: openFor(n),
     test: n.test,
     action: k === 'resolve' || k === 'ack' ? null
-      : `Reply ACK ${n.code} to the SMS${opts.alertCommand ? `, or run: herald alerts ack ${n.alertId}` : ''}.`,
+      : `reply ACK ${n.code} to the alert SMS${opts.alertCommand ? ` (or your Herald operator runs: herald alerts ack ${n.alertId})` : ''}.`,
   };
 }
 

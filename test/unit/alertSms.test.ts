@@ -247,7 +247,7 @@ describe('alertEmail / alertSlack', () => {
     expect(e.subject).toContain('CRITICAL');
     expect(e.subject).toContain('Acme Mail Co');
     expect(e.subject).toContain('4821');
-    expect(e.text).toContain('Reply ACK 4821');
+    expect(e.text).toContain('To acknowledge: reply ACK 4821 to the alert SMS');
   });
 
   it('says resolved, without an ACK request, in a resolved email', () => {
