@@ -88,11 +88,15 @@ CREATE TABLE herald.alert_seen_events (
 );
 CREATE INDEX alert_seen_events_at ON herald.alert_seen_events (event_at);
 
+-- Routing reads a recipient's groups per step; group_members was indexed by group only.
+CREATE INDEX group_members_recipient ON herald.group_members (recipient_id);
+
 -- STOP by SMS: carriers require that nothing more is texted until START.
 ALTER TABLE herald.recipients ADD COLUMN sms_opted_out_at timestamptz;
 
 -- Down Migration
 ALTER TABLE herald.recipients DROP COLUMN sms_opted_out_at;
+DROP INDEX herald.group_members_recipient;
 DROP TABLE herald.alert_seen_events, herald.alert_poller, herald.sms_intents, herald.alert_notifications, herald.alert_events;
 DROP INDEX herald.alerts_open_fingerprint, herald.alerts_open_code, herald.alerts_fired;
 ALTER TABLE herald.alerts DROP COLUMN fingerprint, DROP COLUMN code, DROP COLUMN current_severity, DROP COLUMN value, DROP COLUMN short,
