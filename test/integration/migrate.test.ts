@@ -18,7 +18,7 @@ describe('migrations', () => {
 
   it('applies herald and source sets once, idempotently, even when two runners race', async () => {
     const [a, b] = await Promise.all([migrate(t.db, heraldMigrations), migrate(t.db, heraldMigrations)]);
-    expect(HERALD.slice(0, 3)).toEqual(['001_herald_schema.sql', '002_delivery.sql', '003_outbox_messages.sql']);
+    expect(HERALD.slice(0, 5)).toEqual(['001_herald_schema.sql', '002_delivery.sql', '003_outbox_messages.sql', '004_alerts.sql', '005_isolation.sql']);
     expect([...a, ...b]).toEqual(HERALD);
     expect(await migrate(t.db, heraldMigrations)).toEqual([]);
     expect(await migrate(t.db, sourceMigrations)).toEqual(SOURCE);
