@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DateTime } from 'luxon';
 import { defaultMetricSettings } from '../metrics/settings.js';
 import { defaultAlertSettings, parseDuration, type AlertSettings } from '../alerts/settings.js';
+import { ScheduleError, validateScheduleTiming } from '../scheduler/slots.js';
 
 const zone = z.string().refine((tz) => DateTime.local().setZone(tz).isValid, { message: 'not an IANA time zone' });
 const fraction = z.number().min(0).max(1);
@@ -123,7 +124,18 @@ export const scheduleSchema = z.object({
   catchUp: z.enum(['latest', 'all', 'none']).default('latest'),
   deadline: localTime.optional(),
   onStale: z.enum(['hold', 'send-delayed-notice']).default('hold'),
-}).strict().refine((s) => (s.every === undefined) !== (s.cron === undefined), { message: 'set exactly one of every or cron', path: ['every'] });
+}).strict().refine((s) => (s.every === undefined) !== (s.cron === undefined), { message: 'set exactly one of every or cron', path: ['every'] })
+  .superRefine((s, ctx) => {
+    // The very expansion the worker does: a cron that does not parse or can never fire is refused
+    // here, not at every tick.
+    if ((s.every === undefined) === (s.cron === undefined)) return;
+    try {
+      validateScheduleTiming(s);
+    } catch (err) {
+      if (!(err instanceof ScheduleError)) throw err;
+      ctx.addIssue({ code: 'custom', message: err.message, path: [err.field] });
+    }
+  });
 
 const deliveryDefaults = {
   from: 'Herald <herald@localhost>',

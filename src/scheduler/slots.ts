@@ -14,6 +14,7 @@
  * spring-forward day, for a cron listing all three) fire once.
  */
 import { DateTime } from 'luxon';
+import { CronExpressionParser } from 'cron-parser';
 import { DAY_MS, MINUTE_MS, WallClock, type Resolved } from '../time/wallClock.js';
 import type { ScheduleConfig } from '../config/schema.js';
 import type { PeriodKind } from '../report/types.js';
@@ -62,60 +63,28 @@ export interface CronSpec {
   dowStar: boolean;
 }
 
-const MONTH_NAMES = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const DAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const FIELD_NAMES = ['minute', 'hour', 'day-of-month', 'month', 'day-of-week'] as const;
+const FIELD_KEYS = ['minute', 'hour', 'dayOfMonth', 'month', 'dayOfWeek'] as const;
 
-interface FieldDef {
-  name: string;
-  min: number;
-  max: number;
-  names?: string[];          // names[i] stands for min + i
-}
-
-const FIELDS: FieldDef[] = [
-  { name: 'minute', min: 0, max: 59 },
-  { name: 'hour', min: 0, max: 23 },
-  { name: 'day-of-month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12, names: MONTH_NAMES },
-  { name: 'day-of-week', min: 0, max: 7, names: DAY_NAMES },
-];
-
-function parseField(expr: string, text: string, def: FieldDef): number[] {
-  const fail = (why: string): ScheduleError =>
-    new ScheduleError('cron', `cron "${expr}": ${def.name} "${text}": ${why}`);
-  const value = (s: string): number => {
-    if (/^\d+$/.test(s)) {
-      const n = Number(s);
-      if (n < def.min || n > def.max) throw fail(`${n} is outside ${def.min}–${def.max}`);
-      return n;
-    }
-    const i = def.names?.indexOf(s.toLowerCase()) ?? -1;
-    if (i < 0) throw fail(`"${s}" is not a number`);
-    return def.min + i;
-  };
-  const out = new Set<number>();
-  for (const item of text.split(',')) {
-    const m = /^([^/-]+)(?:-([^/-]+))?(?:\/(\d+))?$/.exec(item);
-    if (!m) throw fail(`cannot read "${item}"`);
-    const [, head, tail, stepText] = m;
-    let lo: number;
-    let hi: number;
-    if (head === '*') {
-      if (tail !== undefined) throw fail(`cannot read "${item}"`);
-      lo = def.min;
-      hi = def.max;
-    } else {
-      lo = value(head);
-      if (tail !== undefined) hi = value(tail);
-      else if (stepText !== undefined) throw fail(`a step needs * or a range ("${head}-${def.max}/${stepText}")`);
-      else hi = lo;
-    }
-    if (lo > hi) throw fail(`range ${lo}-${hi} runs backwards`);
-    const step = stepText === undefined ? 1 : Number(stepText);
-    if (step < 1) throw fail('step must be at least 1');
-    for (let v = lo; v <= hi; v += step) out.add(v);
+/**
+ * One field, read by cron-parser (the parser the worker's schedules are expanded with), alone:
+ * the other fields are `*`, so an error names this field, and a day of month is checked against
+ * every month (whether the schedule's months have it is cronCanFire's question). Only plain
+ * numbers, names, ranges, lists and steps: cron-parser's L, W and # are not standard cron.
+ */
+function parseField(expr: string, fields: string[], i: number): number[] {
+  const text = fields[i];
+  const fail = (why: string): ScheduleError => new ScheduleError('cron', `cron "${expr}": ${FIELD_NAMES[i]} "${text}": ${why}`);
+  if (/[LW#?]/i.test(text.replace(/[a-z]{3}/gi, (w) => w.replace(/[lw]/gi, '')))) throw fail('L, W, # and ? are not supported');
+  const probe = FIELD_NAMES.map((_, k) => (k === i ? text : '*')).join(' ');
+  let values: (number | string)[];
+  try {
+    values = [...CronExpressionParser.parse(`0 ${probe}`, { strict: false }).fields[FIELD_KEYS[i]].values];
+  } catch (err) {
+    throw fail((err as Error).message.replace(/\.$/, ''));
   }
-  return [...out].sort((a, b) => a - b);
+  if (!values.every((v) => typeof v === 'number')) throw fail('only numbers, names, ranges, lists and steps are supported');
+  return [...new Set(values as number[])].sort((a, b) => a - b);
 }
 
 export function parseCron(cron: string): CronSpec {
@@ -124,7 +93,7 @@ export function parseCron(cron: string): CronSpec {
   if (fields.length !== 5) {
     throw new ScheduleError('cron', `cron "${String(cron)}": expected 5 fields (minute hour day-of-month month day-of-week)`);
   }
-  const [min, hour, dom, month, dow] = fields.map((f, i) => parseField(source, f, FIELDS[i]));
+  const [min, hour, dom, month, dow] = fields.map((_, i) => parseField(source, fields, i));
   const flags = (values: number[], size: number): boolean[] => {
     const a = new Array<boolean>(size).fill(false);
     for (const v of values) a[v] = true;
@@ -141,6 +110,18 @@ export function parseCron(cron: string): CronSpec {
     domStar: fields[2].startsWith('*'),
     dowStar: fields[4].startsWith('*'),
   };
+}
+
+/**
+ * Checks a schedule's timing as the worker will expand it (the config schema calls this, so
+ * `herald config check` refuses what the worker would): every or cron, times, a cron that parses
+ * and can fire. Throws ScheduleError naming the field.
+ */
+export function validateScheduleTiming(schedule: ScheduleTiming): void {
+  const plan = planFor(schedule);
+  if (plan.cron && !cronCanFire(plan.cron)) {
+    throw new ScheduleError('cron', `cron "${plan.cron.source}": never fires (no allowed month has that day of month)`);
+  }
 }
 
 function cronDayMatches(c: CronSpec, d: CivilDay): boolean {

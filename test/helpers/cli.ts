@@ -5,11 +5,11 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface CliResult { code: number; stdout: string; stderr: string }
 
-/** Runs the real `herald` command (scripts/herald.mjs) in a child process. */
-export function herald(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/** Runs the real `herald` command (scripts/herald.mjs) in a child process (in the project's folder unless `cwd`). */
+export function herald(args: string[], env: NodeJS.ProcessEnv = {}, opts: { cwd?: string } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(process.execPath, [`${root}scripts/herald.mjs`, ...args], {
-      cwd: root,
+      cwd: opts.cwd ?? root,
       env: { ...process.env, HERALD_CONFIG: '', ...env },
       maxBuffer: 64 * 1024 * 1024,
       timeout: 120_000,

@@ -7,6 +7,7 @@ import {
   nextSlot,
   parseCron,
   slotsBetween,
+  validateScheduleTiming,
   type ScheduleTiming,
   type Slot,
 } from '../../src/scheduler/slots.js';
@@ -263,16 +264,27 @@ describe('slotsBetween: cron', () => {
     expect(c.daysOfWeek.flatMap((v, i) => (v ? [i] : []))).toEqual([0, 5, 6]);
   });
 
-  it('rejects malformed crons naming the field', () => {
+  it('rejects malformed crons naming the field (cron-parser reads each field)', () => {
     expect(scheduleError(() => parseCron('0 7 * *')).message)
       .toBe('cron "0 7 * *": expected 5 fields (minute hour day-of-month month day-of-week)');
-    expect(scheduleError(() => parseCron('60 7 * * *')).message).toBe('cron "60 7 * * *": minute "60": 60 is outside 0–59');
-    expect(scheduleError(() => parseCron('0 7 * * 8')).message).toBe('cron "0 7 * * 8": day-of-week "8": 8 is outside 0–7');
+    expect(scheduleError(() => parseCron('60 7 * * *')).message).toBe('cron "60 7 * * *": minute "60": Constraint error, got value 60 expected range 0-59');
+    expect(scheduleError(() => parseCron('61 * * * *')).message).toBe('cron "61 * * * *": minute "61": Constraint error, got value 61 expected range 0-59');
+    expect(scheduleError(() => parseCron('0 7 * * 8')).message).toBe('cron "0 7 * * 8": day-of-week "8": Constraint error, got value 8 expected range 0-7');
     expect(scheduleError(() => parseCron('0 7 0 * *')).message).toContain('day-of-month "0"');
-    expect(scheduleError(() => parseCron('5-2 7 * * *')).message).toBe('cron "5-2 7 * * *": minute "5-2": range 5-2 runs backwards');
-    expect(scheduleError(() => parseCron('*/0 7 * * *')).message).toContain('step must be at least 1');
-    expect(scheduleError(() => parseCron('5/10 7 * * *')).message).toContain('a step needs * or a range');
-    expect(scheduleError(() => parseCron('0 7 * foo *')).message).toBe('cron "0 7 * foo *": month "foo": "foo" is not a number');
+    expect(scheduleError(() => parseCron('5-2 7 * * *')).message).toBe('cron "5-2 7 * * *": minute "5-2": Invalid range: 5-2, min(5) > max(2)');
+    expect(scheduleError(() => parseCron('*/0 7 * * *')).message).toContain('cannot repeat at every 0 time');
+    expect(scheduleError(() => parseCron('0 7 * foo *')).message).toBe('cron "0 7 * foo *": month "foo": Validation error, cannot resolve alias "foo"');
+    // cron-parser's extensions are not standard cron: the walker would not know them.
+    expect(scheduleError(() => parseCron('0 7 L * *')).message).toBe('cron "0 7 L * *": day-of-month "L": L, W, # and ? are not supported');
+    expect(scheduleError(() => parseCron('0 7 * * 1#2')).message).toBe('cron "0 7 * * 1#2": day-of-week "1#2": L, W, # and ? are not supported');
+    expect(parseCron('5/10 7 * * *').minutes).toEqual([5, 15, 25, 35, 45, 55]); // a start and a step
+  });
+
+  it('validateScheduleTiming: what the worker would refuse, including a cron that can never fire', () => {
+    expect(scheduleError(() => validateScheduleTiming(cron('0 7 31 2 *'))).message).toBe('cron "0 7 31 2 *": never fires (no allowed month has that day of month)');
+    expect(scheduleError(() => validateScheduleTiming(cron('61 * * * *'))).field).toBe('cron');
+    expect(() => validateScheduleTiming(cron('0 0 29 2 *'))).not.toThrow(); // leap years
+    expect(() => validateScheduleTiming({ every: 'weekly', at: '07:00' })).not.toThrow();
   });
 
   it('a cron across DST: 07:00 stays 07:00 local; a missing time fires once; a repeated one once', () => {
