@@ -5,6 +5,8 @@ import { PeriodError } from '../time/periods.js';
 import { TemplateError } from '../render/templates.js';
 import { systemClock } from '../time/clock.js';
 import { registerRecipientsCommands } from './commands/recipients.js';
+import { oneLine } from './oneLine.js';
+import { logLevelFromEnv } from '../ops/logger.js';
 
 /** Exit codes (SPEC §9): 0 success, 1 the work failed, 2 bad usage or bad input. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -18,7 +20,7 @@ export function buildProgram(): Command {
     .description('Scheduled executive briefs (PDF by email and Slack) and critical alerts (SMS).')
     .option('-c, --config <file>', 'config file (default: HERALD_CONFIG, else config/herald.yaml)')
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0] + '\n') });
+    .configureOutput({ outputError: (str, write) => write(`${oneLine(str.split('\n')[0])}\n`) });
 
   const config = async () => (await loadConfig(program.opts().config)).config;
 
@@ -111,6 +113,8 @@ export function buildProgram(): Command {
 export async function main(argv: string[] = process.argv): Promise<number> {
   const program = buildProgram();
   try {
+    // Settings from the environment that every command reads are checked before any work.
+    logLevelFromEnv();
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
@@ -118,11 +122,11 @@ export async function main(argv: string[] = process.argv): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;   // commander already printed the message
     }
     if (isInputError(err)) {
-      process.stderr.write(`herald: ${(err as Error).message}\n`);
+      process.stderr.write(`herald: ${oneLine((err as Error).message)}\n`);
       return EXIT.usage;
     }
     const message = err instanceof TemplateError ? err.message : err instanceof Error ? err.message : String(err);
-    process.stderr.write(`herald: ${message.split('\n')[0]}\n`);
+    process.stderr.write(`herald: ${oneLine(message.split('\n')[0])}\n`);
     if (process.env.HERALD_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
     return EXIT.failed;
   }

@@ -73,5 +73,11 @@ export async function loadConfig(file?: string, env: NodeJS.ProcessEnv = process
   if (doc.errors.length > 0) {
     throw new ConfigError(path, doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0] })));
   }
-  return { config: parseConfig(doc.toJS(), path, env), file: path };
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new ConfigError(path, [{ path: '', message: `not valid YAML: ${(err as Error).message.split('\n')[0]}` }]);
+  }
+  return { config: parseConfig(raw, path, env), file: path };
 }

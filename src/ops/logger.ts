@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { InputError } from '../report/ReportContext.js';
 
 export type { Logger };
 
@@ -6,11 +7,23 @@ export type { Logger };
  * Structured JSON logs (pino) on stderr. Secrets never reach them: callers log ids and keys, and
  * these paths are redacted in case an object carrying a secret is logged whole.
  */
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** HERALD_LOG_LEVEL as given (empty: the default); an unknown one is bad input naming it. */
+export function logLevelFromEnv(env: NodeJS.ProcessEnv = process.env, fallback = 'info'): string {
+  const level = env.HERALD_LOG_LEVEL || fallback;
+  if (!LEVELS.includes(level)) throw new InputError('HERALD_LOG_LEVEL', `"${level}" (expected ${LEVELS.join(', ')})`);
+  return level;
+}
+
 export function createLogger(opts: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
+  // An empty HERALD_LOG_LEVEL means the default; an unknown one is bad input, said as such.
+  const level = opts.level || logLevelFromEnv();
+  if (!LEVELS.includes(level)) throw new InputError('HERALD_LOG_LEVEL', `"${level}" (expected ${LEVELS.join(', ')})`);
   return pino(
     {
       name: 'herald',
-      level: opts.level ?? process.env.HERALD_LOG_LEVEL ?? 'info',
+      level,
       redact: {
         paths: ['token', 'password', 'authorization', 'smtpUrl', 'databaseUrl', '*.token', '*.password', '*.authorization', '*.smtpUrl', '*.databaseUrl', 'headers.authorization'],
         censor: '<secret>',

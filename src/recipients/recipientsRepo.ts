@@ -237,6 +237,7 @@ export async function removeRecipientDetailed(db: Db, idOrEmail: string, tenantI
   const key = String(idOrEmail ?? '').trim();
   if (key === '') throw new InputError('recipient', 'required (an id or an email address)');
   const byId = /^\d+$/.test(key);
+  if (byId && key.length > 15) throw new InputError('recipient', `"${key.slice(0, 40)}" is not a recipient id`);
   return db.transaction(async (tx) => {
     const values: unknown[] = [byId ? key : key.toLowerCase()];
     let where = (byId ? 'r.id = $1' : 'lower(r.email) = $1') + ` AND ${ACTIVE}`;
@@ -405,7 +406,14 @@ export async function importRecipients(db: Db, yamlText: string, opts: ImportOpt
   if (parsed.errors.length > 0) {
     throw new InputError(documentName, `not valid YAML: ${parsed.errors[0].message.split('\n')[0]}`);
   }
-  const result = importDocument.safeParse(parsed.toJS());
+  let js: unknown;
+  try {
+    js = parsed.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // An alias bomb (a billion laughs) is refused by the YAML library before it expands.
+    throw new InputError(documentName, `not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const result = importDocument.safeParse(js);
   if (!result.success) throw zodInputError(result.error, documentName);
   const doc = result.data;
   const entries = doc.recipients ?? [];

@@ -59,7 +59,23 @@ export function tenantLabel(tenantId: string | null): string {
 
 export function checkEmail(email: string, field: string): string {
   if (!EMAIL_RE.test(email)) throw new InputError(field, `"${email}" is not an email address`);
+  // RFC 5321: a local part of at most 64 octets, a path of at most 254; longer ones bounce.
+  const local = email.slice(0, email.lastIndexOf('@'));
+  if (Buffer.byteLength(local) > 64) throw new InputError(field, `the part before @ is longer than 64 characters`);
+  if (Buffer.byteLength(email) > 254) throw new InputError(field, `longer than 254 characters`);
   return email;
+}
+
+/** The longest value each text field takes (the database's and the channels' limits, with room). */
+const MAX_LENGTH: Partial<Record<RecipientField, number>> = { tenant: 200, name: 200, role: 100, timezone: 64 };
+
+/** Text from a file or a command line: no NUL or other control characters (they end as database errors or header lines). */
+function checkText(value: string | null, field: string, max?: number): string | null {
+  if (value === null) return null;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw new InputError(field, 'contains a control character (NUL, a line break, …)');
+  if (max !== undefined && value.length > max) throw new InputError(field, `longer than ${max} characters`);
+  return value;
 }
 
 export function checkGroupName(name: string, field: string): string {
@@ -88,19 +104,18 @@ function checkQuietHours(q: { start: string; end: string }, field: string): { st
 export function validateRecipient(input: RecipientFields, name: FieldNamer = repoFieldNames): ValidRecipient {
   let tenantId: string | null = null;
   if (input.tenantId !== null && input.tenantId !== undefined) {
-    tenantId = blankToNull(input.tenantId);
+    tenantId = checkText(blankToNull(input.tenantId), name('tenant'), MAX_LENGTH.tenant);
     if (tenantId === null) throw new InputError(name('tenant'), 'required (a tenant id, or the platform)');
   }
 
-  const recipientName = blankToNull(input.name);
+  const recipientName = checkText(blankToNull(input.name), name('name'), MAX_LENGTH.name);
   if (recipientName === null) throw new InputError(name('name'), 'required');
-  if (recipientName.length > 200) throw new InputError(name('name'), 'longer than 200 characters');
 
-  const role = blankToNull(input.role);
-  const email = blankToNull(input.email);
-  const slackChannel = blankToNull(input.slackChannel);
-  const phone = blankToNull(input.phone);
-  const timezone = blankToNull(input.timezone);
+  const role = checkText(blankToNull(input.role), name('role'), MAX_LENGTH.role);
+  const email = checkText(blankToNull(input.email), name('email'));
+  const slackChannel = checkText(blankToNull(input.slackChannel), name('slackChannel'));
+  const phone = checkText(blankToNull(input.phone), name('phone'));
+  const timezone = checkText(blankToNull(input.timezone), name('timezone'), MAX_LENGTH.timezone);
 
   if (email === null && slackChannel === null && phone === null) {
     const bare = (f: RecipientField) => name(f).split('.').pop();
@@ -120,7 +135,7 @@ export function validateRecipient(input: RecipientFields, name: FieldNamer = rep
 
   const groups: string[] = [];
   (input.groups ?? []).forEach((g, i) => {
-    const group = checkGroupName(String(g).trim(), name('groups', i));
+    const group = checkGroupName(checkText(String(g).trim(), name('groups', i), 64) ?? '', name('groups', i));
     if (!groups.includes(group)) groups.push(group);
   });
 

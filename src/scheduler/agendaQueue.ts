@@ -13,20 +13,27 @@ export type AgendaBackendKind = 'postgres' | 'mongo';
  * Agenda's job store (SPEC §6): PostgreSQL on DATABASE_URL by default (LISTEN/NOTIFY, SKIP LOCKED),
  * MongoDB when AGENDA_BACKEND=mongo (MONGODB_URL). The Mongo backend is loaded only when chosen.
  */
-export async function agendaBackend(env: NodeJS.ProcessEnv, pool: pg.Pool): Promise<{ kind: AgendaBackendKind; backend: AgendaBackend }> {
+/** Which store AGENDA_BACKEND names (and MONGODB_URL is set for mongo); bad input otherwise. */
+export function agendaBackendKind(env: NodeJS.ProcessEnv): AgendaBackendKind {
   const kind = (env.AGENDA_BACKEND ?? 'postgres').toLowerCase();
-  if (kind === 'postgres' || kind === 'postgresql' || kind === '') {
+  if (kind === 'postgres' || kind === 'postgresql' || kind === '') return 'postgres';
+  if (kind === 'mongo' || kind === 'mongodb') {
+    if (!env.MONGODB_URL) throw new InputError('MONGODB_URL', 'not set (required with AGENDA_BACKEND=mongo)');
+    return 'mongo';
+  }
+  throw new InputError('AGENDA_BACKEND', `"${env.AGENDA_BACKEND}" (expected postgres or mongo)`);
+}
+
+export async function agendaBackend(env: NodeJS.ProcessEnv, pool: pg.Pool): Promise<{ kind: AgendaBackendKind; backend: AgendaBackend }> {
+  const kind = agendaBackendKind(env);
+  if (kind === 'postgres') {
     // Herald's pool is shared: the backend does not close what it did not open.
     const backend = new PostgresBackend({ pool, tableName: 'agenda_jobs' });
     withoutJobStateNotifications(backend);
     return { kind: 'postgres', backend };
   }
-  if (kind === 'mongo' || kind === 'mongodb') {
-    if (!env.MONGODB_URL) throw new InputError('MONGODB_URL', 'not set (required with AGENDA_BACKEND=mongo)');
-    const { MongoBackend } = await import('@agendajs/mongo-backend');
-    return { kind: 'mongo', backend: new MongoBackend({ address: env.MONGODB_URL, collection: 'agendaJobs' }) as unknown as AgendaBackend };
-  }
-  throw new InputError('AGENDA_BACKEND', `"${env.AGENDA_BACKEND}" (expected postgres or mongo)`);
+  const { MongoBackend } = await import('@agendajs/mongo-backend');
+  return { kind: 'mongo', backend: new MongoBackend({ address: env.MONGODB_URL!, collection: 'agendaJobs' }) as unknown as AgendaBackend };
 }
 
 /**

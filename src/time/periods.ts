@@ -138,11 +138,19 @@ function localCivil(instant: Date, zone: string): Civil {
 // ---------------------------------------------------------------------------------------------
 // Public API
 
+/** The years a period may name. */
+export const MIN_YEAR = 1970;
+export const MAX_YEAR = 2999;
+
 export function parsePeriod(text: string, timezone: string): Period {
   const zone = assertTimezone(timezone);
   const fail = (why: string): PeriodError => new PeriodError('period', `period "${String(text)}": ${why}`);
   const s = typeof text === 'string' ? text.trim() : '';
   let m: RegExpExecArray | null;
+  // The platform's data, and PostgreSQL's timestamps, live in years a report can mean: year 0
+  // (and 1, whose week 1 starts in year 0) would reach the database as an error, not an answer.
+  const year = /^(\d{4})-/.exec(s)?.[1];
+  if (year !== undefined && (Number(year) < MIN_YEAR || Number(year) > MAX_YEAR)) throw fail(`the year must be from ${MIN_YEAR} to ${MAX_YEAR}`);
 
   if ((m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s))) {
     const c = civilFromIso(s);
@@ -150,12 +158,12 @@ export function parsePeriod(text: string, timezone: string): Period {
     return dayPeriod(c, zone);
   }
   if ((m = /^(\d{4})-W(\d{2})$/.exec(s))) {
-    const year = Number(m[1]);
+    const weekYear = Number(m[1]);
     const week = Number(m[2]);
-    const n = weeksInYear(year);
+    const n = weeksInYear(weekYear);
     if (week < 1) throw fail(`week must be 01–${n}`);
-    if (week > n) throw fail(`${year} has ${n} ISO weeks`);
-    return weekPeriod(year, week, zone);
+    if (week > n) throw fail(`${weekYear} has ${n} ISO weeks`);
+    return weekPeriod(weekYear, week, zone);
   }
   if ((m = /^(\d{4})-(\d{2})$/.exec(s))) {
     const month = Number(m[2]);

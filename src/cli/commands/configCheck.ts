@@ -2,6 +2,7 @@ import { ConfigError, loadConfig } from '../../config/loadConfig.js';
 import { checkChannels } from '../../delivery/channelHealth.js';
 import { channelsFromEnv, closeChannels } from '../../worker/channelsFromEnv.js';
 import { openDatabases } from '../context.js';
+import { oneLine } from '../oneLine.js';
 
 /**
  * `herald config check [FILE] [--live]`: every problem on its own line with its path; exit 2 when
@@ -27,7 +28,7 @@ export async function configCheckCommand(file: string | undefined, out: NodeJS.W
     }
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    for (const issue of e.issues) err.write(`${e.file}: ${issue.path || '(root)'}: ${issue.message}\n`);
+    for (const issue of e.issues) err.write(`${oneLine(`${e.file}: ${issue.path || '(root)'}: ${issue.message}`)}\n`);
     return 2;
   }
 }

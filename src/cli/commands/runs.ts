@@ -32,7 +32,7 @@ export async function runsListCommand(config: HeraldConfig, o: { tenant?: string
 
 /** `herald runs show <run-id>`: the artifact and who received it, when, through which channel, with which provider id. */
 export async function runsShowCommand(config: HeraldConfig, runId: string, out: NodeJS.WritableStream = process.stdout): Promise<void> {
-  if (!/^\d+$/.test(runId)) throw new InputError('run-id', `"${runId}" is not a run id`);
+  if (!/^\d{1,15}$/.test(runId)) throw new InputError('run-id', `"${runId.slice(0, 40)}" is not a run id (a number, see herald runs list)`);
   const dbs = openDatabases(config);
   try {
     const run = (await dbs.herald.query<{ id: number; report: string; scope: string; period_label: string; timezone: string; status: string; trigger: string; schedule_id: string | null; started_at: Date; finished_at: Date | null; artifact_path: string | null; artifact_sha256: string | null; page_count: number | null; checks: unknown; error: string | null }>(

@@ -5,6 +5,7 @@ import { Worker } from '../../worker/Worker.js';
 import { channelsFromEnv, closeChannels } from '../../worker/channelsFromEnv.js';
 import { openDatabases } from '../context.js';
 import { InputError } from '../../report/ReportContext.js';
+import { agendaBackendKind } from '../../scheduler/agendaQueue.js';
 
 /**
  * `herald worker [--port 8080]`: runs until SIGTERM/SIGINT. The first signal drains (running
@@ -13,6 +14,8 @@ import { InputError } from '../../report/ReportContext.js';
 export async function workerCommand(config: HeraldConfig, opts: { port: string }): Promise<number> {
   const port = Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InputError('--port', `"${opts.port}" is not a port number`);
+  // Bad settings are said in one line before anything starts (and logs).
+  agendaBackendKind(process.env);
   const logger = createLogger();
   const dbs = openDatabases(config);
   const channels = channelsFromEnv(config);
