@@ -78,6 +78,15 @@ describe('channel health', () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^slack: PROBLEM$/m);
     expect(bad.stdout + bad.stderr).not.toMatch(/pa55w0rd-SECRET|WRONG-SECRET-TOKEN/);
+    // A server that requires AUTH, and no credentials in SMTP_URL: every send would fail with 530.
+    const guarded = await startSmtpSink({ credentials: { user: 'herald', pass: 'secret' } });
+    try {
+      const noAuth = await herald(['config', 'check', file, '--live'], { DATABASE_URL: t.url, SMTP_URL: guarded.url, SLACK_TOKEN: TOKEN, SLACK_API_URL: slack.url });
+      expect(noAuth.code).toBe(1);
+      expect(noAuth.stdout).toContain(`email: PROBLEM\n  email: SMTP server 127.0.0.1:${guarded.port} requires AUTH (530) and SMTP_URL has no user and password\n`);
+    } finally {
+      await guarded.close();
+    }
     const good = await herald(['config', 'check', file, '--live'], { DATABASE_URL: t.url, SMTP_URL: smtp.url, SLACK_TOKEN: TOKEN, SLACK_API_URL: slack.url });
     expect(good.stdout).toMatch(/^email: ok$/m);
     expect(good.stdout).toMatch(/C0GONE0001/);   // the lost channel is still reported

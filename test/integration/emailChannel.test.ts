@@ -395,10 +395,15 @@ describe('email channel against a real SMTP server', () => {
     extra.push(anonymous);
     const err530 = await sendError(anonymous.send(delivery()));
     expect([err530.retryable, err530.reason]).toEqual([false, 'auth']);
+    // …and the health check says so before any send: it goes as far as MAIL FROM / RCPT TO.
+    expect(await anonymous.check([])).toEqual({ ok: false, problems: [`email: SMTP server 127.0.0.1:${guarded.port} requires AUTH (530) and SMTP_URL has no user and password`] });
+    const before = guarded.messages.length;
 
     // The right credentials go through (the URL's password is percent-decoded).
     const right = createEmailChannel({ smtpUrl: `smtp://herald:${encodeURIComponent('the-right-one')}@127.0.0.1:${guarded.port}`, from: FROM });
     extra.push(right);
+    expect(await right.check([])).toEqual({ ok: true, problems: [] });
+    expect(guarded.messages.length).toBe(before); // the checks sent nothing (RSET after RCPT TO)
     const { providerId } = await right.send(delivery());
     await guarded.waitFor(1);
     expect(guarded.byMessageId(providerId)?.envelope.user).toBe('herald');

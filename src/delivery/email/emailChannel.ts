@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import nodemailer, { type SendMailOptions, type Transporter } from 'nodemailer';
 import { DeliveryError, type Channel, type Delivery, type EmailMessage, type SendResult } from '../Channel.js';
 import { classifySmtpError, redactSecrets, type ClassifyOptions } from './classifySmtpError.js';
+import { probeSmtp } from './smtpProbe.js';
 
 export interface EmailChannelOptions {
   /** `smtp://user:pass@host:port` or `smtps://…` (SMTP_URL). Required unless `transport` is given. */
@@ -127,12 +128,18 @@ export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
       for (const address of destinations ?? []) {
         if (!looksLikeAddress(address)) problems.push(`recipient address ${JSON.stringify(address)} is not an email address`);
       }
-      try {
-        const verified: unknown = await transport.verify();
-        if (verified === false) problems.push('the email transport cannot be verified');
-      } catch (err) {
-        const e = classifySmtpError(err, describe);
-        problems.push(`${e.message} [${e.reason}]`);
+      if (opts.smtpUrl && owned) {
+        // As a send goes: EHLO, STARTTLS, AUTH, MAIL FROM and RCPT TO, then RSET (verify() says
+        // "ok" to a server that requires AUTH when SMTP_URL has no credentials).
+        problems.push(...await probeSmtp({ smtpUrl: opts.smtpUrl, address: senderAddress(opts.from) }));
+      } else {
+        try {
+          const verified: unknown = await transport.verify();
+          if (verified === false) problems.push('the email transport cannot be verified');
+        } catch (err) {
+          const e = classifySmtpError(err, describe);
+          problems.push(`${e.message} [${e.reason}]`);
+        }
       }
       return { ok: problems.length === 0, problems: problems.map((p) => redactSecrets(p, describe.secrets ?? [])) };
     },
@@ -179,6 +186,11 @@ function safeDecode(s: string): string {
   } catch {
     return s;
   }
+}
+
+/** The address in a From header ("Herald <herald@example.com>" → herald@example.com). */
+function senderAddress(from: string): string {
+  return (/<([^<>]+)>\s*$/.exec(from)?.[1] ?? from).trim();
 }
 
 /** A deliberately loose check (one @, something on each side, no spaces): the server decides. */
