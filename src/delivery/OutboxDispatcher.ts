@@ -64,6 +64,7 @@ export class OutboxDispatcher {
   readonly #messages = new Memo<StoredMessage>();
   readonly #artifacts = new Memo<Attachment>();
   readonly #pausedUntil = new Map<ChannelName, number>();
+  readonly #pausedWhy = new Map<ChannelName, string>();
   readonly #inFlight = new Set<Promise<void>>();
   #stopped = true;
   #loop: Promise<void> | undefined;
@@ -126,6 +127,13 @@ export class OutboxDispatcher {
   wake(): void {
     this.#woken = true;
     this.#interrupt?.();
+  }
+
+  /** Channels this worker does not send through now (their credentials were refused), with until when and why. */
+  pausedChannels(): { channel: ChannelName; until: Date; reason: string }[] {
+    const now = this.#o.clock.now().getTime();
+    return [...this.#pausedUntil].filter(([, until]) => until > now)
+      .map(([channel, until]) => ({ channel, until: new Date(until), reason: this.#pausedWhy.get(channel) ?? 'credentials refused' }));
   }
 
   /** Stops claiming and waits for the deliveries in flight. Idempotent. */
@@ -209,6 +217,7 @@ export class OutboxDispatcher {
     const o = this.#o;
     const until = o.clock.now().getTime() + CREDENTIALS_PAUSE_MS;
     this.#pausedUntil.set(row.channel, Math.max(this.#pausedUntil.get(row.channel) ?? 0, until));
+    this.#pausedWhy.set(row.channel, e.message.slice(0, 200));
     await putBack(o.db, row.id, e.message, e.reason, new Date(until));
     o.logger.error({ channel: row.channel, delivery: row.delivery_key, error: e.message }, 'credentials refused: channel paused, deliveries wait');
     await o.notices.raise({

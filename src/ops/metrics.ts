@@ -24,7 +24,8 @@ export class HeraldMetrics {
 
   constructor(registry = new Registry(), opts: { defaultMetrics?: boolean } = {}) {
     this.registry = registry;
-    if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'herald_process_' });
+    // prom-client's default metrics are already named process_* and nodejs_*: the prefix is ours only.
+    if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: 'herald_' });
     this.deliveries = new Counter({ name: 'herald_deliveries_total', help: 'Deliveries by channel and final status', labelNames: ['channel', 'status'], registers: [registry] });
     this.deliveryFailures = new Counter({ name: 'herald_delivery_failures_total', help: 'Failed send attempts by channel and reason', labelNames: ['channel', 'reason'], registers: [registry] });
     this.deadDeliveries = new Counter({ name: 'herald_dead_deliveries_total', help: 'Deliveries given up after the last attempt or a permanent failure', labelNames: ['channel'], registers: [registry] });

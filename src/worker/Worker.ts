@@ -190,6 +190,11 @@ export class Worker {
     const age = last === null ? null : (this.#o.clock.now().getTime() - new Date(last).getTime()) / 1000;
     const limit = Math.max(30, this.#o.config.scheduler.tickSeconds * 5);
     checks.scheduler = { ok: age === null || age <= limit, detail: age === null ? 'no schedules' : `last tick ${Math.round(age)} s ago` };
+    // A channel whose credentials were refused sends nothing until fixed: not healthy, and why.
+    const paused = this.dispatcher.pausedChannels();
+    checks.channels = paused.length === 0
+      ? { ok: true, detail: Object.keys(this.#o.channels).join(', ') || 'none configured' }
+      : { ok: false, detail: paused.map((p) => `${p.channel} paused until ${p.until.toISOString()}: ${p.reason}`).join('; ') };
     checks.alerts = await pollerHealth(this.#o.dbs.herald, this.#o.config, this.#o.clock.now()).then(({ ok, detail }) => ({ ok, detail }), (err: Error) => ({ ok: false, detail: err.message }));
     await this.#refreshGauges();
     return { ok: Object.values(checks).every((c) => c.ok), checks };

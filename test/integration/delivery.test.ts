@@ -282,6 +282,8 @@ describe('a scheduled brief, end to end', () => {
         expect(r).toMatchObject({ status: 'pending', attempts: 0, error_reason: 'auth' });
         expect(new Date(r.next_attempt_at).getTime()).toBe(clock.now().getTime() + CREDENTIALS_PAUSE_MS);
       }
+      // The worker says so on /healthz (Worker.health reads this): paused, until when, and why.
+      expect(wrong.dispatcher.pausedChannels()).toEqual([{ channel: 'email', until: new Date(clock.now().getTime() + CREDENTIALS_PAUSE_MS), reason: expect.stringMatching(/credentials|authentication/i) }]);
       clock.advance(60_000);
       expect(await wrong.dispatcher.runOnce()).toBe(0);               // paused: no more failed logins
       clock.advance(CREDENTIALS_PAUSE_MS);

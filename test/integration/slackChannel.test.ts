@@ -289,6 +289,14 @@ describe('slack channel: rate limits', () => {
     expect(result.providerId).toBe(`${CHANNEL}/${slack.messages[0].ts}`);
   });
 
+  it('short Retry-Afters that keep coming: it gives up after its waits, and says why (not "longer than" what it waits)', async () => {
+    slack.failNext('chat.postMessage', { status: 429, retryAfter: 1, times: 4 });
+    const err = await sendError(channel(), delivery());
+    expect(err).toMatchObject({ retryable: true, reason: 'rate_limited', retryAfterMs: 1000 });
+    expect(err.message).toMatch(/rate_limited, retry after 1 s \(after 3 waits already\)$/);
+    expect(slack.callsOf('chat.postMessage')).toHaveLength(4);
+  });
+
   it('a Retry-After longer than maxRetryAfterSeconds fails fast with retryAfterMs, and later sends do not hit Slack', async () => {
     const ch = channel();
     slack.failNext('chat.postMessage', { status: 429, retryAfter: 3600 });
@@ -297,6 +305,7 @@ describe('slack channel: rate limits', () => {
     errorsSeen.push(err);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(err).toMatchObject({ retryable: true, reason: 'rate_limited', retryAfterMs: 3_600_000 });
+    expect(err.message).toMatch(/retry after 3600 s \(longer than the 60 s this channel waits\)$/);
     expect(slack.messages).toHaveLength(0);
 
     // The channel remembers the limit: the next send to that channel fails without a request.

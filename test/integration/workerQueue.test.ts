@@ -189,6 +189,17 @@ describe('a database restart (connections terminated under the worker)', () => {
   });
 });
 
+describe('/healthz and /metrics', () => {
+  it('process metrics are named herald_process_* (not herald_process_process_*); health reports the channels and the poller', async () => {
+    const text = await worker.metrics.registry.metrics();
+    expect(text).toMatch(/^herald_process_cpu_user_seconds_total /m);
+    expect(text).not.toContain('herald_process_process_');
+    const h = await worker.health();
+    expect(h.checks.channels).toEqual({ ok: true, detail: 'none configured' });
+    expect(h.checks.alerts.ok).toBe(true);
+  });
+});
+
 describe('finished Agenda jobs', () => {
   it('are deleted after the retention; pending, running and recent ones stay', async () => {
     const insert = (key: string, nextRun: string | null, finished: string | null, locked: string | null = null) => t.db.query(

@@ -111,9 +111,11 @@ export function createSlackChannel(opts: SlackChannelOptions): Channel<'slack'> 
   /** Rate-limit gates: no call of this kind before this epoch ms. */
   const notBefore = new Map<string, number>();
 
-  function rateLimited(what: string, waitMs: number, cause?: unknown): DeliveryError {
+  /** Why it gives up now: the wait would pass what this channel waits, or it already waited as often as it does. */
+  function rateLimited(what: string, waitMs: number, tooLong: boolean, cause?: unknown): DeliveryError {
     const seconds = Math.ceil(waitMs / 1000);
-    return new DeliveryError(`slack ${what}: rate_limited, retry after ${seconds} s (longer than the ${maxWaitMs / 1000} s this channel waits)`, true, 'rate_limited', { cause, retryAfterMs: waitMs });
+    const why = tooLong ? `longer than the ${maxWaitMs / 1000} s this channel waits` : `after ${MAX_RATE_LIMIT_RETRIES} waits already`;
+    return new DeliveryError(`slack ${what}: rate_limited, retry after ${seconds} s (${why})`, true, 'rate_limited', { cause, retryAfterMs: waitMs });
   }
 
   /** Runs one Slack call, waiting out short rate limits and classifying every failure. */
@@ -123,7 +125,7 @@ export function createSlackChannel(opts: SlackChannelOptions): Channel<'slack'> 
       const until = notBefore.get(gate) ?? 0;
       const pending = until - Date.now();
       if (pending > 0) {
-        if (waitedMs + pending > maxWaitMs || attempt > MAX_RATE_LIMIT_RETRIES) throw rateLimited(what, pending);
+        if (waitedMs + pending > maxWaitMs || attempt > MAX_RATE_LIMIT_RETRIES) throw rateLimited(what, pending, waitedMs + pending > maxWaitMs);
         await sleep(pending);
         waitedMs += pending;
       }
@@ -134,7 +136,7 @@ export function createSlackChannel(opts: SlackChannelOptions): Channel<'slack'> 
         // A 429 without a usable Retry-After: Slack's documented minimum is about a second.
         const waitMs = Math.max(1, retryAfterSeconds(err) ?? 1) * 1000;
         notBefore.set(gate, Math.max(notBefore.get(gate) ?? 0, Date.now() + waitMs));
-        if (waitedMs + waitMs > maxWaitMs || attempt >= MAX_RATE_LIMIT_RETRIES) throw rateLimited(what, waitMs, err);
+        if (waitedMs + waitMs > maxWaitMs || attempt >= MAX_RATE_LIMIT_RETRIES) throw rateLimited(what, waitMs, waitedMs + waitMs > maxWaitMs, err);
       }
     }
   }
