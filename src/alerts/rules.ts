@@ -130,7 +130,9 @@ export function efficiency(score: number | null, r: RuleSettings['efficiency']):
     return {
       verdict: 'breach', severity: 'high', value: score, threshold: r.levels.high, atRisk: null,
       short: `efficiency score ${scoreText(score)} < ${r.levels.high}`,
-      summary: `Operational efficiency score ${scoreText(score)} is below ${r.levels.high}.`,
+      // One event's score, not a brief's efficiency score of the period (a different measure):
+      // said so, or "efficiency score 45" beside a brief's "Efficiency score 89" reads as a contradiction.
+      summary: `An operational efficiency event reported a score of ${scoreText(score)}, below ${r.levels.high}.`,
     };
   }
   return score >= r.clear ? { verdict: 'clear' } : { verdict: 'hold' };

@@ -4,7 +4,7 @@
  * the specs in templates/charts/ only draw.
  */
 import { humanize } from '../report/format.js';
-import type { ExecutiveSummaryData, Status } from '../report/types.js';
+import type { ExecutiveSummaryData } from '../report/types.js';
 import type { ChartName } from './renderCharts.js';
 
 /** An efficiency component at or above this is good: the efficiency alert fires below 70. */
@@ -19,7 +19,10 @@ function percentLabel(fraction: number): string {
   return `${Number((fraction * 100).toFixed(2))}%`;
 }
 
-function componentStatus(value: number | null): Status {
+/** The efficiency chart's own colour domain (templates/charts/efficiency-components.vl.json). */
+type ComponentTone = 'good' | 'warning' | 'critical' | 'neutral';
+
+function componentStatus(value: number | null): ComponentTone {
   if (!isNum(value)) return 'neutral';
   if (value >= EFFICIENCY_GOOD) return 'good';
   return value >= EFFICIENCY_WARNING ? 'warning' : 'critical';
@@ -53,7 +56,8 @@ function costBreakdown(data: ExecutiveSummaryData): object[] {
     { item: 'Infrastructure', group: 'cost', value: c.infrastructure_cost },
     { item: 'Email service', group: 'cost', value: c.email_service_cost },
     { item: 'Total cost', group: 'total', value: c.total_cost },
-    { item: 'Revenue', group: 'revenue', value: c.revenue },
+    // Recognized revenue, as the gross margin beside the chart reads it (not the payments of the period).
+    { item: 'Revenue', group: 'revenue', value: c.recognized_revenue },
   ];
 }
 

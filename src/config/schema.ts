@@ -17,6 +17,8 @@ export const metricsSchema = z.object({
   revenueAtRisk: z.object({ perBounce: z.number().min(0), perSpam: z.number().min(0) }).strict().default(m.revenueAtRisk),
   riskThresholds: z.object({ bounceRate: levels, spamRate: levels }).strict().default(m.riskThresholds),
   trendStableBelow: fraction.default(m.trendStableBelow),
+  trendStableBelowPp: z.object({ bounceAndSpam: z.number().min(0).max(100), otherRates: z.number().min(0).max(100) }).strict().default(m.trendStableBelowPp),
+  trendStableBelowPoints: z.number().min(0).max(100).default(m.trendStableBelowPoints),
   grossMarginTarget: z.number().gt(0).max(1).default(m.grossMarginTarget),
   savingsRateTarget: z.object({ min: fraction, max: fraction }).strict().default(m.savingsRateTarget),
   decisionVelocityTargetHours: z.number().positive().default(m.decisionVelocityTargetHours),

@@ -444,8 +444,7 @@ function efficiencyEvent(sink: EventSink, tenant: SampleTenant, d: Day, rnd: Prn
   else score = d.crisis === null ? rnd.float(80, 88) : clamp(78 - d.crisis * 3.5 + rnd.float(-3, 3), 45, 80);
   score = Math.round(score);
   const metric = EFFICIENCY_METRICS[(d.k + tenant.id.length) % EFFICIENCY_METRICS.length];
-  const activeCost = tenant.vps.filter((v) => v.status === 'active')
-    .reduce((n, v) => n + v.monthly_cost + v.ips.reduce((m, a) => m + a.monthly_cost, 0), 0);
+  const activeCost = monthlyCostOf(tenant);
   const deliverability = (d.delivered / d.sent) * 100;
   const meanCpu = tenant.vps.filter((v) => v.status === 'active').reduce((n, v, _i, a) => n + v.cpu / a.length, 0);
   const values: Record<(typeof EFFICIENCY_METRICS)[number], [number, number, number]> = {
@@ -561,36 +560,48 @@ function optimizationEvent(sink: EventSink, d: Day, rnd: Prng, type: 'implemente
   });
 }
 
-/** Local days before now at which copperleaf's large, never-implemented opportunities were found. */
-const COPPERLEAF_BIG_FINDINGS: { k: number; category: OptimizationCategory; baseline: number; pct: number }[] = [
-  { k: 84, category: 'infrastructure', baseline: 19800, pct: 0.42 },
-  { k: 66, category: 'ip_pool', baseline: 12100, pct: 0.46 },
-  { k: 47, category: 'vendor_contracts', baseline: 23600, pct: 0.31 },
-  { k: 29, category: 'infrastructure', baseline: 19860, pct: 0.5 },
-  { k: 16, category: 'email_service', baseline: 14300, pct: 0.38 },
-  { k: 9, category: 'ip_pool', baseline: 12400, pct: 0.52 },
-  { k: 3, category: 'infrastructure', baseline: 21500, pct: 0.47 },
+/**
+ * Local days before now at which copperleaf's never-implemented opportunities were found. Each is a
+ * share of what it would save on (its baseline: the fleet, two of its instances, its IPs), so no
+ * saving exceeds its baseline or the tenant's monthly cost ($3,982): a brief can present them as
+ * savings a month. Together they are about half of the monthly cost.
+ */
+const COPPERLEAF_FINDINGS: { k: number; category: OptimizationCategory; baseline: number; pct: number }[] = [
+  { k: 84, category: 'infrastructure', baseline: 3310, pct: 0.42 },   // halve four instances of the fleet
+  { k: 66, category: 'ip_pool', baseline: 672, pct: 0.46 },           // retire cold IPs
+  { k: 47, category: 'vendor_contracts', baseline: 3310, pct: 0.18 }, // reserved pricing on the fleet
+  { k: 29, category: 'infrastructure', baseline: 1400, pct: 0.5 },    // cl-vps-1 and cl-vps-4
+  { k: 16, category: 'email_service', baseline: 672, pct: 0.38 },
+  { k: 9, category: 'ip_pool', baseline: 672, pct: 0.52 },
+  { k: 3, category: 'infrastructure', baseline: 1370, pct: 0.47 },    // cl-vps-2 and cl-vps-3
 ];
 
+/** What a tenant's active instances and their IPs cost a month (the ceiling of any baseline). */
+function monthlyCostOf(tenant: SampleTenant): number {
+  return tenant.vps.filter((v) => v.status === 'active').reduce((n, v) => n + v.monthly_cost + v.ips.reduce((m, a) => m + a.monthly_cost, 0), 0);
+}
+
 function costOptimizationEvents(sink: EventSink, tenant: SampleTenant, d: Day, rnd: Prng): void {
+  // Baselines are a share of what the tenant spends a month: an optimization cannot act on more.
+  const monthly = monthlyCostOf(tenant);
   if (tenant.id === NORTHWIND_ID) {
     if (rnd.chance(0.22)) {
       const implemented = rnd.chance(0.8);
       optimizationEvent(sink, d, rnd, implemented ? 'implemented' : 'identified', rnd.pick(CATEGORIES),
-        rnd.float(1200, 6000), rnd.float(0.08, 0.18), rnd.pick(['low', 'low', 'medium']));
+        monthly * rnd.float(0.3, 1), rnd.float(0.08, 0.18), rnd.pick(['low', 'low', 'medium']));
     }
   } else if (tenant.id === BLUEPEAK_ID) {
     if (rnd.chance(0.12)) {
       optimizationEvent(sink, d, rnd, rnd.chance(0.6) ? 'implemented' : 'identified', rnd.pick(CATEGORIES),
-        rnd.float(800, 4000), rnd.float(0.06, 0.15), rnd.pick(['low', 'medium']));
+        monthly * rnd.float(0.25, 0.9), rnd.float(0.06, 0.15), rnd.pick(['low', 'medium']));
     }
   } else {
-    for (const f of COPPERLEAF_BIG_FINDINGS) {
+    for (const f of COPPERLEAF_FINDINGS) {
       if (f.k === d.k) optimizationEvent(sink, d, rnd, 'identified', f.category, f.baseline, f.pct, 'medium');
     }
     if (rnd.chance(0.05)) {
       optimizationEvent(sink, d, rnd, rnd.chance(0.5) ? 'implemented' : 'identified', rnd.pick(CATEGORIES),
-        rnd.float(500, 2000), rnd.float(0.04, 0.1), 'low');
+        monthly * rnd.float(0.1, 0.5), rnd.float(0.04, 0.1), 'low');
     }
   }
 }

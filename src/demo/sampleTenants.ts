@@ -251,7 +251,7 @@ export const SAMPLE_TENANTS: readonly SampleTenant[] = [
     name: 'Copperleaf & Sons <Outfitters>',
     timezone: 'Asia/Singapore',
     monthly_budget: 3000,
-    story: 'Losing money: VPS and IP costs exceed revenue (negative margin), an under-used VPS fleet (CPU < 30%) and cold IPs, one stopped VPS, large savings identified but not implemented, efficiency scores under 70.',
+    story: 'Losing money: VPS and IP costs ($3,982 a month) exceed its recurring revenue (negative margin), an under-used VPS fleet (CPU < 30%) and cold IPs, one stopped VPS, savings of about half its cost identified but not implemented, efficiency scores under 70.',
     subscriptions: [
       { id: 'cl-sub-growth', plan_id: 'growth', status: 'active', started_on: '2025-11-07', anniversary_day: 7, pay_hour: 11, pay_minute: 40 },
     ],

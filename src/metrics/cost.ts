@@ -10,7 +10,9 @@ export function activeInstances(vps: VpsRow[]): VpsRow[] {
 
 /**
  * Cost and margin of one tenant over a period's local days (SPEC §4). Each table arrives
- * aggregated on its own (no join fan-out); monthly USD costs are prorated day by day.
+ * aggregated on its own (no join fan-out); monthly USD costs are prorated day by day, and so is
+ * the MRR: recognized revenue, which the margin reads. Payments (`revenue`, cash collected) land
+ * on their dates: a week without one, or a day with one, must not swing the margin.
  */
 export function computeCost(
   input: { vps: VpsRow[]; ips: IpRow[]; payments: PaymentRow[]; subscriptions: SubscriptionRow[]; delivered: number },
@@ -25,16 +27,18 @@ export function computeCost(
   const total_cost = cents(infrastructure_cost + email_service_cost);
   const revenue = cents(input.payments.reduce((sum, p) => sum + p.amount, 0));
   const mrr = cents(input.subscriptions.filter((s) => s.status === 'active').reduce((sum, s) => sum + s.price_monthly, 0));
-  const margin = ratio(revenue - total_cost, revenue);
+  const recognized_revenue = prorateMonthly(mrr, days);
   return {
     infrastructure_cost,
     email_service_cost,
     total_cost,
+    monthly_total_cost: cents(vpsMonthly + ipMonthly),
     revenue,
     mrr,
-    gross_margin: margin,
+    recognized_revenue,
+    gross_margin: ratio(recognized_revenue - total_cost, recognized_revenue),
     cost_per_email_delivered: ratio(total_cost, input.delivered),
-    efficiency_ratio: ratio(revenue, total_cost),
+    efficiency_ratio: ratio(recognized_revenue, total_cost),
   };
 }
 

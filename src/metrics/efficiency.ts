@@ -1,17 +1,19 @@
 import type { BusinessHealth, EfficiencyComponent, OperationalEfficiency, RiskLevel, Status } from '../report/types.js';
 import type { MetricSettings } from './settings.js';
 import { clamp } from './trend.js';
+import { worseLevel } from './revenueProtection.js';
 
 const WEIGHTS = { deliverability: 0.3, cost_efficiency: 0.3, utilization: 0.2, response_time: 0.2 } as const;
 const LABELS = { deliverability: 'Deliverability', cost_efficiency: 'Cost efficiency', utilization: 'Resource utilization', response_time: 'Alert response' } as const;
 
 /**
- * clamp(gross_margin / target × 100). With no revenue but real costs, gross_margin is null (its
- * denominator is zero) yet the margin's limit is −∞, so cost efficiency is 0, not missing: a
- * tenant paying for servers and earning nothing must not look healthy. Null with neither.
+ * clamp(gross_margin / target × 100). With no recognized revenue (no active subscription) but
+ * real costs, gross_margin is null (its denominator is zero) yet the margin's limit is −∞, so
+ * cost efficiency is 0, not missing: a tenant paying for servers and earning nothing must not
+ * look healthy. Null with neither.
  */
-export function costEfficiency(grossMargin: number | null, target: number, revenue = 0, totalCost = 0): number | null {
-  if (grossMargin === null) return revenue === 0 && totalCost > 0 ? 0 : null;
+export function costEfficiency(grossMargin: number | null, target: number, recognizedRevenue = 0, totalCost = 0): number | null {
+  if (grossMargin === null) return recognizedRevenue === 0 && totalCost > 0 ? 0 : null;
   return clamp((grossMargin / target) * 100);
 }
 
@@ -29,7 +31,7 @@ export function utilizationScore(percent: number | null, band: { low: number; hi
  */
 export function computeEfficiency(
   input: {
-    deliverability_rate: number | null; gross_margin: number | null; revenue?: number; total_cost?: number; utilization_percent: number | null;
+    deliverability_rate: number | null; gross_margin: number | null; recognized_revenue?: number; total_cost?: number; utilization_percent: number | null;
     revenue_protection_rate: number | null;
     /** Critical/high deliverability alerts Herald recorded in the period; null when it recorded none for the period. */
     alerts_considered: number | null;
@@ -40,7 +42,7 @@ export function computeEfficiency(
 ): OperationalEfficiency {
   const values: Record<keyof typeof WEIGHTS, number | null> = {
     deliverability: input.deliverability_rate === null ? null : input.deliverability_rate * 100,
-    cost_efficiency: costEfficiency(input.gross_margin, s.grossMarginTarget, input.revenue, input.total_cost),
+    cost_efficiency: costEfficiency(input.gross_margin, s.grossMarginTarget, input.recognized_revenue, input.total_cost),
     utilization: utilizationScore(input.utilization_percent, s.utilizationBand),
     response_time: responseTime(input),
   };
@@ -75,26 +77,34 @@ function responseTime(input: { revenue_protection_rate: number | null; alerts_co
 
 const REVENUE_HEALTH: Record<RiskLevel, number> = { ok: 100, monitor: 75, warning: 50, critical: 20 };
 
-/** business_health = 0.4·revenue_health + 0.3·cost_efficiency + 0.3·efficiency_score, rescaled over present parts. */
-export function computeBusinessHealth(risk: RiskLevel | null, costEff: number | null, efficiencyScore: number | null): BusinessHealth {
-  const revenue_health = risk === null ? null : REVENUE_HEALTH[risk];
+/**
+ * business_health = 0.4·revenue_health + 0.3·cost_efficiency + 0.3·efficiency_score, rescaled
+ * over present parts. revenue_health reads the worse of the period's risk level and the risk
+ * now (SPEC §4), and the status is never better than either: a month whose last days are
+ * critical is a critical month, whatever its score.
+ */
+export function computeBusinessHealth(risk: RiskLevel | null, riskNow: RiskLevel | null, costEff: number | null, efficiencyScore: number | null): BusinessHealth {
+  const worst = worseLevel(risk, riskNow);
+  const revenue_health = worst === null ? null : REVENUE_HEALTH[worst];
   const parts: [number | null, number][] = [[revenue_health, 0.4], [costEff, 0.3], [efficiencyScore, 0.3]];
   const present = parts.filter(([v]) => v !== null);
   const weight = present.reduce((s, [, w]) => s + w, 0);
   const business_health = weight === 0 ? null : round1(present.reduce((s, [v, w]) => s + v! * w, 0) / weight);
+  const band = scoreStatus(business_health);
   return {
     business_health,
     revenue_health,
     cost_efficiency: costEff === null ? null : round1(costEff),
     efficiency_score: efficiencyScore,
-    status: scoreStatus(business_health),
+    status: band === 'neutral' ? band : worseLevel(band, worst)!,
   };
 }
 
-/** Traffic-light colour of a 0–100 score. */
+/** A 0–100 score on the severity scale: ≥ 80 ok, ≥ 70 monitor, ≥ 60 warning, else critical. */
 export function scoreStatus(score: number | null): Status {
   if (score === null) return 'neutral';
-  if (score >= 80) return 'good';
+  if (score >= 80) return 'ok';
+  if (score >= 70) return 'monitor';
   if (score >= 60) return 'warning';
   return 'critical';
 }

@@ -2,6 +2,7 @@ import type { CostOptimization, Recommendation, RevenueProtection } from '../rep
 import type { IpRow, VpsRow } from '../sources/types.js';
 import { activeInstances, cents } from './cost.js';
 import type { MetricSettings } from './settings.js';
+import { formatDate, formatUsd } from '../report/format.js';
 
 const PRIORITY_RANK = { high: 0, medium: 1, low: 2 } as const;
 
@@ -10,20 +11,29 @@ const PRIORITY_RANK = { high: 0, medium: 1, low: 2 } as const;
  * monthly saving where one can be estimated. Highest priority and saving first.
  */
 export function recommendActions(
-  input: { vps: VpsRow[]; ips: IpRow[]; optimization: CostOptimization; revenue: RevenueProtection; deliverabilityAlerts?: number },
+  input: {
+    vps: VpsRow[]; ips: IpRow[]; optimization: CostOptimization; revenue: RevenueProtection; deliverabilityAlerts?: number;
+    /** The tenant's running monthly cost: an identified saving above it is no monthly saving. */
+    monthlyTotalCost?: number;
+  },
   s: MetricSettings,
   limit = 6,
 ): Recommendation[] {
   const out: Recommendation[] = [];
   const rp = input.revenue;
-  // The period's average can hide a crisis that started late in it: critical or high
-  // deliverability alerts count too.
+  // The period's average can hide a crisis that started late in it: the risk now, and critical or
+  // high deliverability alerts, count too.
   const alerts = input.deliverabilityAlerts ?? 0;
-  if (rp.risk_level === 'critical' || rp.risk_level === 'warning' || alerts > 0) {
+  const worrying = (l: string | null | undefined) => l === 'critical' || l === 'warning';
+  if (worrying(rp.risk_level) || worrying(rp.risk_level_now) || alerts > 0) {
+    const now = rp.risk_now;
+    const nowText = worrying(rp.risk_level_now) && now?.metric && now.value !== null && now.on
+      ? `${now.metric === 'bounce_rate' ? 'bounce' : 'spam'} ${fmtPct(now.value)} on ${dayMonth(now.on)}; over the period `
+      : '';
     out.push({
       rule: 'deliverability-risk',
       title: 'Contain the deliverability problem',
-      detail: `Bounce ${fmtPct(rp.bounce_rate)}, spam ${fmtPct(rp.spam_rate)}${alerts > 0 ? `, ${alerts} critical or high deliverability alert${alerts === 1 ? '' : 's'}` : ''}: pause sends on the affected IPs, clean the lists and review content. Revenue at risk this period: $${Math.round(rp.revenue_at_risk).toLocaleString('en-US')}.`,
+      detail: `${capitalize(`${nowText}bounce ${fmtPct(rp.bounce_rate)}, spam ${fmtPct(rp.spam_rate)}`)}${alerts > 0 ? `, ${alerts} critical or high deliverability alert${alerts === 1 ? '' : 's'}` : ''}: pause sends on the affected IPs, clean the lists and review content. Revenue at risk this period: ${formatUsd(rp.revenue_at_risk)}.`,
       estimated_monthly_saving: null,
       priority: 'high',
     });
@@ -38,7 +48,7 @@ export function recommendActions(
     out.push({
       rule: 'right-size-vps',
       title: underused.length === 1 ? `Right-size VPS ${underused[0].id}` : `Right-size ${underused.length} under-used VPS instances`,
-      detail: `Average CPU under ${s.rightSize.cpuBelowPercent}%: ${listInstances(underused.map((v) => `${v.id} (${v.cpu_utilization!.toFixed(0)}% CPU, $${v.monthly_cost!.toFixed(0)}/month)`))}.`,
+      detail: `Average CPU under ${s.rightSize.cpuBelowPercent}%: ${listInstances(underused.map((v) => `${v.id} (${v.cpu_utilization!.toFixed(0)}% CPU, ${formatUsd(v.monthly_cost)}/month)`))}.`,
       estimated_monthly_saving: saving,
       priority: saving >= 500 ? 'high' : saving >= 100 ? 'medium' : 'low',
     });
@@ -57,14 +67,25 @@ export function recommendActions(
       priority: ipSaving >= 500 ? 'high' : ipSaving >= 100 ? 'medium' : 'low',
     });
   }
+  // Identified savings, by category. One larger than the whole monthly cost cannot be saved each
+  // month (a yearly or one-off figure): flagged in the detail, never counted as a monthly saving.
+  const monthly = input.monthlyTotalCost ?? Number.POSITIVE_INFINITY;
   for (const c of input.optimization.by_category) {
     if (c.identified <= 0) continue;
+    const flagged = c.identified_flagged ?? 0;
+    const plausible = cents(c.identified - flagged);
+    const tooLarge = plausible > monthly;
+    const saving = plausible > 0 && !tooLarge ? plausible : null;
+    const notes: string[] = [];
+    if (flagged > 0) notes.push(`${formatUsd(flagged)} of it comes from opportunities each larger than the monthly total cost of ${formatUsd(monthly)}: check them; they are not counted as a monthly saving`);
+    if (tooLarge) notes.push(`the rest, ${formatUsd(plausible)}, is more than the monthly total cost of ${formatUsd(monthly)}: not counted as a monthly saving`);
+    const size = saving ?? 0;
     out.push({
       rule: 'implement-identified-savings',
       title: `Implement identified ${categoryWords(c.category)} savings`,
-      detail: `$${Math.round(c.identified).toLocaleString('en-US')} identified, $${Math.round(c.realized).toLocaleString('en-US')} realized so far.`,
-      estimated_monthly_saving: c.identified,
-      priority: c.identified >= 5000 ? 'high' : c.identified >= 1000 ? 'medium' : 'low',
+      detail: `${formatUsd(c.identified)} identified, ${formatUsd(c.realized)} realized so far${notes.length ? `; ${notes.join('; ')}` : ''}.`,
+      estimated_monthly_saving: saving,
+      priority: size >= 5000 ? 'high' : size >= 1000 ? 'medium' : 'low',
     });
   }
   return out
@@ -83,4 +104,13 @@ function listInstances(items: string[], max = 4): string {
 
 function fmtPct(x: number | null): string {
   return x === null ? 'n/a' : `${(x * 100).toFixed(1)}%`;
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+/** "2026-11-21" → "21 Nov". */
+function dayMonth(date: string): string {
+  return formatDate(date).replace(/ \d{4}$/, '');
 }

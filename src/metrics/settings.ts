@@ -7,8 +7,12 @@ export interface MetricSettings {
     bounceRate: { critical: number; warning: number; monitor: number };
     spamRate: { critical: number; warning: number; monitor: number };
   };
-  /** Relative change under which a trend is `stable`. */
+  /** Relative change of an amount (costs, revenue, savings, revenue at risk) under which a trend is `stable`. */
   trendStableBelow: number;
+  /** Change of a rate, in percentage points, under which a trend is `stable` (SPEC §3). */
+  trendStableBelowPp: { bounceAndSpam: number; otherRates: number };
+  /** Change of a 0–100 score, in points, under which a trend is `stable`. */
+  trendStableBelowPoints: number;
   grossMarginTarget: number;
   savingsRateTarget: { min: number; max: number };
   decisionVelocityTargetHours: number;
@@ -29,6 +33,8 @@ export const defaultMetricSettings: MetricSettings = {
     spamRate: { critical: 0.02, warning: 0.015, monitor: 0.01 },
   },
   trendStableBelow: 0.02,
+  trendStableBelowPp: { bounceAndSpam: 0.1, otherRates: 1 },
+  trendStableBelowPoints: 1,
   grossMarginTarget: 0.7,
   savingsRateTarget: { min: 0.1, max: 0.15 },
   decisionVelocityTargetHours: 48,

@@ -267,9 +267,16 @@ function registerHelpers(hb: typeof Handlebars): void {
   h('percentValue', (n) => fmt.formatPercentValue(n));
   h('score', (n) => fmt.formatScore(n));
   h('number', (n) => fmt.formatNumber(n));
+  h('decimal', (n) => fmt.formatDecimal(n));
   h('hours', (n) => fmt.formatHours(n));
   h('multiple', (n) => fmt.formatMultiple(n));
   h('changePct', (n) => fmt.formatChangePct(n));
+  // A KPI's change in its own unit: "+4.2 pp", "−3.1%", "−8 pts", "new", "n/a".
+  h('trendChange', (unit, change, kind) => fmt.formatTrendChange({ unit, change, kind }));
+  h('usdPerThousand', (n) => fmt.formatUsdPerThousand(n));
+  // "target > 70%", or a miss marked with its target: "below target > 95%", "above target < 5%".
+  h('target', (target, met, polarity) => fmt.formatTarget(target, met, polarity));
+  h('targetClass', (met) => (met === false ? 'target missed' : 'target'));
   h('kpiValue', (n, unit) => fmt.formatKpiValue(n, unit));
   h('plural', (n, singular, plural) => fmt.pluralize(n, singular, typeof plural === 'string' ? plural : undefined));
   h('barWidth', (n) => String(fmt.barWidth(n)));
@@ -299,12 +306,15 @@ function registerHelpers(hb: typeof Handlebars): void {
   // Presentation classes: always one of a fixed set, whatever the data says.
   h('trendArrow', (direction, polarity) => fmt.trendArrow(direction, polarity));
   // No direction (a side of the comparison is missing): muted, so "n/a" does not look like news.
-  h('trendClass', (direction) => (direction === null ? 'tone-muted' : `tone-${fmt.trendStatus(direction)}`));
-  h('statusClass', (s) => `tone-${fmt.toStatus(s)}`);
-  h('riskClass', (r) => `tone-${fmt.riskLevelStatus(r)}`);
-  h('severityClass', (s) => `tone-${fmt.severityStatus(s)}`);
-  h('priorityClass', (p) => `tone-${fmt.priorityStatus(p)}`);
-  h('reputationClass', (r) => `tone-${fmt.reputationStatus(r)}`);
+  h('trendClass', (direction) => `tone-${fmt.trendStatus(direction)}`);
+  // A status of the severity scale (ok, monitor, warning, critical) has one tone everywhere; one
+  // that is not rated is muted, so it does not read as "monitor".
+  const ratedClass = (s: unknown) => (fmt.toStatus(s) === 'neutral' ? 'tone-muted' : `tone-${fmt.toTone(fmt.toStatus(s))}`);
+  h('statusClass', ratedClass);
+  h('riskClass', (r) => ratedClass(fmt.riskLevelStatus(r)));
+  h('severityClass', (s) => `tone-${fmt.toTone(fmt.severityStatus(s))}`);
+  h('priorityClass', (p) => `tone-${fmt.toTone(fmt.priorityStatus(p))}`);
+  h('reputationClass', (r) => `tone-${fmt.toTone(fmt.reputationStatus(r))}`);
   // Inline colours, for views that cannot rely on a stylesheet (email clients strip <style>).
   h('statusColor', (s) => fmt.statusColor(s));
   h('statusTint', (s) => fmt.statusTint(s));

@@ -1,16 +1,18 @@
-import type { AlertItem, AlertsSource, DailyPoint, ExecutiveSummaryData, Kpi, Polarity, Status } from './types.js';
-import type { BusinessFacts, EventFacts, TenantRow } from '../sources/types.js';
+import type { AlertItem, AlertsSource, DailyPoint, DataNote, ExecutiveSummaryData, Kpi, Polarity, RiskLevel, Status, TargetCheck } from './types.js';
+import type { BusinessFacts, DailySummaryRow, EventFacts, TenantRow } from '../sources/types.js';
 import { computePeriodMetrics, type PeriodMetrics } from '../metrics/periodMetrics.js';
 import { recommendActions } from '../metrics/recommendations.js';
 import type { MetricSettings } from '../metrics/settings.js';
 import { scoreStatus } from '../metrics/efficiency.js';
-import { trend, ratio } from '../metrics/trend.js';
+import { worseLevel } from '../metrics/revenueProtection.js';
+import { trend, ratio, type TrendBasis } from '../metrics/trend.js';
 import { cents, monthlyRateOf } from '../metrics/cost.js';
 import { bySeverity, classifyEvent, worse, type Classified } from '../alerts/rules.js';
 import type { RuleSettings } from '../alerts/settings.js';
 import type { AlertHistoryRow } from '../alerts/alertHistory.js';
 import { daysInMonth, periodToInfo, type Period } from '../time/periods.js';
-import { formatDate } from './format.js';
+import { formatDate, formatList, formatUsd, pluralize } from './format.js';
+import { makeHeadline } from './headline.js';
 
 /** A period's facts. `alerts`: Herald's alert records of the period, or null when they are derived from the events. */
 export interface PeriodFacts { business: BusinessFacts; events: EventFacts; alerts: AlertHistoryRow[] | null }
@@ -21,6 +23,11 @@ export interface ExecutiveSummaryInput {
   previous: Period;
   current: PeriodFacts;
   prior: PeriodFacts;
+  /**
+   * Daily summaries of up to RISK_SINCE_LOOKBACK_DAYS local days ending with the period's last
+   * day (for when the current risk state began); default: the previous and current periods'.
+   */
+  recentDaily?: DailySummaryRow[];
   newestSummaryDate: string | null;
   /** When Herald began recording alerts (herald.alert_poller.started_at); null: never. */
   alertRecordingStart: Date | null;
@@ -34,8 +41,13 @@ export function buildExecutiveSummary(input: ExecutiveSummaryInput): ExecutiveSu
   const { tenant, period, previous, settings: s } = input;
   // Without records, the events tell whether there were deliverability alerts to answer.
   const derived = [input.current, input.prior].map((f) => (f.alerts === null ? alertsFromEvents(f.events, input) : null));
-  const cur = computePeriodMetrics(input.current.business, input.current.events, period.days, s, deliverabilityAlerts(derived[0]));
-  const prev = computePeriodMetrics(input.prior.business, input.prior.events, previous.days, s, deliverabilityAlerts(derived[1]));
+  const recent = input.recentDaily ?? [...input.prior.business.daily, ...input.current.business.daily];
+  const cur = computePeriodMetrics(input.current.business, input.current.events, period.days, s, {
+    derivedDeliverabilityAlerts: deliverabilityAlerts(derived[0]), recentDaily: recent, openCriticalAlerts: openCriticalAt(input.current.alerts, period.end.toJSDate()),
+  });
+  const prev = computePeriodMetrics(input.prior.business, input.prior.events, previous.days, s, {
+    derivedDeliverabilityAlerts: deliverabilityAlerts(derived[1]), recentDaily: recent, openCriticalAlerts: openCriticalAt(input.prior.alerts, previous.end.toJSDate()),
+  });
   const alerts = input.current.alerts !== null
     ? input.current.alerts.map(recordedAlert).sort(bySeverityThenTime)
     : [...derived[0]!, ...costOverrunAlert(input, cur)].sort(bySeverityThenTime);
@@ -49,6 +61,13 @@ export function buildExecutiveSummary(input: ExecutiveSummaryInput): ExecutiveSu
     ev.decisions.length > 0 ||
     ev.utilization.samples > 0;
 
+  const critical_alerts = alerts.filter((a) => a.severity !== 'medium');
+  const kpiList = kpis(cur, prev, s, { current: period.days, previous: previous.days }, tenant.monthly_budget);
+  const headline = makeHeadline({
+    has_data, period: periodToInfo(period), previous_period: periodToInfo(previous), tenant: { id: tenant.id, name: tenant.name, timezone: period.timezone },
+    revenue_protection: cur.revenue_protection, cost: cur.cost, kpis: kpiList, critical_alerts,
+  });
+  const days = { current: period.days, previous: previous.days };
   return {
     report: 'executive-summary',
     schema_version: 1,
@@ -61,63 +80,149 @@ export function buildExecutiveSummary(input: ExecutiveSummaryInput): ExecutiveSu
       newest_summary_date: input.newestSummaryDate,
       newest_event_at: ev.newest_event_at ? ev.newest_event_at.toISOString() : null,
     },
+    headline: headline.text,
+    headline_rule: headline.rule,
+    headline_level: headline.level,
     health: cur.health,
-    kpis: kpis(cur, prev, s),
+    kpis: kpiList,
     trends: {
-      revenue: trend(cur.cost.revenue, prev.cost.revenue, 'higher_is_better', s.trendStableBelow).direction,
-      cost: trend(cur.cost.total_cost, prev.cost.total_cost, 'lower_is_better', s.trendStableBelow).direction,
-      efficiency: trend(cur.efficiency.efficiency_score, prev.efficiency.efficiency_score, 'higher_is_better', s.trendStableBelow).direction,
+      revenue: trend(cur.cost.recognized_revenue, prev.cost.recognized_revenue, 'higher_is_better', amountBasis(s, days)).direction,
+      cost: trend(cur.cost.total_cost, prev.cost.total_cost, 'lower_is_better', amountBasis(s, days)).direction,
+      efficiency: trend(cur.efficiency.efficiency_score, prev.efficiency.efficiency_score, 'higher_is_better', { unit: 'pts', stableBelow: s.trendStableBelowPoints }).direction,
     },
+    targets: targets(cur, s),
     revenue_protection: cur.revenue_protection,
     revenue_impact: cur.revenue_impact,
     cost: cur.cost,
     cost_optimization: cur.cost_optimization,
     efficiency: cur.efficiency,
     decisions: cur.decisions,
-    critical_alerts: alerts.filter((a) => a.severity !== 'medium'),
+    critical_alerts,
     medium_alerts: medium,
     medium_alert_count: medium.reduce((n, a) => n + (a.count ?? 1), 0),
     alerts_source: alertsSource(input),
     recommended_actions: recommendActions(
       {
         vps: input.current.business.vps, ips: input.current.business.ips, optimization: cur.cost_optimization, revenue: cur.revenue_protection,
-        deliverabilityAlerts: deliverabilityAlerts(alerts),
+        deliverabilityAlerts: deliverabilityAlerts(alerts), monthlyTotalCost: cur.cost.monthly_total_cost,
       },
       s,
     ),
+    data_notes: dataNotes(cur, ev),
     daily: dailySeries(input, cur),
     thresholds: {
       bounce_rate: { ...s.riskThresholds.bounceRate },
       spam_rate: { ...s.riskThresholds.spamRate },
+      trend_stable: {
+        amount_pct: s.trendStableBelow * 100, bounce_spam_pp: s.trendStableBelowPp.bounceAndSpam,
+        other_rates_pp: s.trendStableBelowPp.otherRates, score_points: s.trendStableBelowPoints,
+      },
     },
   };
 }
 
-function kpi(key: string, label: string, value: number | null, previous: number | null, unit: Kpi['unit'], polarity: Polarity, s: MetricSettings, status: Status, target?: string): Kpi {
-  return { key, label, value, unit, polarity, status, trend: trend(value, previous, polarity, s.trendStableBelow), ...(target ? { target } : {}) };
+function kpi(key: string, label: string, value: number | null, previous: number | null, unit: Kpi['unit'], polarity: Polarity, basis: TrendBasis, status: Status, target?: { text: string; met: boolean | null }): Kpi {
+  return {
+    key, label, value, unit, polarity,
+    status: value === null ? 'neutral' : status,
+    trend: trend(value, previous, polarity, basis),
+    target: target?.text ?? null,
+    target_met: value === null ? null : target?.met ?? null,
+  };
 }
 
-function kpis(cur: PeriodMetrics, prev: PeriodMetrics, s: MetricSettings): Kpi[] {
+/** Costs and revenue: percent of the rate per local day, each day weighted as its share of its month (SPEC §3). */
+function amountBasis(s: MetricSettings, days: { current: string[]; previous: string[] }): TrendBasis {
+  return { unit: 'pct', stableBelow: s.trendStableBelow, perMonthShare: days };
+}
+
+/** How far under a target a margin may fall before it is more than "monitor": 10 percentage points. */
+const MARGIN_MONITOR_BAND = 0.1;
+
+function kpis(cur: PeriodMetrics, prev: PeriodMetrics, s: MetricSettings, days: { current: string[]; previous: string[] }, monthlyBudget: number | null): Kpi[] {
   const rp = cur.revenue_protection, prp = prev.revenue_protection;
-  const riskStatus: Status = rp.risk_level === null ? 'neutral' : rp.risk_level === 'ok' ? 'good' : rp.risk_level === 'critical' ? 'critical' : 'warning';
+  // Deliverability cards show the period's figures, rated by the worse of the period and now: a
+  // month whose last days are critical does not get a calm card beside a critical headline.
+  const risk = worseLevel(rp.risk_level, rp.risk_level_now);
+  const riskStatus: Status = risk ?? 'neutral';
   const margin = cur.cost.gross_margin;
-  const marginStatus: Status = margin === null ? 'neutral' : margin >= s.grossMarginTarget ? 'good' : margin >= 0 ? 'warning' : 'critical';
+  const marginStatus: Status = margin === null ? 'neutral'
+    : margin >= s.grossMarginTarget ? 'ok' : margin >= s.grossMarginTarget - MARGIN_MONITOR_BAND ? 'monitor' : margin >= 0 ? 'warning' : 'critical';
   const rate = cur.cost_optimization.savings_rate;
-  const savingsStatus: Status = rate === null ? 'neutral' : rate >= s.savingsRateTarget.min ? 'good' : 'warning';
+  const savingsStatus: Status = rate === null ? 'neutral' : rate >= s.savingsRateTarget.min ? 'ok' : 'monitor';
+  // The tenant's budget is the cost's target; the cost-overrun alert's line (120%) is critical.
+  const budgetRatio = monthlyBudget !== null && monthlyBudget > 0 ? cur.cost.monthly_total_cost / monthlyBudget : null;
+  const costStatus: Status = budgetRatio === null ? 'neutral' : budgetRatio > 1.2 ? 'critical' : budgetRatio > 1 ? 'warning' : 'ok';
+  const bounceLimit = s.riskThresholds.bounceRate.monitor;
+  const pp = (stableBelow: number): TrendBasis => ({ unit: 'pp', stableBelow });
+  const amount: TrendBasis = { unit: 'pct', stableBelow: s.trendStableBelow };
   return [
-    kpi('deliverability_rate', 'Deliverability', rp.deliverability_rate, prp.deliverability_rate, 'ratio', 'higher_is_better', s, riskStatus),
-    kpi('bounce_rate', 'Bounce rate', rp.bounce_rate, prp.bounce_rate, 'ratio', 'lower_is_better', s, riskStatus, `< ${pct(s.riskThresholds.bounceRate.monitor)}`),
-    kpi('revenue_at_risk', 'Revenue at risk', rp.revenue_at_risk, prp.revenue_at_risk, 'usd', 'lower_is_better', s, riskStatus),
-    kpi('revenue', 'Revenue', cur.cost.revenue, prev.cost.revenue, 'usd', 'higher_is_better', s, 'neutral'),
-    kpi('total_cost', 'Total cost', cur.cost.total_cost, prev.cost.total_cost, 'usd', 'lower_is_better', s, 'neutral'),
-    kpi('gross_margin', 'Gross margin', margin, prev.cost.gross_margin, 'ratio', 'higher_is_better', s, marginStatus, `> ${pct(s.grossMarginTarget)}`),
-    kpi('realized_savings', 'Realized savings', cur.cost_optimization.realized_savings, prev.cost_optimization.realized_savings, 'usd', 'higher_is_better', s, savingsStatus),
-    kpi('efficiency_score', 'Efficiency score', cur.efficiency.efficiency_score, prev.efficiency.efficiency_score, 'score', 'higher_is_better', s, scoreStatus(cur.efficiency.efficiency_score)),
+    kpi('deliverability_rate', 'Deliverability', rp.deliverability_rate, prp.deliverability_rate, 'ratio', 'higher_is_better', pp(s.trendStableBelowPp.otherRates), riskStatus),
+    kpi('bounce_rate', 'Bounce rate', rp.bounce_rate, prp.bounce_rate, 'ratio', 'lower_is_better', pp(s.trendStableBelowPp.bounceAndSpam), riskStatus,
+      { text: `< ${pct(bounceLimit)}`, met: rp.bounce_rate === null ? null : rp.bounce_rate <= bounceLimit }),
+    kpi('revenue_at_risk', 'Revenue at risk', rp.revenue_at_risk, prp.revenue_at_risk, 'usd', 'lower_is_better', amount, riskStatus),
+    kpi('recognized_revenue', 'Recognized revenue', cur.cost.recognized_revenue, prev.cost.recognized_revenue, 'usd', 'higher_is_better', amountBasis(s, days), 'neutral'),
+    kpi('total_cost', 'Total cost', cur.cost.total_cost, prev.cost.total_cost, 'usd', 'lower_is_better', amountBasis(s, days), costStatus,
+      budgetRatio === null ? undefined : { text: `≤ ${formatUsd(monthlyBudget)} a month`, met: budgetRatio <= 1 }),
+    kpi('gross_margin', 'Gross margin', margin, prev.cost.gross_margin, 'ratio', 'higher_is_better', pp(s.trendStableBelowPp.otherRates), marginStatus,
+      { text: `> ${pct(s.grossMarginTarget)}`, met: margin === null ? null : margin > s.grossMarginTarget }),
+    kpi('realized_savings', 'Realized savings', cur.cost_optimization.realized_savings, prev.cost_optimization.realized_savings, 'usd', 'higher_is_better', amount, savingsStatus),
+    kpi('efficiency_score', 'Efficiency score', cur.efficiency.efficiency_score, prev.efficiency.efficiency_score, 'score', 'higher_is_better',
+      { unit: 'pts', stableBelow: s.trendStableBelowPoints }, scoreStatus(cur.efficiency.efficiency_score)),
   ];
+}
+
+/** Targets of figures shown outside the KPI cards (SPEC §4), and whether the period met them. */
+function targets(cur: PeriodMetrics, s: MetricSettings): ExecutiveSummaryData['targets'] {
+  const check = (target: string, value: number | null, met: (v: number) => boolean, polarity: Polarity = 'higher_is_better'): TargetCheck =>
+    ({ target, met: value === null ? null : met(value), polarity });
+  const { min, max } = s.savingsRateTarget;
+  return {
+    revenue_protection_rate: check('> 95%', cur.revenue_protection.revenue_protection_rate, (v) => v > 0.95),
+    gross_margin: check(`> ${pct(s.grossMarginTarget)}`, cur.cost.gross_margin, (v) => v > s.grossMarginTarget),
+    savings_rate: check(`${+(min * 100).toFixed(1)}–${pct(max)} a month`, cur.cost_optimization.savings_rate, (v) => v >= min),
+    decision_velocity_hours: check(`< ${s.decisionVelocityTargetHours} h`, cur.decisions.decision_velocity_hours, (v) => v < s.decisionVelocityTargetHours, 'lower_is_better'),
+  };
 }
 
 function pct(x: number): string {
   return `${+(x * 100).toFixed(1)}%`;
+}
+
+/**
+ * Critical deliverability alerts still open at `end` (SPEC §4 risk_level_now), from Herald's
+ * records of the period: fired before the end, not resolved by then. Null without records.
+ */
+function openCriticalAt(records: AlertHistoryRow[] | null, end: Date): { count: number; since: string | null } | null {
+  if (records === null) return null;
+  const open = records.filter((a) => a.rule === 'deliverability' && a.severity === 'critical' && a.first_fired_at < end && (a.resolved_at === null || a.resolved_at >= end));
+  const since = open.reduce<Date | null>((m, a) => (m === null || a.first_fired_at < m ? a.first_fired_at : m), null);
+  return { count: open.length, since: since === null ? null : since.toISOString() };
+}
+
+/** The brief's data notes (SPEC §5): events left out of the figures, and figures flagged, one line each. */
+function dataNotes(cur: PeriodMetrics, ev: EventFacts): DataNote[] {
+  const notes: DataNote[] = [];
+  const events = (n: number, what: string) => `${pluralize(n, what)} left out`;
+  const x = cur.cost_optimization.excluded_events;
+  if (x.invalid_amount > 0) {
+    notes.push({ code: 'optimization-invalid-amount', count: x.invalid_amount, text: `${events(x.invalid_amount, 'cost optimization event')}: a savings amount that is negative or not a number.` });
+  }
+  if (x.above_baseline > 0) {
+    notes.push({ code: 'optimization-above-baseline', count: x.above_baseline, text: `${events(x.above_baseline, 'cost optimization event')}: savings larger than the baseline cost they were measured against.` });
+  }
+  const f = cur.cost_optimization.identified_flagged;
+  if (f.count > 0) {
+    notes.push({
+      code: 'identified-above-monthly-cost', count: f.count,
+      text: `${f.count === 1 ? 'An identified saving' : `${f.count} identified savings`} (${formatList(f.amounts.map((a) => formatUsd(a)))}) ${f.count === 1 ? 'is' : 'are each'} larger than the monthly total cost of ${formatUsd(cur.cost.monthly_total_cost)}: flagged, not counted as a saving a month.`,
+    });
+  }
+  const r = ev.excluded?.revenue_impact_invalid_amount ?? 0;
+  if (r > 0) notes.push({ code: 'revenue-impact-invalid-amount', count: r, text: `${events(r, 'revenue impact event')}: an impact amount that is negative or not a number.` });
+  const u = ev.excluded?.utilization_out_of_range ?? 0;
+  if (u > 0) notes.push({ code: 'utilization-out-of-range', count: u, text: `${events(u, 'resource usage event')}: a utilization that is not a percentage from 0 to 100.` });
+  return notes;
 }
 
 const NOT_RECORDED = { state: null, code: null, fired_at: null, acknowledged_at: null, acknowledged_by: null, resolved_at: null } as const;

@@ -51,17 +51,20 @@ function signed(n: number, digits: number, plus = false): string {
 }
 
 /**
- * US dollars. Rule: whole dollars from $1,000 ("$12,345"), cents below ("$812.40", "$0.00"),
+ * US dollars. Rule: whole dollars from $100 ("$1,390", "$360"), cents below ("$99.99"), nothing as "$0",
  * and two significant digits under $1 so a per-unit cost never collapses to "$0.00"
- * ("$0.00065"). Negatives get a real minus sign before the dollar sign ("−$1,234").
+ * ("$0.00065"). One rule for every figure of a page, so "$360.00" never stands beside "$1,390".
+ * Negatives get a real minus sign before the dollar sign ("−$1,234").
  */
 export function formatUsd(n: Nullable<number>): string {
   if (!isFiniteNumber(n)) return NA;
   const abs = Math.abs(n);
   let body: string;
-  if (Math.round(abs * 100) / 100 >= 1000) {
+  if (Math.round(abs * 100) / 100 >= 100) {
     body = grouped(Math.round(abs), 0);
-  } else if (abs === 0 || Math.round(abs * 100) >= 100) {
+  } else if (abs === 0) {
+    return '$0';
+  } else if (Math.round(abs * 100) >= 100) {
     body = grouped(abs, 2);
   } else if (abs < 0.000001) {
     return n < 0 ? `${MINUS}<$0.000001` : '<$0.000001';
@@ -70,6 +73,12 @@ export function formatUsd(n: Nullable<number>): string {
     body = grouped(abs, digits);
   }
   return (n < 0 ? MINUS : '') + '$' + body;
+}
+
+/** A cost per email as the cost of 1,000 emails: 0.00065352 → "$0.65 per 1,000 emails". */
+export function formatUsdPerThousand(perUnit: Nullable<number>, what = 'emails'): string {
+  if (!isFiniteNumber(perUnit)) return NA;
+  return `${formatUsd(perUnit * 1000)} per 1,000 ${what}`;
 }
 
 /**
@@ -114,6 +123,13 @@ export function formatNumber(n: Nullable<number>, digits = 0): string {
   return signed(n, digits);
 }
 
+/** A plain number with at most two decimals and no trailing zeros: 0.1 → "0.1", 2 → "2", 1234.5 → "1,234.5". */
+export function formatDecimal(n: Nullable<number>): string {
+  if (!isFiniteNumber(n)) return NA;
+  const body = grouped(Math.abs(n), 0, 2);
+  return n < 0 && Number(body.replace(/,/g, '')) !== 0 ? MINUS + body : body;
+}
+
 /** Hours, one decimal at most: 31.46 → "31.5 h", 36 → "36 h". */
 export function formatHours(n: Nullable<number>): string {
   if (!isFiniteNumber(n)) return NA;
@@ -133,6 +149,52 @@ export function formatMultiple(n: Nullable<number>, digits = 1): string {
 export function formatChangePct(pct: Nullable<number>, digits = 1): string {
   if (!isFiniteNumber(pct)) return NA;
   return `${signed(pct, digits, true)}%`;
+}
+
+/** A change in percentage points, signed: 4.2 → "+4.2 pp", 0.35 → "+0.35 pp" (two decimals under 1 pp), 0 → "0.0 pp". */
+export function formatChangePp(pp: Nullable<number>): string {
+  if (!isFiniteNumber(pp)) return NA;
+  return `${signed(pp, Math.abs(pp) < 1 && Math.abs(pp) >= 0.005 ? 2 : 1, true)}${NBSP}pp`;
+}
+
+/** A change of a 0–100 score in points, signed and whole: −8.4 → "−8 pts", 1 → "+1 pt". */
+export function formatChangePoints(points: Nullable<number>): string {
+  if (!isFiniteNumber(points)) return NA;
+  const body = signed(points, 0, true);
+  return `${body}${NBSP}${body.replace(/^[+\u2212]/, '') === '1' ? 'pt' : 'pts'}`;
+}
+
+/** The fields of a Trend (report/types.ts) its change is printed from. */
+export interface TrendFields {
+  unit?: Nullable<string>;
+  change?: Nullable<number>;
+  kind?: Nullable<string>;
+}
+
+/**
+ * A KPI's change against the previous period in its own unit (SPEC §3): "+4.2 pp" for a rate,
+ * "−3.1%" for an amount, "−8 pts" for a score, "new" from zero, "n/a" when not comparable.
+ */
+export function formatTrendChange(t: Nullable<TrendFields>): string {
+  if (!t || typeof t !== 'object') return NA;
+  if (t.kind === 'new') return 'new';
+  if (t.kind !== 'change') return NA;
+  switch (t.unit) {
+    case 'pp': return formatChangePp(t.change);
+    case 'pts': return formatChangePoints(t.change);
+    case 'pct': return formatChangePct(t.change);
+    default: return NA;
+  }
+}
+
+/**
+ * A target and whether it was met: "target > 70%" when met or unknown; a miss says so, with the
+ * target: "below target > 95%" (higher is better), "above target < 5%" (lower is better).
+ */
+export function formatTarget(target: Nullable<string>, met: Nullable<boolean>, polarity: Nullable<Polarity | string> = 'higher_is_better'): string {
+  if (typeof target !== 'string' || target === '') return '';
+  if (met === false) return `${polarity === 'lower_is_better' ? 'above' : 'below'} target ${target}`;
+  return `target ${target}`;
 }
 
 export type KpiUnit = 'usd' | 'ratio' | 'score' | 'count' | 'hours';
@@ -170,11 +232,14 @@ export function trendArrow(direction: Nullable<Direction | string>, polarity: Nu
   }
 }
 
-/** Colour class of a trend: improving is good, declining is critical, otherwise neutral. */
-export function trendStatus(direction: Nullable<Direction | string>): Status {
+/**
+ * Colour of a trend: improving is good, declining is critical, stable is muted (not the blue of
+ * "monitor": a steady figure is not a risk).
+ */
+export function trendStatus(direction: Nullable<Direction | string>): Tone {
   if (direction === 'improving') return 'good';
   if (direction === 'declining') return 'critical';
-  return 'neutral';
+  return 'muted';
 }
 
 export function directionLabel(direction: Nullable<Direction | string>): string {
@@ -186,53 +251,62 @@ export function directionLabel(direction: Nullable<Direction | string>): string 
   }
 }
 
-const STATUS_COLORS: Record<Status, string> = {
+/**
+ * Presentation tones (CSS classes `tone-*` and inline colours). Every status of the report's one
+ * severity scale maps onto one tone, so a level has the same colour everywhere: ok green, monitor
+ * blue, warning amber, critical red; `neutral` (not rated, or information) blue, `muted` grey.
+ */
+export type Tone = 'good' | 'warning' | 'critical' | 'neutral' | 'muted';
+
+const TONE_COLORS: Record<Tone, string> = {
   good: '#16a34a',
   warning: '#d97706',
   critical: '#dc2626',
   neutral: '#2563eb',
+  muted: '#94a3b8',
 };
-/** Light backgrounds for badges and banners, paired with STATUS_COLORS. */
-const STATUS_TINTS: Record<Status, string> = {
+/** Light backgrounds for badges and banners, paired with TONE_COLORS. */
+const TONE_TINTS: Record<Tone, string> = {
   good: '#dcfce7',
   warning: '#fef3c7',
   critical: '#fee2e2',
   neutral: '#dbeafe',
-};
-const STATUS_LABELS: Record<Status, string> = {
-  good: 'Good',
-  warning: 'Warning',
-  critical: 'Critical',
-  neutral: 'Info',
+  muted: '#f1f5f9',
 };
 
-/** Normalises anything to a known status; unknown values are neutral. */
+/**
+ * The tone of a status on the severity scale (ok, monitor, warning, critical, neutral) or of a
+ * tone named directly (good, muted: fixed colours a view asks for); unknown values are neutral.
+ */
+export function toTone(status: unknown): Tone {
+  switch (status) {
+    case 'ok': case 'good': return 'good';
+    case 'monitor': case 'neutral': return 'neutral';
+    case 'warning': return 'warning';
+    case 'critical': return 'critical';
+    case 'muted': return 'muted';
+    default: return 'neutral';
+  }
+}
+
+/** Normalises anything to a status of the severity scale; unknown values are neutral (not rated). */
 export function toStatus(status: unknown): Status {
-  return status === 'good' || status === 'warning' || status === 'critical' ? status : 'neutral';
+  if (status === 'good') return 'ok';
+  return status === 'ok' || status === 'monitor' || status === 'warning' || status === 'critical' ? status : 'neutral';
 }
 
-/** good green #16a34a, warning amber #d97706, critical red #dc2626, neutral/info blue #2563eb. */
-export function statusColor(status: Nullable<Status | string>): string {
-  return STATUS_COLORS[toStatus(status)];
+/** ok/good green #16a34a, warning amber #d97706, critical red #dc2626, monitor and neutral blue #2563eb, muted grey. */
+export function statusColor(status: Nullable<Status | Tone | string>): string {
+  return TONE_COLORS[toTone(status)];
 }
 
-export function statusTint(status: Nullable<Status | string>): string {
-  return STATUS_TINTS[toStatus(status)];
+export function statusTint(status: Nullable<Status | Tone | string>): string {
+  return TONE_TINTS[toTone(status)];
 }
 
+/** "OK", "Monitor", "Warning", "Critical"; "n/a" for a status that is not rated. */
 export function statusLabel(status: Nullable<Status | string>): string {
-  return STATUS_LABELS[toStatus(status)];
-}
-
-/** Colour of a deliverability risk level: ok good, monitor info, warning, critical. */
-export function riskLevelStatus(level: Nullable<RiskLevel | string>): Status {
-  if (level === 'ok') return 'good';
-  if (level === 'warning' || level === 'critical') return level;
-  return 'neutral';
-}
-
-export function riskLevelLabel(level: Nullable<RiskLevel | string>): string {
-  switch (level) {
+  switch (toStatus(status)) {
     case 'ok': return 'OK';
     case 'monitor': return 'Monitor';
     case 'warning': return 'Warning';
@@ -241,21 +315,30 @@ export function riskLevelLabel(level: Nullable<RiskLevel | string>): string {
   }
 }
 
-/** Colour of an alert severity: critical red, high amber, medium info. */
+/** A deliverability risk level is a status of the same scale. */
+export function riskLevelStatus(level: Nullable<RiskLevel | string>): Status {
+  return toStatus(level);
+}
+
+export function riskLevelLabel(level: Nullable<RiskLevel | string>): string {
+  return statusLabel(level);
+}
+
+/** An alert severity on the scale: critical is critical, high is warning, medium is monitor. */
 export function severityStatus(severity: Nullable<Severity | string>): Status {
   if (severity === 'critical') return 'critical';
   if (severity === 'high') return 'warning';
-  return 'neutral';
+  return 'monitor';
 }
 
-/** Colour of a recommendation priority: high amber, otherwise info. */
+/** Colour of a recommendation priority: high amber, otherwise information blue. */
 export function priorityStatus(priority: Nullable<string>): Status {
   return priority === 'high' ? 'warning' : 'neutral';
 }
 
 /** Colour of an IP or domain reputation ('good' | 'fair' | 'poor'). */
 export function reputationStatus(reputation: Nullable<string>): Status {
-  if (reputation === 'good') return 'good';
+  if (reputation === 'good') return 'ok';
   if (reputation === 'fair') return 'warning';
   if (reputation === 'poor') return 'critical';
   return 'neutral';
@@ -324,9 +407,12 @@ function formatInstant(iso: Nullable<string>, zone: Nullable<string>, pattern: s
   return out;
 }
 
-/** An instant in a timezone: "23 Nov 2026, 07:00 EST". */
+/**
+ * An instant in a timezone, the zone by its IANA name: "23 Nov 2026, 07:00 (America/New_York)".
+ * Abbreviations are not a name: "GMT+1" beside "EST" on one page tells a reader less.
+ */
 export function formatDateTime(iso: Nullable<string>, zone: Nullable<string>): string {
-  return formatInstant(iso, zone, 'd LLL yyyy, HH:mm ZZZZ');
+  return formatInstant(iso, zone, "d LLL yyyy, HH:mm '('z')'");
 }
 
 /** A short instant for lists, zone name omitted: "Wed 18 Nov, 14:32". */

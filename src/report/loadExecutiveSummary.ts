@@ -2,9 +2,10 @@ import type { ExecutiveSummaryData } from './types.js';
 import { InputError, type ReportContext } from './ReportContext.js';
 import { buildExecutiveSummary } from './buildExecutiveSummary.js';
 import { alertRecordingStart, alertsOfPeriod, type AlertHistoryRow } from '../alerts/alertHistory.js';
-import type { BusinessFacts, EventFacts, TenantRow } from '../sources/types.js';
+import type { BusinessFacts, DailySummaryRow, EventFacts, TenantRow } from '../sources/types.js';
+import { RISK_SINCE_LOOKBACK_DAYS } from '../metrics/revenueProtection.js';
 import type { InstantRange } from '../sources/EventStore.js';
-import { parsePeriod, previousPeriod, type Period } from '../time/periods.js';
+import { addDays, parsePeriod, previousPeriod, type Period } from '../time/periods.js';
 
 const rangeOf = (p: Period): InstantRange => ({ start: p.start.toJSDate(), end: p.end.toJSDate() });
 const within = (d: Date, r: InstantRange) => d >= r.start && d < r.end;
@@ -18,13 +19,18 @@ const within = (d: Date, r: InstantRange) => d >= r.start && d < r.end;
  * records (those open at some time in it; the ones that fired in it count for
  * revenue_protection_rate); an earlier period gets null, and its alerts are derived from the events.
  */
-export async function gatherFacts(ctx: ReportContext, tenant: TenantRow, period: Period, previous: Period): Promise<{ current: Facts; prior: Facts; alertRecordingStart: Date | null }> {
+export async function gatherFacts(ctx: ReportContext, tenant: TenantRow, period: Period, previous: Period): Promise<{ current: Facts; prior: Facts; recentDaily: DailySummaryRow[]; alertRecordingStart: Date | null }> {
   const ranges = [rangeOf(period), rangeOf(previous)];
   const both = { start: new Date(Math.min(+ranges[0].start, +ranges[1].start)), end: new Date(Math.max(+ranges[0].end, +ranges[1].end)) };
   const days = [period.days, previous.days].map((d) => new Set(d));
   const allDays = [...period.days, ...previous.days].sort();
+  const lastDay = allDays[allDays.length - 1];
+  // Daily rows reach back RISK_SINCE_LOOKBACK_DAYS from the period's end even for a daily brief:
+  // when its state began ("since 21 Nov") is read from them.
+  const lookBackFrom = addDays(period.days[period.days.length - 1], 1 - RISK_SINCE_LOOKBACK_DAYS);
+  const firstDay = lookBackFrom < allDays[0] ? lookBackFrom : allDays[0];
   const [daily, vps, ips, payments, subscriptions, alerts, recordingStart, events] = await Promise.all([
-    ctx.business.dailySummaries(tenant.id, allDays[0], allDays[allDays.length - 1]),
+    ctx.business.dailySummaries(tenant.id, firstDay, lastDay),
     ctx.business.vpsInstances(tenant.id),
     ctx.business.ipAddresses(tenant.id),
     ctx.business.payments(tenant.id, both, period.timezone),
@@ -50,7 +56,8 @@ export async function gatherFacts(ctx: ReportContext, tenant: TenantRow, period:
       alerts: records,
     };
   });
-  return { current, prior, alertRecordingStart: recordingStart };
+  const recentDaily = daily.filter((d) => d.date >= lookBackFrom && d.date <= period.days[period.days.length - 1]);
+  return { current, prior, recentDaily, alertRecordingStart: recordingStart };
 }
 
 /** A period's facts; `alerts`: Herald's alert records of the period, or null when they are derived from the events. */
@@ -76,7 +83,7 @@ export async function loadExecutiveSummary(
   const zone = timezone ?? (tenant.timezone || ctx.timezone);
   const period = typeof periodOrLabel === 'string' ? parsePeriod(periodOrLabel, zone) : periodOrLabel;
   const previous = previousPeriod(period);
-  const [{ current, prior, alertRecordingStart }, newestSummaryDate] = await Promise.all([
+  const [{ current, prior, recentDaily, alertRecordingStart }, newestSummaryDate] = await Promise.all([
     gatherFacts(ctx, tenant, period, previous),
     ctx.business.newestSummaryDate(tenant.id),
   ]);
@@ -86,6 +93,7 @@ export async function loadExecutiveSummary(
     previous,
     current,
     prior,
+    recentDaily,
     newestSummaryDate,
     alertRecordingStart,
     now: ctx.clock.now(),

@@ -1,6 +1,6 @@
 import type { Db } from '../db/Db.js';
 import type { EventStore, InstantRange } from './EventStore.js';
-import type { AlertCandidateEvent, DecisionEvent, EventFacts, OptimizationAggregate } from './types.js';
+import type { AlertCandidateEvent, DecisionEvent, EventFacts, OptimizationEvent } from './types.js';
 import { quoteTableName } from './sqlIdentifier.js';
 
 /**
@@ -44,9 +44,9 @@ export class PosthogExportStore implements EventStore {
    */
   async eventFacts(tenantId: string, ranges: InstantRange[]): Promise<EventFacts[]> {
     const { rows: [facts] } = await this.db.query<{
-      impact: { r: number; negative_total: number; positive_total: number; event_count: number }[];
-      optimization: (OptimizationAggregate & { r: number })[];
-      utilization: { r: number; mean_percent: number | null; samples: number }[];
+      impact: { r: number; negative_total: number; positive_total: number; event_count: number; invalid: number }[];
+      optimization: (OptimizationEvent & { r: number })[];
+      utilization: { r: number; mean_percent: number | null; samples: number; out_of_range: number }[];
       decisions: { r: number; uuid: string; timestamp: string; properties: Record<string, unknown> }[];
       candidates: { r: number; uuid: string; event: string; timestamp: string; properties: Record<string, unknown> }[];
       newest: Date | null;
@@ -54,26 +54,22 @@ export class PosthogExportStore implements EventStore {
       `WITH ev AS MATERIALIZED (${this.events()})
        SELECT
          (SELECT coalesce(json_agg(x ORDER BY x.r), '[]') FROM (
-            SELECT r, coalesce(sum(amount) FILTER (WHERE properties->>'impact_type' = 'negative'), 0)::float8 AS negative_total,
-                   coalesce(sum(amount) FILTER (WHERE properties->>'impact_type' = 'positive'), 0)::float8 AS positive_total,
-                   count(amount)::int AS event_count
+            SELECT r, coalesce(sum(amount) FILTER (WHERE amount >= 0 AND properties->>'impact_type' = 'negative'), 0)::float8 AS negative_total,
+                   coalesce(sum(amount) FILTER (WHERE amount >= 0 AND properties->>'impact_type' = 'positive'), 0)::float8 AS positive_total,
+                   count(*) FILTER (WHERE amount >= 0)::int AS event_count,
+                   count(*) FILTER (WHERE amount IS NULL OR amount < 0)::int AS invalid
               FROM (SELECT r, properties, ${num('impact_amount')} AS amount FROM ev WHERE event = 'revenue_impact_event') t
-             WHERE amount >= 0
              GROUP BY r) x) AS impact,
-         (SELECT coalesce(json_agg(x ORDER BY x.r, x.category, x.type), '[]') FROM (
-            SELECT r, coalesce(nullif(properties->>'optimization_category', ''), 'uncategorized') AS category,
+         (SELECT coalesce(json_agg(x ORDER BY x.r, x."timestamp", x.uuid), '[]') FROM (
+            SELECT r, uuid, "timestamp", coalesce(nullif(properties->>'optimization_category', ''), 'uncategorized') AS category,
                    coalesce(properties->>'optimization_type', 'unknown') AS type,
-                   coalesce(sum(${num('savings_amount')}) FILTER (WHERE ${num('savings_amount')} >= 0), 0)::float8 AS savings,
-                   coalesce(sum(${num('baseline_cost')}) FILTER (WHERE ${num('baseline_cost')} >= 0), 0)::float8 AS baseline,
-                   coalesce(sum(${num('roi')}), 0)::float8 AS roi_sum,
-                   count(${num('roi')})::int AS roi_count,
-                   count(*)::int AS count
-              FROM ev WHERE event = 'cost_optimization_event'
-             GROUP BY 1, 2, 3) x) AS optimization,
+                   ${num('savings_amount')} AS savings, ${num('baseline_cost')} AS baseline, ${num('roi')} AS roi
+              FROM ev WHERE event = 'cost_optimization_event') x) AS optimization,
          (SELECT coalesce(json_agg(x ORDER BY x.r), '[]') FROM (
-            SELECT r, avg(u)::float8 AS mean_percent, count(u)::int AS samples
+            SELECT r, avg(u) FILTER (WHERE u BETWEEN 0 AND 100)::float8 AS mean_percent,
+                   count(*) FILTER (WHERE u BETWEEN 0 AND 100)::int AS samples,
+                   count(*) FILTER (WHERE u IS NULL OR NOT u BETWEEN 0 AND 100)::int AS out_of_range
               FROM (SELECT r, ${num('utilization_percentage')} AS u FROM ev WHERE event = 'resource_usage_event') t
-             WHERE u BETWEEN 0 AND 100
              GROUP BY r) x) AS utilization,
          (SELECT coalesce(json_agg(x ORDER BY x."timestamp", x.uuid), '[]') FROM (
             SELECT r, uuid, "timestamp", properties FROM ev WHERE event = 'strategic_decision_event') x) AS decisions,
@@ -85,14 +81,19 @@ export class PosthogExportStore implements EventStore {
     const of = <T extends { r: number }>(rows: T[], i: number): Omit<T, 'r'>[] =>
       rows.filter((row) => row.r === i + 1).map(({ r: _r, ...rest }) => rest);
     const newestAt = facts.newest ? new Date(facts.newest) : null;
-    return ranges.map((_, i) => ({
-      revenue_impact: of(facts.impact, i)[0] ?? { negative_total: 0, positive_total: 0, event_count: 0 },
-      optimization: of(facts.optimization, i),
-      utilization: of(facts.utilization, i)[0] ?? { mean_percent: null, samples: 0 },
-      decisions: of(facts.decisions, i).map((d) => toDecision({ ...d, timestamp: new Date(d.timestamp) })),
-      alert_candidates: of(facts.candidates, i).map((c) => ({ ...c, timestamp: new Date(c.timestamp) })),
-      newest_event_at: newestAt,
-    }));
+    return ranges.map((_, i) => {
+      const impact = of(facts.impact, i)[0];
+      const use = of(facts.utilization, i)[0];
+      return {
+        revenue_impact: impact ? { negative_total: impact.negative_total, positive_total: impact.positive_total, event_count: impact.event_count } : { negative_total: 0, positive_total: 0, event_count: 0 },
+        optimization: of(facts.optimization, i).map((o) => ({ category: o.category, type: o.type, savings: o.savings, baseline: o.baseline, roi: o.roi })),
+        utilization: use && use.samples > 0 ? { mean_percent: use.mean_percent, samples: use.samples } : { mean_percent: null, samples: 0 },
+        excluded: { revenue_impact_invalid_amount: impact?.invalid ?? 0, utilization_out_of_range: use?.out_of_range ?? 0 },
+        decisions: of(facts.decisions, i).map((d) => toDecision({ ...d, timestamp: new Date(d.timestamp) })),
+        alert_candidates: of(facts.candidates, i).map((c) => ({ ...c, timestamp: new Date(c.timestamp) })),
+        newest_event_at: newestAt,
+      };
+    });
   }
 
   async eventIds(names: readonly string[], after: Date, until: Date): Promise<{ uuid: string; timestamp: Date }[]> {

@@ -50,14 +50,16 @@ export interface BusinessFacts {
   alerts: AlertAckRow[] | null;
 }
 
-export interface OptimizationAggregate {
+/**
+ * One cost_optimization_event, its numbers read defensively: null when a property is missing or
+ * not a plain number. The metrics decide what a defensible saving is (SPEC §4), not the store.
+ */
+export interface OptimizationEvent {
   category: string;
   type: string;                       // implemented | identified | …
-  savings: number;
-  baseline: number;
-  roi_sum: number;
-  roi_count: number;
-  count: number;
+  savings: number | null;
+  baseline: number | null;
+  roi: number | null;
 }
 
 export interface DecisionEvent {
@@ -82,8 +84,15 @@ export interface AlertCandidateEvent {
 /** Event facts of one tenant for one period, as an event store gives them (deduplicated by uuid). */
 export interface EventFacts {
   revenue_impact: { negative_total: number; positive_total: number; event_count: number };
-  optimization: OptimizationAggregate[];
+  optimization: OptimizationEvent[];
   utilization: { mean_percent: number | null; samples: number };
+  /** Events the store left out of the figures above, by why (the brief's data notes count them). */
+  excluded: {
+    /** revenue_impact_event whose impact_amount is negative or not a number. */
+    revenue_impact_invalid_amount: number;
+    /** resource_usage_event whose utilization_percentage is not a number from 0 to 100. */
+    utilization_out_of_range: number;
+  };
   decisions: DecisionEvent[];
   alert_candidates: AlertCandidateEvent[];
   newest_event_at: Date | null;

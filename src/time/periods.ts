@@ -231,6 +231,13 @@ export function isoDateInZone(instant: Date, timezone: string): string {
   return isoDate(localCivil(instant, assertTimezone(timezone)));
 }
 
+/** A calendar date `n` days after (or, negative, before) another: addDays("2026-12-01", -1) → "2026-11-30". */
+export function addDays(date: string, n: number): string {
+  const c = civilFromIso(date);
+  if (!c) throw new PeriodError('date', `date "${date}": not a calendar date`);
+  return isoDate(c.plus({ days: n }));
+}
+
 export function daysInMonth(date: string): number {
   const c = civilFromIso(date);
   if (!c) throw new PeriodError('date', `date "${date}": not a calendar date`);

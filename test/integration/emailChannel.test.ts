@@ -10,7 +10,7 @@ import { classifySmtpError } from '../../src/delivery/email/classifySmtpError.js
 import { createEmailChannel, messageIdFor, type EmailChannel } from '../../src/delivery/email/emailChannel.js';
 import { renderEmail } from '../../src/delivery/email/renderEmail.js';
 import type { Recipient } from '../../src/recipients/Recipient.js';
-import { formatChangePct, formatKpiValue, formatScore, formatUsd, trendArrow } from '../../src/report/format.js';
+import { formatKpiValue, formatScore, formatTrendChange, formatUsd, trendArrow } from '../../src/report/format.js';
 import type { ExecutiveSummaryData } from '../../src/report/types.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink.js';
 import { channelsFromEnv, closeChannels } from '../../src/worker/channelsFromEnv.js';
@@ -77,7 +77,7 @@ async function sendError(p: Promise<unknown>): Promise<DeliveryError> {
 function keyFigures(data: ExecutiveSummaryData): string[] {
   const figures = [formatScore(data.health.business_health)];
   for (const k of data.kpis) {
-    figures.push(formatKpiValue(k.value, k.unit), formatChangePct(k.trend.change_pct), formatKpiValue(k.trend.previous, k.unit));
+    figures.push(formatKpiValue(k.value, k.unit), formatTrendChange(k.trend), formatKpiValue(k.trend.previous, k.unit));
   }
   for (const a of data.recommended_actions) figures.push(formatUsd(a.estimated_monthly_saving));
   return figures;
@@ -158,7 +158,7 @@ describe('email channel against a real SMTP server', () => {
     }
     for (const k of d.data.kpis) {
       expect(shown).toContain(k.label);
-      expect(text).toContain(`${trendArrow(k.trend.direction, k.polarity)} ${formatChangePct(k.trend.change_pct)}`);
+      expect(text).toContain(`${trendArrow(k.trend.direction, k.polarity)} ${formatTrendChange(k.trend)}`);
     }
     for (const a of [...d.data.critical_alerts, ...d.data.medium_alerts]) {
       expect(shown).toContain(a.summary);
@@ -178,7 +178,7 @@ describe('email channel against a real SMTP server', () => {
       expect(text).toContain(a.title);
     }
     expect(html).toMatch(/>86<span[^>]*>&nbsp;\/&nbsp;100<\/span>/);
-    expect(text).toContain('BUSINESS HEALTH: 86 / 100 (Good)');
+    expect(text).toContain('BUSINESS HEALTH: 86 / 100 (OK)');
     for (const part of [shown, text]) {
       expect(part).toContain('attached as a PDF');
       expect(part).toContain('Confidential — prepared for Northwind Mail Co leadership');

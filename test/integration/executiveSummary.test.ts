@@ -55,20 +55,26 @@ describe('herald preview executive-summary --format json (November 2026, America
   });
 
   it('cost counts each VPS, IP and payment once; the stopped VPS and its IPs are excluded', () => {
-    // payments: 500 + 500 (23:59:59 on the 30th) + 250 (canceled subscription, still paid) + 100 + 100; not the 1 Dec 00:00 one
-    expect(data.cost).toMatchObject({ infrastructure_cost: 300, email_service_cost: 80, total_cost: 380, revenue: 1450, mrr: 500 });
-    expect(data.cost.gross_margin).toBeCloseTo(1070 / 1450, 12);
+    // Cash collected: 500 + 500 (23:59:59 on the 30th) + 250 (canceled subscription, still paid) + 100 + 100; not the 1 Dec 00:00 one
+    expect(data.cost).toMatchObject({ infrastructure_cost: 300, email_service_cost: 80, total_cost: 380, monthly_total_cost: 380, revenue: 1450, mrr: 500, recognized_revenue: 500 });
+    // Margins read recognized revenue (the active subscription's $500 a month), not the payments' dates.
+    expect(data.cost.gross_margin).toBeCloseTo(120 / 500, 12);
     expect(data.cost.cost_per_email_delivered).toBeCloseTo(380 / 28_500, 12);
-    expect(data.cost.efficiency_ratio).toBeCloseTo(1450 / 380, 12);
+    expect(data.cost.efficiency_ratio).toBeCloseTo(500 / 380, 12);
   });
 
   it('events: deduplicated by uuid, scoped to the tenant and the local month, junk values ignored', () => {
     expect(data.revenue_impact).toEqual({ negative_total: 12_000, positive_total: 3000, business_performance_score: -60, event_count: 2 });
     expect(data.cost_optimization).toMatchObject({ realized_savings: 1200, identified_savings: 6000, average_roi: 170, implemented_baseline_cost: 5000, savings_rate: 0.24 });
+    // The $6,000 identified is more than acme's whole monthly cost ($380): flagged, not a saving a month.
+    expect(data.cost_optimization.identified_flagged).toEqual({ count: 1, total: 6000, amounts: [6000] });
     expect(data.cost_optimization.by_category).toEqual([
-      { category: 'ip_pool', realized: 0, identified: 6000 },
-      { category: 'infrastructure', realized: 1200, identified: 0 },
+      { category: 'ip_pool', realized: 0, identified: 6000, identified_flagged: 6000 },
+      { category: 'infrastructure', realized: 1200, identified: 0, identified_flagged: 0 },
     ]);
+    expect(data.recommended_actions.find((r) => r.rule === 'implement-identified-savings')!.estimated_monthly_saving).toBeNull();
+    // The "NaN" revenue impact is left out, and said so.
+    expect(data.data_notes.map((n) => [n.code, n.count])).toEqual([['identified-above-monthly-cost', 1], ['revenue-impact-invalid-amount', 1]]);
     expect(data.decisions).toMatchObject({ decisions_tracked: 1, decision_velocity_hours: 24, by_type: [{ decision_type: 'budget_allocation', count: 1 }] });
   });
 
@@ -77,13 +83,19 @@ describe('herald preview executive-summary --format json (November 2026, America
     // Herald recorded no alerts here, and the events show a critical deliverability alert: how fast
     // it was answered is unknown, so response time is missing, not a perfect 100.
     expect(data.efficiency.missing_components).toEqual(['response_time']);
-    expect(data.efficiency.efficiency_score).toBeCloseTo((0.3 * 95 + 0.3 * 100 + 0.2 * 100) / 0.8, 1);
-    expect(Math.abs(data.health.business_health! - (0.4 * 100 + 0.3 * 100 + 0.3 * 98.1))).toBeLessThanOrEqual(0.051);
+    const costEfficiency = (0.24 / 0.7) * 100;
+    expect(data.efficiency.efficiency_score).toBeCloseTo((0.3 * 95 + 0.3 * costEfficiency + 0.2 * 100) / 0.8, 1);
+    expect(Math.abs(data.health.business_health! - (0.4 * 100 + 0.3 * costEfficiency + 0.3 * data.efficiency.efficiency_score!))).toBeLessThanOrEqual(0.051);
+    expect(data.health.status).toBe('monitor');
+    expect(data.revenue_protection).toMatchObject({ risk_level: 'ok', risk_level_now: 'ok' });
     const bounce = data.kpis.find((k) => k.key === 'bounce_rate')!;
-    // October had one day: 500 sent, 90 bounced (18%) → 3% now is a falling bounce rate: improving.
+    // October had one day: 500 sent, 90 bounced (18%) → 3% now is a falling bounce rate: −15 pp, improving.
     expect(bounce.trend.previous).toBeCloseTo(0.18, 12);
-    expect(bounce.trend.direction).toBe('improving');
-    expect(data.kpis.find((k) => k.key === 'revenue')!.trend).toMatchObject({ previous: 0, direction: 'improving' });
+    expect(bounce.trend).toMatchObject({ unit: 'pp', change: -15, direction: 'improving' });
+    // Same subscription both months: recognized revenue and cost stable (30 against 31 days).
+    expect(data.kpis.find((k) => k.key === 'recognized_revenue')!.trend).toMatchObject({ previous: 500, change: 0, direction: 'stable' });
+    expect(data.trends).toMatchObject({ revenue: 'stable', cost: 'stable' });
+    expect(data.kpis.find((k) => k.key === 'realized_savings')!.trend).toMatchObject({ previous: 0, kind: 'new', direction: 'improving' });
   });
 
   it('lists the critical and high alerts of the period, grouped, derived from the events (Herald recorded none)', () => {
@@ -148,7 +160,10 @@ describe('periods across DST changes (America/New_York)', () => {
     const d = await loadExecutiveSummary(ctx(), 'acme', '2025-06');
     expect(d.has_data).toBe(false);
     expect(d.revenue_protection.deliverability_rate).toBeNull();
-    expect(d.cost.gross_margin).toBeNull();
+    expect(d.revenue_protection.risk_level_now).toBeNull();
+    // Costs and subscriptions are shown as recorded: the margin is the MRR's, not n/a.
+    expect(d.cost.gross_margin).toBeCloseTo(0.24, 12);
+    expect(d.headline).toBe('No activity was recorded in June 2025.');
     expect(JSON.stringify(d)).not.toMatch(/NaN|Infinity/);
   });
 });
@@ -165,9 +180,15 @@ describe('herald preview --format pdf and html', () => {
     expect(pages).toBeLessThanOrEqual(4);
     expect(text).toContain(ACME_NAME);           // hostile name printed as text
     expect(text).toContain('November 2026');
-    expect(text).toContain('$1,450');             // revenue
-    expect(text).toContain('73.8%');              // gross margin 1070/1450
+    expect(text).toContain('$1,450');             // cash collected
+    expect(text).toContain('24.0%');              // gross margin (500 − 380) / 500
     expect(text).toContain('$82.50');             // revenue at risk
+    expect(text).toContain('Critical and high alerts');
+    expect(text.match(/Generated/g)).toHaveLength(1);
+    expect(text).toContain('(America/New_York)');
+    expect(text).not.toMatch(/\b(EST|EDT|GMT[+-]\d)\b/);
+    expect(text).toContain('Data notes');
+    expect(text).toContain('1 revenue impact event left out: an impact amount that is negative or not a number.');
     expect(text).toMatch(/Page 1 of \d/);
     const runs = await t.db.query<{ status: string; artifact_sha256: string; page_count: number }>(`SELECT status, artifact_sha256, page_count FROM herald.runs WHERE trigger = 'preview'`);
     expect(runs.rows).toHaveLength(1);
@@ -400,5 +421,99 @@ describe('alerts of the period from Herald\'s records (America/New_York, recordi
     expect(text).toContain('C: bounce 5.6% above the 5% medium threshold Thu 19 Nov, 11:00 · resolved 15:00');
     expect(text).not.toContain('medium-severity alert');
     expect(text).not.toContain('derived from the events');
+  });
+});
+
+describe('issue 9 through the loader (real PostgreSQL): the current state, recognized revenue, defensible savings', () => {
+  let r: TestDatabase;
+  const rctx = () => reportContext(parseConfig({}), { herald: r.db, source: r.db }, fixedClock('2026-12-02T06:00:00Z'));
+
+  beforeAll(async () => {
+    r = await createTestDatabase();
+    // Europe/Berlin, $1,750 a month of instances and IPs, $4,999 of MRR; one payment, on 3 Nov.
+    await r.db.exec(`
+      INSERT INTO plans (id, name, price_monthly) VALUES ('ent', 'Enterprise', 4999);
+      INSERT INTO tenants (id, name, timezone, monthly_budget) VALUES ('crisis', 'Crisis GmbH', 'Europe/Berlin', 2500);
+      INSERT INTO subscriptions (id, tenant_id, plan_id, status) VALUES ('cs', 'crisis', 'ent', 'active');
+      INSERT INTO payments (id, subscription_id, amount, paid_at) VALUES ('cp', 'cs', 4999, '2026-11-03T10:05:00+01:00');
+      INSERT INTO vps_instances (id, tenant_id, status, approximate_cost, cpu_utilization, memory_utilization) VALUES ('cv', 'crisis', 'active', 1390, 65, 60);
+      INSERT INTO smtp_ip_addresses (id, vps_instance_id, ip, approximate_cost, warmup_progress, daily_capacity) VALUES ('ci', 'cv', '203.0.113.9', 360, 100, 100000);
+      -- October and 1–20 November at 2% bounce; 21–30 November at 17%: the month averages 7% (monitor).
+      INSERT INTO deliverability_daily_summary (tenant_id, tracking_date, emails_sent, emails_delivered, emails_bounced, emails_spam, ip_reputation, domain_reputation)
+        SELECT 'crisis', d::date, 10000, 10000 - CASE WHEN d::date >= '2026-11-21' THEN 1700 ELSE 200 END,
+               CASE WHEN d::date >= '2026-11-21' THEN 1700 ELSE 200 END, 20, 'good', 'good'
+          FROM generate_series('2026-10-01'::date, '2026-12-01'::date, '1 day') d;
+    `);
+    await r.db.query(`INSERT INTO herald.alert_poller (id, started_at) VALUES (1, '2026-09-01T00:00:00Z')`);
+    const t = 'crisis';
+    const opt = (uuid: string, at: string, p: Record<string, unknown>) => insertEvent(r.db, uuid, 'cost_optimization_event', at, { tenant_id: t, optimization_category: 'infrastructure', ...p });
+    await opt('o-ok', '2026-11-05T10:00:00Z', { optimization_type: 'implemented', savings_amount: 300, baseline_cost: 3000, roi: 120 });
+    await opt('o-neg', '2026-11-06T10:00:00Z', { optimization_type: 'implemented', savings_amount: -200, baseline_cost: 3000 });
+    await opt('o-nan', '2026-11-07T10:00:00Z', { optimization_type: 'identified', savings_amount: 'lots' });
+    await opt('o-big', '2026-11-08T10:00:00Z', { optimization_type: 'implemented', savings_amount: 6000, baseline_cost: 5000 });
+    await opt('o-f1', '2026-11-09T10:00:00Z', { optimization_category: 'vendor_contracts', optimization_type: 'identified', savings_amount: 9930, baseline_cost: 19860 });
+    await opt('o-f2', '2026-11-10T10:00:00Z', { optimization_category: 'vendor_contracts', optimization_type: 'identified', savings_amount: '10105', baseline_cost: 21500 });
+    await insertEvent(r.db, 'u-1', 'resource_usage_event', '2026-11-05T10:00:00Z', { tenant_id: t, utilization_percentage: 70 });
+    await insertEvent(r.db, 'u-2', 'resource_usage_event', '2026-11-06T10:00:00Z', { tenant_id: t, utilization_percentage: 170 });
+    // A critical deliverability alert that fired on the last evening of November, acknowledged, still open.
+    await insertAlert(r.db, { tenant: t, severity: 'critical', state: 'acknowledged', code: '4821', summary: 'Bounce rate 17.2% is above the 15% critical threshold.', fired: '2026-11-30T20:00:00Z', ack: '2026-11-30T20:10:00Z', by: 'Lena Vogt (SMS)' });
+  });
+  afterAll(async () => {
+    await r?.drop();
+  });
+
+  it('a month whose last 10 days are critical is critical now; its health says so and its headline names the state and the money', async () => {
+    const d = await loadExecutiveSummary(rctx(), 'crisis', '2026-11');
+    expect(d.revenue_protection.risk_level).toBe('monitor');
+    expect(d.revenue_protection.risk_level_now).toBe('critical');
+    expect(d.revenue_protection.risk_now).toMatchObject({ since: '2026-11-21', on: '2026-11-30', metric: 'bounce_rate', threshold: 0.15, open_critical_alerts: 1, open_critical_since: '2026-11-30T20:00:00.000Z' });
+    expect(d.health).toMatchObject({ revenue_health: 20, status: 'critical' });
+    expect(d.headline).toBe(`Bounce has been above the 15% critical line since 21 Nov; $${Math.round(d.revenue_protection.revenue_at_risk).toLocaleString('en-US')} of revenue at risk.`);
+    // The daily brief of 1 Dec (the days before it read for "since") and the week say the same.
+    const day = await loadExecutiveSummary(rctx(), 'crisis', '2026-12-01');
+    expect(day.revenue_protection.risk_now.since).toBe('2026-11-21');
+    expect(day.headline).toMatch(/^Bounce has been above the 15% critical line since 21 Nov; /);
+    const week = await loadExecutiveSummary(rctx(), 'crisis', '2026-W48');
+    expect(week.headline).toMatch(/^Bounce has been above the 15% critical line since 21 Nov; /);
+  });
+
+  it('margins come from recognized revenue: the week without a payment and the week with one score alike', async () => {
+    const paid = await loadExecutiveSummary(rctx(), 'crisis', '2026-W45');     // 2–8 Nov: the $4,999 payment
+    const unpaid = await loadExecutiveSummary(rctx(), 'crisis', '2026-W46');   // 9–15 Nov: none
+    expect([paid.cost.revenue, unpaid.cost.revenue]).toEqual([4999, 0]);
+    expect(unpaid.cost.gross_margin).toBeCloseTo((4999 - 1750) / 4999, 3);
+    expect(paid.cost.gross_margin).toBe(unpaid.cost.gross_margin);
+    expect(paid.health.cost_efficiency).toBe(unpaid.health.cost_efficiency);
+    expect(unpaid.kpis.find((k) => k.key === 'recognized_revenue')!.trend.direction).toBe('stable');
+  });
+
+  it('savings events that cannot be right are left out and counted; identified savings above the monthly cost are flagged', async () => {
+    const d = await loadExecutiveSummary(rctx(), 'crisis', '2026-11');
+    expect(d.cost_optimization).toMatchObject({
+      realized_savings: 300, implemented_baseline_cost: 3000, identified_savings: 20035,
+      excluded_events: { invalid_amount: 2, above_baseline: 1 },
+      identified_flagged: { count: 2, total: 20035, amounts: [9930, 10105] },
+    });
+    expect(d.efficiency.resource_utilization).toBeCloseTo(0.7, 12);
+    expect(d.data_notes.map((n) => n.text)).toEqual([
+      '2 cost optimization events left out: a savings amount that is negative or not a number.',
+      '1 cost optimization event left out: savings larger than the baseline cost they were measured against.',
+      '2 identified savings ($9,930 and $10,105) are each larger than the monthly total cost of $1,750: flagged, not counted as a saving a month.',
+      '1 resource usage event left out: a utilization that is not a percentage from 0 to 100.',
+    ]);
+    expect(d.recommended_actions.filter((a) => a.rule === 'implement-identified-savings').map((a) => a.estimated_monthly_saving)).toEqual([null]);
+  });
+
+  it('the PDF leads with the headline and the critical state on page 1', async () => {
+    const out = path.join(dir, 'crisis-2026-11.pdf');
+    const res = await herald(['preview', 'executive-summary', '--tenant', 'crisis', '--period', '2026-11', '--out', out], { DATABASE_URL: r.url });
+    expect(res.stderr).toBe('');
+    expect(res.code).toBe(0);
+    const { text } = await pdfText(await readFile(out));
+    const page1 = text.slice(0, text.indexOf('Page 1 of'));
+    expect(page1).toContain('Bounce has been above the 15% critical line since 21 Nov');
+    expect(page1).toMatch(/BUSINESS HEALTH \d+\s*\/ 100 Critical/);
+    expect(page1).toMatch(/BOUNCE RATE 7\.0% ▲ \+5\.0.pp Prev\. 2\.0%/);   // in percentage points, against October
+    expect(text).toContain('Data notes');
   });
 });

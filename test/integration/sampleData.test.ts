@@ -268,10 +268,22 @@ describe('sample data', () => {
     expect(Number(r.low_cpu)).toBeGreaterThanOrEqual(3);
     expect(Number(r.stopped)).toBeGreaterThanOrEqual(1);
 
-    const opp = await a.db.query<{ n: string }>(`
-      SELECT count(*) AS n FROM posthog_events WHERE properties->>'tenant_id' = $1 AND event = 'cost_optimization_event'
-         AND properties->>'optimization_type' = 'identified' AND (properties->>'savings_amount')::numeric > 5000`, [COPPERLEAF_ID]);
+    // Savings identified but never implemented, each one a saving the tenant could make every
+    // month: no larger than its baseline or than the whole monthly cost (issue 9: $9,930 and
+    // $10,105 "a month" against $3,982 could not be right).
+    const opp = await a.db.query<{ n: string; over_baseline: string; over_cost: string }>(`
+      SELECT count(*) FILTER (WHERE (properties->>'savings_amount')::numeric >= 500) AS n,
+             count(*) FILTER (WHERE (properties->>'savings_amount')::numeric > (properties->>'baseline_cost')::numeric) AS over_baseline,
+             count(*) FILTER (WHERE (properties->>'savings_amount')::numeric > $2) AS over_cost
+        FROM posthog_events WHERE properties->>'tenant_id' = $1 AND event = 'cost_optimization_event'
+         AND properties->>'optimization_type' = 'identified'`, [COPPERLEAF_ID, Number(r.cost)]);
+    expect(Number(r.cost)).toBe(3982);
     expect(Number(opp.rows[0].n)).toBeGreaterThanOrEqual(3);
+    expect(Number(opp.rows[0].over_baseline)).toBe(0);
+    expect(Number(opp.rows[0].over_cost)).toBe(0);
+    const baselines = await a.db.query<{ n: string }>(`
+      SELECT count(*) AS n FROM posthog_events WHERE event = 'cost_optimization_event' AND (properties->>'baseline_cost')::numeric > 4000`);
+    expect(Number(baselines.rows[0].n)).toBe(0);   // no tenant optimizes more than it spends a month
     const eff = await a.db.query<{ avg: number }>(`
       SELECT avg((properties->>'efficiency_score')::numeric)::float8 AS avg FROM posthog_events
        WHERE properties->>'tenant_id' = $1 AND event = 'operational_efficiency_event'`, [COPPERLEAF_ID]);

@@ -144,7 +144,7 @@ describe('slack channel: a brief', () => {
     expect(kpis?.fields?.find((f) => f.text.includes('Bounce rate'))?.text).toContain('▲ +102.4%');
     const all = [msg.text ?? '', ...strings(blocks)].join('\n');
     expect(all).toContain('Week 47, 16–22 Nov 2026');
-    expect(all).toContain('Business health: 86 / 100 · Good');
+    expect(all).toContain('Business health: 86 / 100 · OK');
     expect(all).toContain('Bounce rate reached 16.8%');
     expect(all).toContain('Right-size VPS vps-nyc-04');
     expect(all).toContain('$640 a month');

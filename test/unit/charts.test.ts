@@ -54,25 +54,34 @@ function fixture(days: number, opts: { missingComponent?: boolean; hasData?: boo
     generated_at: '2026-11-01T07:00:00+01:00',
     has_data: opts.hasData ?? true,
     data_freshness: { newest_summary_date: '2026-10-31', newest_event_at: null },
+    headline: 'Steady: no indicator moved beyond its stable band against October 2026.', headline_rule: 'steady', headline_level: 'ok',
     health: { business_health: 72, revenue_health: 75, cost_efficiency: 80, efficiency_score: 68, status: 'warning' },
     kpis: [],
     trends: { revenue: 'improving', cost: 'stable', efficiency: 'declining' },
+    targets: {
+      revenue_protection_rate: { target: '> 95%', met: false, polarity: 'higher_is_better' },
+      gross_margin: { target: '> 70%', met: true, polarity: 'higher_is_better' },
+      savings_rate: { target: '10–15% a month', met: true, polarity: 'higher_is_better' },
+      decision_velocity_hours: { target: '< 48 h', met: null, polarity: 'lower_is_better' },
+    },
     revenue_protection: {
       emails_sent: 1_240_000, emails_delivered: 1_178_000, emails_bounced: 52_000, emails_spam: 10_000,
-      deliverability_rate: 0.95, bounce_rate: 0.042, spam_rate: 0.008, revenue_at_risk: 5_100, risk_level: 'ok',
+      deliverability_rate: 0.95, bounce_rate: 0.042, spam_rate: 0.008, revenue_at_risk: 5_100, risk_level: 'ok', risk_level_now: 'ok',
+      risk_now: { days: ['2026-10-29', '2026-10-30', '2026-10-31'], days_level: 'ok', metric: null, value: null, threshold: null, on: null, since: null, ongoing: false, open_critical_alerts: 0, open_critical_since: null },
       ip_reputation: 'good', domain_reputation: 'good', revenue_protection_rate: 0.9, alerts_considered: 3,
     },
     revenue_impact: { negative_total: 100, positive_total: 1_000, business_performance_score: 81.8, event_count: 4 },
     cost: {
-      infrastructure_cost: 9_450.5, email_service_cost: 3_120.25, total_cost: 12_570.75, revenue: 48_200, mrr: 45_000,
+      infrastructure_cost: 9_450.5, email_service_cost: 3_120.25, total_cost: 12_570.75, monthly_total_cost: 12_570.75, revenue: 48_200, mrr: 45_000, recognized_revenue: 45_000,
       gross_margin: 0.74, cost_per_email_delivered: 0.0107, efficiency_ratio: 3.83,
     },
     cost_optimization: {
       realized_savings: 5_200, identified_savings: 14_800, average_roi: 2.1, implemented_baseline_cost: 40_000, savings_rate: 0.13,
+      identified_flagged: { count: 0, total: 0, amounts: [] }, excluded_events: { invalid_amount: 0, above_baseline: 0 },
       by_category: [
-        { category: HOSTILE_CATEGORY, realized: 3_200, identified: 4_100 },
-        { category: LONG_CATEGORY, realized: 1_500, identified: 8_200 },
-        { category: 'ip_warmup', realized: 500, identified: 900 },
+        { category: HOSTILE_CATEGORY, realized: 3_200, identified: 4_100, identified_flagged: 0 },
+        { category: LONG_CATEGORY, realized: 1_500, identified: 8_200, identified_flagged: 0 },
+        { category: 'ip_warmup', realized: 500, identified: 900, identified_flagged: 0 },
       ],
     },
     efficiency: {
@@ -92,10 +101,12 @@ function fixture(days: number, opts: { missingComponent?: boolean; hasData?: boo
     medium_alert_count: 0,
     alerts_source: { kind: 'records', recorded_from: '2026-09-01T00:00:00.000Z', note: null },
     recommended_actions: [],
+    data_notes: [],
     daily,
     thresholds: {
       bounce_rate: { monitor: 0.05, warning: 0.1, critical: 0.15 },
       spam_rate: { monitor: 0.01, warning: 0.015, critical: 0.02 },
+      trend_stable: { amount_pct: 2, bounce_spam_pp: 0.1, other_rates_pp: 1, score_points: 1 },
     },
   };
 }
@@ -287,7 +298,7 @@ describe('renderChart', () => {
       const data = fixture(1 + Math.floor(random.next() * 31), { missingComponent: i % 5 === 0, hasData: i % 11 !== 7 });
       const scale = 10 ** Math.floor(random.next() * 5 - 1);
       data.cost.total_cost *= scale * (i % 6 === 0 ? -1 : 1);
-      data.cost.revenue = i % 4 === 0 ? -data.cost.revenue : data.cost.revenue * scale;
+      data.cost.recognized_revenue = i % 4 === 0 ? -data.cost.recognized_revenue : data.cost.recognized_revenue * scale;
       data.cost.infrastructure_cost *= scale * random.next();
       data.cost_optimization.by_category = data.cost_optimization.by_category.slice(0, i % 4).map((c, k) => ({
         ...c, category: k === 0 && i % 3 === 0 ? `${c.category}_${'x'.repeat(i)}` : c.category, realized: c.realized * random.next() * scale,

@@ -93,16 +93,19 @@ describe('cost', () => {
     { id: 's2', status: 'canceled', plan_name: 'Pro', price_monthly: 500 },
   ];
 
-  it('a calendar month gets exactly the monthly cost of active instances and their IPs, once each', () => {
+  it('a calendar month gets exactly the monthly cost of active instances and their IPs, once each, and exactly the MRR', () => {
     const c = computeCost({ vps, ips, payments, subscriptions, delivered: 38_000 }, november);
     expect(c.infrastructure_cost).toBe(300);
     expect(c.email_service_cost).toBe(80);
     expect(c.total_cost).toBe(380);
-    expect(c.revenue).toBe(1500);
+    expect(c.monthly_total_cost).toBe(380);
+    expect(c.revenue).toBe(1500);                 // cash collected: three payments landed this month
     expect(c.mrr).toBe(500);
-    expect(c.gross_margin).toBeCloseTo((1500 - 380) / 1500, 12);
+    expect(c.recognized_revenue).toBe(500);
+    // Margins read recognized revenue, never the payments' dates.
+    expect(c.gross_margin).toBeCloseTo((500 - 380) / 500, 12);
     expect(c.cost_per_email_delivered).toBeCloseTo(0.01, 12);
-    expect(c.efficiency_ratio).toBeCloseTo(1500 / 380, 12);
+    expect(c.efficiency_ratio).toBeCloseTo(500 / 380, 12);
   });
 
   it('prorates by the days of each month a period covers', () => {
@@ -110,30 +113,56 @@ describe('cost', () => {
     const days = ['2026-01-26', '2026-01-27', '2026-01-28', '2026-01-29', '2026-01-30', '2026-01-31', '2026-02-01'];
     const c = computeCost({ vps, ips, payments: [], subscriptions, delivered: 0 }, days);
     expect(c.infrastructure_cost).toBeCloseTo(300 * 6 / 31 + 300 / 28, 2);
-    expect(c.revenue).toBe(0);
-    expect(c.gross_margin).toBeNull();
+    expect(c.recognized_revenue).toBeCloseTo(500 * 6 / 31 + 500 / 28, 2);
+    expect(c.revenue).toBe(0);                    // no payment this week: the margin does not care
+    expect(c.gross_margin).toBeCloseTo((500 - 380) / 500, 3);
     expect(c.cost_per_email_delivered).toBeNull();
-    expect(c.efficiency_ratio).toBe(0);
+    expect(c.efficiency_ratio).toBeCloseTo(500 / 380, 3);
     expect(monthlyRateOf(c.total_cost, days)).toBeCloseTo(380, 1);
+    // No active subscription: no recognized revenue, so no margin (zero denominator).
+    const none = computeCost({ vps, ips, payments, subscriptions: [subscriptions[1]], delivered: 0 }, days);
+    expect(none.recognized_revenue).toBe(0);
+    expect(none.gross_margin).toBeNull();
+    expect(none.efficiency_ratio).toBe(0);
   });
 });
 
 describe('cost optimization', () => {
   it('splits realized and identified by category, averages ROI, computes savings rate', () => {
     const o = computeCostOptimization([
-      { category: 'infrastructure', type: 'implemented', savings: 1200, baseline: 5000, roi_sum: 240, roi_count: 1, count: 1 },
-      { category: 'infrastructure', type: 'identified', savings: 800, baseline: 2000, roi_sum: 100, roi_count: 1, count: 1 },
-      { category: 'ip_pool', type: 'implemented', savings: 300, baseline: 10000, roi_sum: 0, roi_count: 0, count: 2 },
-    ]);
+      { category: 'infrastructure', type: 'implemented', savings: 1200, baseline: 5000, roi: 240 },
+      { category: 'infrastructure', type: 'identified', savings: 800, baseline: 2000, roi: 100 },
+      { category: 'ip_pool', type: 'implemented', savings: 100, baseline: 4000, roi: null },
+      { category: 'ip_pool', type: 'implemented', savings: 200, baseline: 6000, roi: null },
+    ], 10_000);
     expect(o.realized_savings).toBe(1500);
     expect(o.identified_savings).toBe(800);
     expect(o.by_category).toEqual([
-      { category: 'infrastructure', realized: 1200, identified: 800 },
-      { category: 'ip_pool', realized: 300, identified: 0 },
+      { category: 'infrastructure', realized: 1200, identified: 800, identified_flagged: 0 },
+      { category: 'ip_pool', realized: 300, identified: 0, identified_flagged: 0 },
     ]);
     expect(o.average_roi).toBe(170);
     expect(o.savings_rate).toBeCloseTo(1500 / 15000, 12);
-    expect(computeCostOptimization([]).savings_rate).toBeNull();
+    expect(o.excluded_events).toEqual({ invalid_amount: 0, above_baseline: 0 });
+    expect(o.identified_flagged).toEqual({ count: 0, total: 0, amounts: [] });
+    expect(computeCostOptimization([], 0).savings_rate).toBeNull();
+  });
+
+  it('leaves out negative, non-numeric and larger-than-baseline savings; flags identified savings above the monthly cost', () => {
+    const o = computeCostOptimization([
+      { category: 'a', type: 'implemented', savings: -10, baseline: 100, roi: 5 },
+      { category: 'a', type: 'identified', savings: null, baseline: 100, roi: 5 },
+      { category: 'a', type: 'implemented', savings: 101, baseline: 100, roi: 5 },
+      { category: 'a', type: 'implemented', savings: 100, baseline: 100, roi: 5 },    // equal to its baseline: fine
+      { category: 'b', type: 'identified', savings: 4000, baseline: null, roi: null }, // no baseline to compare: counted
+      { category: 'b', type: 'identified', savings: 2000, baseline: 8000, roi: null }, // above the $3,000 monthly cost: flagged
+    ], 3000);
+    expect(o.excluded_events).toEqual({ invalid_amount: 2, above_baseline: 1 });
+    expect(o.realized_savings).toBe(100);
+    expect(o.average_roi).toBe(5);
+    expect(o.identified_savings).toBe(6000);
+    expect(o.identified_flagged).toEqual({ count: 1, total: 4000, amounts: [4000] });
+    expect(o.by_category.find((c) => c.category === 'b')).toEqual({ category: 'b', realized: 0, identified: 6000, identified_flagged: 4000 });
   });
 });
 
@@ -172,27 +201,62 @@ describe('operational efficiency and health', () => {
   });
 
   it('clamps cost efficiency and combines business health 0.4/0.3/0.3', () => {
-    const h = computeBusinessHealth('warning', 100, 80);
+    const h = computeBusinessHealth('warning', null, 100, 80);
     expect(h.business_health).toBeCloseTo(0.4 * 50 + 0.3 * 100 + 0.3 * 80, 1);
-    expect(h.status).toBe('warning');
+    expect(h.status).toBe('warning');                  // 74 (monitor), and never better than the warning risk
+    // The worse of the period's risk level and the risk now makes revenue health and caps the status.
+    const now = computeBusinessHealth('monitor', 'critical', 100, 100);
+    expect(now.revenue_health).toBe(20);
+    expect(now.business_health).toBeCloseTo(0.4 * 20 + 30 + 30, 1);
+    expect(now.status).toBe('critical');
+    expect(computeBusinessHealth('ok', 'ok', 100, 85).status).toBe('ok');
     const neg = computeEfficiency({ deliverability_rate: null, gross_margin: -0.5, utilization_percent: null, revenue_protection_rate: null, alerts_considered: 1 }, s);
     expect(neg.components.find((c) => c.name === 'cost_efficiency')!.value).toBe(0);
     // No revenue but real costs: margin is null (zero denominator) yet cost efficiency is 0, not missing.
-    const noRevenue = computeEfficiency({ deliverability_rate: null, gross_margin: null, revenue: 0, total_cost: 900, utilization_percent: null, revenue_protection_rate: null, alerts_considered: 0 }, s);
+    const noRevenue = computeEfficiency({ deliverability_rate: null, gross_margin: null, recognized_revenue: 0, total_cost: 900, utilization_percent: null, revenue_protection_rate: null, alerts_considered: 0 }, s);
     expect(noRevenue.components.find((c) => c.name === 'cost_efficiency')!.value).toBe(0);
-    expect(computeEfficiency({ deliverability_rate: null, gross_margin: null, revenue: 0, total_cost: 0, utilization_percent: null, revenue_protection_rate: null, alerts_considered: 0 }, s).missing_components).toContain('cost_efficiency');
-    expect(computeBusinessHealth(null, null, null).business_health).toBeNull();
+    expect(computeEfficiency({ deliverability_rate: null, gross_margin: null, recognized_revenue: 0, total_cost: 0, utilization_percent: null, revenue_protection_rate: null, alerts_considered: 0 }, s).missing_components).toContain('cost_efficiency');
+    expect(computeBusinessHealth(null, null, null, null).business_health).toBeNull();
   });
 });
 
-describe('trends', () => {
-  it('respects polarity and the 2% stable band', () => {
-    expect(trend(0.05, 0.08, 'lower_is_better').direction).toBe('improving');
-    expect(trend(0.05, 0.08, 'higher_is_better').direction).toBe('declining');
-    expect(trend(101, 100, 'higher_is_better').direction).toBe('stable');
-    expect(trend(110, 100, 'higher_is_better')).toEqual({ previous: 100, change_pct: 10, direction: 'improving' });
-    expect(trend(null, 100, 'higher_is_better').direction).toBeNull();
-    expect(trend(5, 0, 'higher_is_better')).toEqual({ previous: 0, change_pct: null, direction: 'improving' });
+describe('trends (SPEC §3)', () => {
+  const amount = { unit: 'pct', stableBelow: 0.02 } as const;
+  const pp = (stableBelow: number) => ({ unit: 'pp', stableBelow }) as const;
+  it('amounts change in percent, with polarity and the 2% stable band; from zero is new', () => {
+    expect(trend(101, 100, 'higher_is_better', amount).direction).toBe('stable');
+    expect(trend(110, 100, 'higher_is_better', amount)).toEqual({ previous: 100, unit: 'pct', change: 10, kind: 'change', direction: 'improving' });
+    expect(trend(110, 100, 'lower_is_better', amount).direction).toBe('declining');
+    expect(trend(null, 100, 'higher_is_better', amount)).toEqual({ previous: 100, unit: 'pct', change: null, kind: null, direction: null });
+    expect(trend(5, 0, 'higher_is_better', amount)).toEqual({ previous: 0, unit: 'pct', change: null, kind: 'new', direction: 'improving' });
+    expect(trend(5, 0, 'lower_is_better', amount)).toEqual({ previous: 0, unit: 'pct', change: null, kind: 'new', direction: 'declining' });
+    expect(trend(0, 0, 'higher_is_better', amount)).toEqual({ previous: 0, unit: 'pct', change: 0, kind: 'change', direction: 'stable' });
+  });
+
+  it('rates change in percentage points: 2.0% → 6.2% is +4.2 pp; stable under 0.1 pp for bounce and spam, 1 pp for the others', () => {
+    expect(trend(0.062, 0.02, 'lower_is_better', pp(0.1))).toEqual({ previous: 0.02, unit: 'pp', change: 4.2, kind: 'change', direction: 'declining' });
+    expect(trend(0.05, 0.08, 'lower_is_better', pp(0.1)).direction).toBe('improving');
+    expect(trend(0.0102, 0.01, 'lower_is_better', pp(0.1)).direction).toBe('stable');
+    expect(trend(0.011, 0.01, 'lower_is_better', pp(0.1)).direction).toBe('declining');   // exactly 0.1 pp is not under it
+    expect(trend(0.985, 0.978, 'higher_is_better', pp(1)).direction).toBe('stable');
+    expect(trend(0.75, 0.70, 'higher_is_better', pp(1))).toMatchObject({ change: 5, direction: 'improving' });
+    expect(trend(0.02, 0, 'lower_is_better', pp(0.1))).toMatchObject({ change: 2, kind: 'change', direction: 'declining' });   // a rate from 0% is a change in points
+  });
+
+  it('scores change in points', () => {
+    expect(trend(89, 97, 'higher_is_better', { unit: 'pts', stableBelow: 1 })).toEqual({ previous: 97, unit: 'pts', change: -8, kind: 'change', direction: 'declining' });
+    expect(trend(85.4, 85, 'higher_is_better', { unit: 'pts', stableBelow: 1 }).direction).toBe('stable');
+  });
+
+  it('costs and revenue compare as a rate per local day weighted by its month: 30- and 31-day months are equal', () => {
+    const nov = Array.from({ length: 30 }, (_, i) => `2026-11-${String(i + 1).padStart(2, '0')}`);
+    const dec = Array.from({ length: 31 }, (_, i) => `2026-12-${String(i + 1).padStart(2, '0')}`);
+    const share = (current: string[], previous: string[]) => ({ unit: 'pct', stableBelow: 0.02, perMonthShare: { current, previous } }) as const;
+    expect(trend(1750, 1750, 'lower_is_better', share(dec, nov))).toMatchObject({ change: 0, direction: 'stable' });
+    // One day of each: $56.45 (1/31 of $1,750) against $58.33 (1/30) is not a 3.2% fall.
+    expect(trend(56.45, 58.33, 'lower_is_better', share(['2026-12-01'], ['2026-11-30']))).toMatchObject({ change: 0, direction: 'stable' });
+    expect(trend(56.45, 58.33, 'lower_is_better', amount).direction).toBe('improving');   // what a plain percent would say
+    expect(trend(1890, 1750, 'lower_is_better', share(dec, nov))).toMatchObject({ change: 8, direction: 'declining' });
   });
 });
 
@@ -224,7 +288,7 @@ describe('recommendations', () => {
         { id: 'off', status: 'stopped', monthly_cost: 400, cpu_utilization: 1, memory_utilization: 1 },
       ],
       ips: [1, 2, 3].map((i) => ({ id: `ip${i}`, vps_instance_id: 'idle', ip: '10.0.0.1', monthly_cost: 15, warmup_progress: 100, daily_capacity: 1 })),
-      optimization: computeCostOptimization([{ category: 'vendor_contracts', type: 'identified', savings: 6000, baseline: 0, roi_sum: 0, roi_count: 0, count: 1 }]),
+      optimization: computeCostOptimization([{ category: 'vendor_contracts', type: 'identified', savings: 6000, baseline: null, roi: null }], 10_000),
       revenue: computeRevenueProtection([day('2026-11-21', 1000, 800, 180, 20)], [], s),
     }, s);
     expect(recs.map((r) => r.rule)).toEqual(['deliverability-risk', 'implement-identified-savings', 'right-size-vps', 'release-underused-ips']);
@@ -236,16 +300,16 @@ describe('recommendations', () => {
   it('a crisis inside an average-looking period still recommends containment', () => {
     const calm = computeRevenueProtection([day('2026-11-21', 1000, 970, 20, 1)], [], s);
     expect(calm.risk_level).toBe('ok');
-    const none = recommendActions({ vps: [], ips: [], optimization: computeCostOptimization([]), revenue: calm }, s);
+    const none = recommendActions({ vps: [], ips: [], optimization: computeCostOptimization([], 0), revenue: calm }, s);
     expect(none).toEqual([]);
-    const recs = recommendActions({ vps: [], ips: [], optimization: computeCostOptimization([]), revenue: calm, deliverabilityAlerts: 3 }, s);
+    const recs = recommendActions({ vps: [], ips: [], optimization: computeCostOptimization([], 0), revenue: calm, deliverabilityAlerts: 3 }, s);
     expect(recs.map((r) => r.rule)).toEqual(['deliverability-risk']);
     expect(recs[0].detail).toContain('3 critical or high deliverability alerts');
   });
 
   it('folds several idle instances into one right-size action naming them', () => {
     const vps = [1, 2, 3, 4, 5].map((i) => ({ id: `v${i}`, status: 'active', monthly_cost: 100 * i, cpu_utilization: 10, memory_utilization: 10 }));
-    const recs = recommendActions({ vps, ips: [], optimization: computeCostOptimization([]), revenue: computeRevenueProtection([], [], s) }, s);
+    const recs = recommendActions({ vps, ips: [], optimization: computeCostOptimization([], 0), revenue: computeRevenueProtection([], [], s) }, s);
     expect(recs).toHaveLength(1);
     expect(recs[0]).toMatchObject({ rule: 'right-size-vps', title: 'Right-size 5 under-used VPS instances', estimated_monthly_saving: 750, priority: 'high' });
     expect(recs[0].detail).toContain('v5 (10% CPU, $500/month), v4');

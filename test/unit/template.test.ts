@@ -5,6 +5,7 @@ import fixtureJson from '../fixtures/executive-summary.sample.json' with { type:
 import {
   MINUS,
   formatChangePct,
+  formatChangePp,
   formatDate,
   formatDateTime,
   formatHours,
@@ -16,8 +17,12 @@ import {
   formatScore,
   formatUsd,
   formatUsdCompact,
+  formatUsdPerThousand,
+  formatTarget,
+  formatTrendChange,
   humanize,
   statusColor,
+  statusLabel,
   statusTint,
   trendArrow,
   trendStatus,
@@ -48,7 +53,11 @@ const ENUMS = {
   kind: ['day', 'week', 'month'],
   direction: ['improving', 'stable', 'declining', null],
   polarity: ['higher_is_better', 'lower_is_better'],
-  status: ['good', 'warning', 'critical', 'neutral'],
+  status: ['ok', 'monitor', 'warning', 'critical', 'neutral'],
+  level: ['ok', 'monitor', 'warning', 'critical'],
+  trendUnit: ['pp', 'pct', 'pts'],
+  trendKind: ['change', 'new', null],
+  headlineRule: ['no-data', 'critical-now', 'losing-money', 'warning-now', 'largest-change', 'steady', 'no-comparison'],
   unit: ['usd', 'ratio', 'score', 'count', 'hours'],
   risk: ['ok', 'monitor', 'warning', 'critical', null],
   severity: ['critical', 'high', 'medium'],
@@ -67,12 +76,17 @@ function checkedFixture(): ExecutiveSummaryData {
   inEnum('kind', f.period.kind);
   inEnum('kind', f.previous_period.kind);
   inEnum('status', f.health.status);
+  inEnum('level', f.headline_level);
+  inEnum('headlineRule', f.headline_rule);
   for (const k of f.kpis) {
     inEnum('polarity', k.polarity);
     inEnum('status', k.status);
     inEnum('unit', k.unit);
     inEnum('direction', k.trend.direction);
+    inEnum('trendUnit', k.trend.unit);
+    inEnum('trendKind', k.trend.kind);
   }
+  inEnum('risk', f.revenue_protection.risk_level_now);
   for (const d of Object.values(f.trends)) inEnum('direction', d);
   inEnum('risk', f.revenue_protection.risk_level);
   for (const a of [...f.critical_alerts, ...f.medium_alerts]) {
@@ -120,18 +134,25 @@ function expectNoRawHostileMarkup(out: string) {
 }
 
 describe('format', () => {
-  it('formats dollars: whole from $1,000, cents below, significant digits under $1', () => {
+  it('formats dollars: whole from $100, cents below, significant digits under $1', () => {
     expect(formatUsd(12345.4)).toBe('$12,345');
     expect(formatUsd(1234.56)).toBe('$1,235');
-    expect(formatUsd(999.994)).toBe('$999.99');
-    expect(formatUsd(999.996)).toBe('$1,000');
-    expect(formatUsd(812.4)).toBe('$812.40');
-    expect(formatUsd(0)).toBe('$0.00');
+    expect(formatUsd(1390)).toBe('$1,390');
+    expect(formatUsd(999.994)).toBe('$1,000');
+    expect(formatUsd(812.4)).toBe('$812');
+    expect(formatUsd(360)).toBe('$360');          // never "$360.00" beside "$1,390"
+    expect(formatUsd(100)).toBe('$100');
+    expect(formatUsd(99.994)).toBe('$99.99');
+    expect(formatUsd(99.99)).toBe('$99.99');
+    expect(formatUsd(99.996)).toBe('$100');       // rounds into the whole-dollar range
+    expect(formatUsd(57.4)).toBe('$57.40');
+    expect(formatUsd(0)).toBe('$0');            // nothing is "$0", not "$0.00" beside "$6,000"
     expect(formatUsd(0.5)).toBe('$0.50');
     expect(formatUsd(0.000652)).toBe('$0.00065');
     expect(formatUsd(-1234.5)).toBe(`${MINUS}$1,235`);
+    expect(formatUsd(-150.4)).toBe(`${MINUS}$150`);
     expect(formatUsd(-0.25)).toBe(`${MINUS}$0.25`);
-    expect(formatUsd(-0)).toBe('$0.00');
+    expect(formatUsd(-0)).toBe('$0');
     expect(formatUsd(1e15)).toBe('$1,000,000,000,000,000');
   });
 
@@ -146,7 +167,7 @@ describe('format', () => {
   });
 
   it('prints n/a for null, undefined, NaN, Infinity and non-numbers', () => {
-    const fns = [formatUsd, formatUsdCompact, formatPercent, formatScore, formatNumber, formatHours, formatChangePct, formatMultiple];
+    const fns = [formatUsd, formatUsdCompact, formatPercent, formatScore, formatNumber, formatHours, formatChangePct, formatMultiple, formatChangePp, formatUsdPerThousand];
     for (const fn of fns) {
       for (const bad of [null, undefined, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, '12' as unknown as number]) {
         expect(fn(bad), `${fn.name}(${String(bad)})`).toBe('n/a');
@@ -177,6 +198,30 @@ describe('format', () => {
     expect(formatMultiple(3.4857)).toBe('3.5\u00d7');
   });
 
+  it('formats changes in percentage points and points, and a trend by its unit', () => {
+    expect(formatChangePp(4.2)).toBe('+4.2\u00a0pp');
+    expect(formatChangePp(-4.2)).toBe(`${MINUS}4.2\u00a0pp`);
+    expect(formatChangePp(0.35)).toBe('+0.35\u00a0pp');
+    expect(formatChangePp(0.02)).toBe('+0.02\u00a0pp');
+    expect(formatChangePp(0)).toBe('0.0\u00a0pp');
+    expect(formatTrendChange({ unit: 'pp', change: 4.2, kind: 'change' })).toBe('+4.2\u00a0pp');
+    expect(formatTrendChange({ unit: 'pct', change: -3.1, kind: 'change' })).toBe(`${MINUS}3.1%`);
+    expect(formatTrendChange({ unit: 'pts', change: -8, kind: 'change' })).toBe(`${MINUS}8\u00a0pts`);
+    expect(formatTrendChange({ unit: 'pts', change: 1, kind: 'change' })).toBe('+1\u00a0pt');
+    expect(formatTrendChange({ unit: 'pct', change: null, kind: 'new' })).toBe('new');
+    expect(formatTrendChange({ unit: 'pct', change: null, kind: null })).toBe('n/a');
+    expect(formatTrendChange(null)).toBe('n/a');
+  });
+
+  it('marks a missed target with the target, and costs per 1,000 emails', () => {
+    expect(formatTarget('> 95%', false)).toBe('below target > 95%');
+    expect(formatTarget('< 5%', false, 'lower_is_better')).toBe('above target < 5%');
+    expect(formatTarget('> 70%', true)).toBe('target > 70%');
+    expect(formatTarget('> 70%', null)).toBe('target > 70%');
+    expect(formatUsdPerThousand(0.00065352)).toBe('$0.65 per 1,000 emails');
+    expect(formatUsdPerThousand(0.49)).toBe('$490 per 1,000 emails');
+  });
+
   it('formats signed changes', () => {
     expect(formatChangePct(4.21)).toBe('+4.2%');
     expect(formatChangePct(-3.1)).toBe(`${MINUS}3.1%`);
@@ -205,22 +250,28 @@ describe('format', () => {
     expect(trendArrow(null)).toBe('');
     expect(trendStatus('improving')).toBe('good');
     expect(trendStatus('declining')).toBe('critical');
-    expect(trendStatus('stable')).toBe('neutral');
+    expect(trendStatus('stable')).toBe('muted');
   });
 
-  it('maps statuses to the colour scheme', () => {
-    expect(statusColor('good')).toBe('#16a34a');
+  it('maps the one severity scale to one colour each: ok, monitor, warning, critical', () => {
+    expect(statusColor('ok')).toBe('#16a34a');
+    expect(statusColor('good')).toBe('#16a34a');     // a tone named directly
+    expect(statusColor('monitor')).toBe('#2563eb');
     expect(statusColor('warning')).toBe('#d97706');
     expect(statusColor('critical')).toBe('#dc2626');
     expect(statusColor('neutral')).toBe('#2563eb');
     expect(statusColor('bogus')).toBe('#2563eb');
     expect(statusTint('critical')).toBe('#fee2e2');
+    expect(['ok', 'monitor', 'warning', 'critical', 'neutral'].map(statusLabel)).toEqual(['OK', 'Monitor', 'Warning', 'Critical', 'n/a']);
+    expect(statusLabel('good')).toBe('OK');
   });
 
   it('formats times in the tenant zone and words', () => {
-    expect(formatDateTime('2026-11-23T12:00:00.000Z', 'America/New_York')).toBe('23 Nov 2026, 07:00 EST');
-    expect(formatDateTime('2026-07-01T11:00:00Z', 'America/New_York')).toBe('1 Jul 2026, 07:00 EDT');
-    expect(formatDateTime('2026-11-23T12:00:00Z', 'Not/AZone')).toBe('23 Nov 2026, 12:00 UTC');
+    // The zone by its IANA name, the same way everywhere ("GMT+1" beside "EST" told a reader less).
+    expect(formatDateTime('2026-11-23T12:00:00.000Z', 'America/New_York')).toBe('23 Nov 2026, 07:00 (America/New_York)');
+    expect(formatDateTime('2026-07-01T11:00:00Z', 'America/New_York')).toBe('1 Jul 2026, 07:00 (America/New_York)');
+    expect(formatDateTime('2026-11-23T12:00:00Z', 'Europe/Berlin')).toBe('23 Nov 2026, 13:00 (Europe/Berlin)');
+    expect(formatDateTime('2026-11-23T12:00:00Z', 'Not/AZone')).toBe('23 Nov 2026, 12:00 (UTC)');
     expect(formatDate('2026-11-22')).toBe('22 Nov 2026');
     expect(formatDate('2026-11-17T03:00:00Z', 'America/New_York')).toBe('16 Nov 2026');
     expect(humanize('ip_management')).toBe('IP management');
@@ -244,28 +295,47 @@ describe('renderExecutiveSummaryHtml', () => {
     expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
     expect(html).toContain('<h1>Northwind Mail Co</h1>');
     expect(html).toContain('Week 47, 16–22 Nov 2026');
-    expect(html).toContain('Generated 23 Nov 2026, 07:00 EST');
+    expect(html).toContain('Generated 23 Nov 2026, 07:00 (America/New_York)');
+    expect(html.match(/Generated/g)).toHaveLength(1);   // once: not again in the page header
     expect(html).toContain('Confidential — prepared for Northwind Mail Co leadership');
+    // the headline leads page 1, before the health block, coloured by its level
+    expect(html).toContain('<p class="headline tone-neutral">Bounce rate rose from 2.9% to 5.8% (+2.95\u00a0pp) against Week 46, 9–15 Nov 2026.</p>');
+    expect(html.indexOf('class="headline')).toBeLessThan(html.indexOf('class="health'));
     // health
     expect(html).toMatch(/<div class="health-value">86<span class="of">/);
-    // KPI cards: value, signed change with a real minus, previous value, target
+    // KPI cards: value, signed change in its unit with a real minus, previous value, target (a miss marked)
     expect(html).toContain('<div class="kpi-value">$9,050</div>');
     expect(html).toContain('<div class="kpi-value">71.3%</div>');
-    expect(html).toContain('+4.1%');
-    expect(html).toContain(`${MINUS}3.0%`);
-    expect(html).toContain('Prev. 70.2% · Target &gt; 70%');
+    expect(html).toContain('+4.1%');                               // an amount, in percent
+    expect(html).toContain(`${MINUS}3.0\u00a0pp`);                  // deliverability 97.1% → 94.2%, in points
+    expect(html).toContain('+0.12\u00a0pp');
+    expect(html).toContain(`${MINUS}3\u00a0pts`);                   // a score, in points
+    expect(html).toContain('<div class="kpi-meta">Prev. 70.2%</div>\n  <div class="kpi-meta target">target &gt; 70%</div>');
+    expect(html).toContain('<div class="kpi-meta target missed">above target &lt; 5%</div>');
+    expect(html).toContain('<div class="kpi tone-warning">\n  <div class="kpi-label">Bounce rate</div>');
+    expect(html).toContain('<div class="kpi tone-muted">\n  <div class="kpi-label">Total cost</div>');   // not rated: grey, not "monitor" blue
     // tables
     expect(rowText(html, 'Gross margin')).toBe('Gross margin target > 70% 71.3%');
     expect(rowText(html, 'Sent')).toBe('Sent 4,218,640');
     expect(rowText(html, 'Bounced')).toBe('Bounced 245,868 5.83%');
     expect(rowText(html, 'Revenue at risk')).toBe('Revenue at risk $17,155');
-    expect(rowText(html, 'Cost per email delivered')).toBe('Cost per email delivered $0.00065');
-    expect(rowText(html, 'Efficiency ratio')).toBe('Efficiency ratio revenue ÷ cost 3.5×');
-    expect(rowText(html, 'IP management')).toBe('IP management $310.00 $620.00');
+    expect(rowText(html, 'Revenue protection rate')).toBe('Revenue protection rate below target > 95% 50.0%');
+    expect(rowText(html, 'Risk now')).toBe("Risk now the period's last 3 days Monitor");
+    expect(rowText(html, 'Recognized revenue')).toBe('Recognized revenue MRR $38,786 prorated by day $9,050');
+    expect(rowText(html, 'Cash collected')).toBe('Cash collected payments in the period $8,400');
+    expect(rowText(html, 'Cost of email delivered')).toBe('Cost of email delivered $0.65 per 1,000 emails');
+    expect(rowText(html, 'Efficiency ratio')).toBe('Efficiency ratio recognized revenue ÷ cost 3.5×');
+    expect(rowText(html, 'IP management')).toBe('IP management $310 $620');
+    expect(html).not.toMatch(/\$\d{3,}\.\d\d/);   // whole dollars from $100: never "$360.00"
+    // data notes at the end
+    expect(html).toContain('<h4 class="subsection-title">Data notes</h4>');
+    expect(html).toContain('<li>1 cost optimization event left out: a savings amount that is negative or not a number.</li>');
+    expect(html.indexOf('Data notes')).toBeGreaterThan(html.indexOf('Decisions tracked'));
     // alerts, actions, decisions, efficiency
     expect(html).toContain('Bounce rate reached 16.8% on 19 Nov, above the 15% critical threshold');
     expect(html).toContain('Thu 19 Nov, 09:32');
-    expect(html).not.toContain('No critical alerts in this period');
+    expect(html).not.toContain('No critical or high alerts in this period');
+    expect(html).toContain('<h2 class="section-title">Critical and high alerts <span class="aside">Times in America/New_York</span></h2>');
     // who acknowledged each alert and when, and whether it resolved (times in the tenant's zone)
     expect(html).toContain('<span class="alert-status">acknowledged by Nora Chen (SMS) at 10:10 · resolved 13:45</span>');
     expect(html).toContain('<span class="alert-status">acknowledged by Nora Chen (SMS) at 18:40 · open</span>');
@@ -352,12 +422,12 @@ describe('renderExecutiveSummaryHtml', () => {
     data.revenue_protection.risk_level = null;
     data.revenue_protection.ip_reputation = null;
     data.kpis[0].value = null;
-    data.kpis[0].trend = { previous: null, change_pct: null, direction: null };
+    data.kpis[0].trend = { previous: null, unit: 'pct', change: null, kind: null, direction: null };
     data.health.business_health = null;
     const html = renderExecutiveSummaryHtml(data, {});
     expect(rowText(html, 'Gross margin')).toBe('Gross margin target > 70% n/a');
-    expect(rowText(html, 'Cost per email delivered')).toBe('Cost per email delivered n/a');
-    expect(rowText(html, 'Risk level')).toBe('Risk level n/a');
+    expect(rowText(html, 'Cost of email delivered')).toBe('Cost of email delivered n/a');
+    expect(rowText(html, 'Risk level')).toBe('Risk level over the period n/a');
     expect(rowText(html, 'IP reputation')).toBe('IP reputation · domain reputation n/a · Fair');
     expect(html).toContain('<div class="kpi-value">n/a</div>');
     expect(html).toContain('Prev. n/a');
@@ -398,7 +468,7 @@ describe('renderExecutiveSummaryHtml', () => {
     expect(html).toContain('&lt;script&gt;');
     expect(html).toContain('&amp;');
     // an unknown status never becomes a class name
-    expect(html).toContain('<div class="kpi tone-neutral">');
+    expect(html).toContain('<div class="kpi tone-muted">');
   });
 
   it('escapes hostile strings in the footer and header templates', () => {
@@ -431,7 +501,7 @@ describe('renderExecutiveSummaryHtml', () => {
     expect(footer).not.toMatch(/<style|<link|class="(?!pageNumber|totalPages)/);
     const header = briefHeaderTemplate(sample());
     expect(header).toContain('font-size: 8px');
-    expect(header).toContain('Generated 23 Nov 2026, 07:00 EST');
+    expect(header).not.toContain('Generated');   // printed once, in the title block
     expect(briefFooterTemplate(sample(), { confidentiality: 'Board only' })).toContain('>Board only</span>');
   });
 
@@ -461,7 +531,7 @@ describe('renderExecutiveSummaryHtml', () => {
   it('says plainly when the period had no activity, with n/a figures', () => {
     const data = sample();
     data.has_data = false;
-    data.kpis = data.kpis.map((k) => ({ ...k, value: null, trend: { previous: null, change_pct: null, direction: null } }));
+    data.kpis = data.kpis.map((k) => ({ ...k, value: null, trend: { previous: null, unit: 'pct' as const, change: null, kind: null, direction: null } }));
     data.health = { business_health: null, revenue_health: null, cost_efficiency: null, efficiency_score: null, status: 'neutral' };
     data.critical_alerts = [];
     data.medium_alerts = [];
@@ -473,7 +543,7 @@ describe('renderExecutiveSummaryHtml', () => {
     expect(html).toContain('No activity was recorded for Northwind Mail Co in Week 47, 16–22 Nov 2026.');
     expect(html.indexOf('No activity was recorded')).toBeLessThan(html.indexOf('Key indicators'));
     expect(html).toContain('<main class="brief no-data">');
-    expect(html).toContain('No critical alerts in this period');
+    expect(html).toContain('No critical or high alerts in this period');
     expect(html).not.toContain('<h3 class="subsection-title">Medium alerts');
     expect(html).toContain('No recommended actions for this period.');
     expect(html).toContain('No strategic decisions were recorded in this period.');
@@ -502,9 +572,9 @@ describe('renderExecutiveSummaryHtml', () => {
     );
 
     const noTrend = sample() as unknown as { kpis: { trend: Record<string, unknown> }[] };
-    delete noTrend.kpis[3].trend.change_pct;
+    delete noTrend.kpis[3].trend.change;
     expect(() => renderExecutiveSummaryHtml(noTrend as unknown as ExecutiveSummaryData, {})).toThrow(
-      /Template "executive-summary > kpi-card": missing field "kpis\.3\.trend\.change_pct"/,
+      /Template "executive-summary > kpi-card": missing field "kpis\.3\.trend\.change"/,
     );
 
     const noName = sample() as unknown as { tenant: Record<string, unknown> };

@@ -23,7 +23,7 @@ import {
   alertWhenLine,
   alertsNotListed,
   listedAlerts,
-  formatChangePct,
+  formatTrendChange,
   formatDate,
   formatKpiValue,
   formatNumber,
@@ -115,12 +115,12 @@ function title(data: ExecutiveSummaryData): string {
   return `Executive summary · ${escapeSlack(data.tenant.name)}`;
 }
 
-/** "▲ +4.1%", or "" when the comparison is missing. */
+/** "▲ +4.1%", "▲ +4.2 pp", "▲ new", or "" when the comparison is missing. */
 function trendText(kpi: Kpi): string {
   const arrow = trendArrow(kpi.trend?.direction, kpi.polarity);
   if (!arrow) return '';
-  const change = isFiniteNumber(kpi.trend?.change_pct) ? ` ${formatChangePct(kpi.trend.change_pct)}` : '';
-  return `${arrow}${change}`;
+  const change = formatTrendChange(kpi.trend);
+  return change === NA ? arrow : `${arrow} ${change}`;
 }
 
 function kpiField(kpi: Kpi): TextObject {
