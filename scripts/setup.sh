@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Idempotent set-up for a fresh Debian machine: npm dependencies, Chromium and fonts (when no
-# browser is found), and with --postgres a running local PostgreSQL for the tests.
+# Idempotent set-up for a fresh Debian machine: npm dependencies, the CLI's build (when a source
+# changed), Chromium and fonts (when no browser is found), and with --postgres a running local
+# PostgreSQL for the tests.
 # Quiet when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# 2. A browser and the fonts the briefs name. CHROME_PATH / PUPPETEER_EXECUTABLE_PATH win.
+# 2. The CLI's build in dist/ (scripts/build.mjs), made again only when a source changed since
+#    the last one; herald runs the sources through tsx while there is no current build.
+node scripts/build.mjs --if-stale || echo "setup: the build failed; herald runs the sources through tsx" >&2
+
+# 3. A browser and the fonts the briefs name. CHROME_PATH / PUPPETEER_EXECUTABLE_PATH win.
 have_browser=0
 for p in "${CHROME_PATH:-}" "${PUPPETEER_EXECUTABLE_PATH:-}" /usr/lib/chromium/chromium-headless-shell /usr/lib/chromium/chromium; do
   if [ -n "$p" ] && [ -x "$p" ]; then have_browser=1; break; fi
@@ -32,7 +37,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# 3. PostgreSQL for the tests (trust auth on 127.0.0.1:5432, as on our machines).
+# 4. PostgreSQL for the tests (trust auth on 127.0.0.1:5432, as on our machines).
 if [ "$need_postgres" = 1 ]; then
   if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
