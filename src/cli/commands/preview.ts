@@ -3,12 +3,10 @@ import path from 'node:path';
 import type { HeraldConfig } from '../../config/schema.js';
 import { reportNames } from '../../config/schema.js';
 import { InputError } from '../../report/ReportContext.js';
-import { loadExecutiveSummary } from '../../report/loadExecutiveSummary.js';
-import { executiveSummaryHtml, renderExecutiveBrief } from '../../render/renderBrief.js';
-import { closeSharedBrowserPool } from '../../render/BrowserPool.js';
-import { runFailed, runRendered, runStarted } from '../../runs/runRecords.js';
 import { assertTimezone } from '../../time/periods.js';
-import { openDatabases, reportContext } from '../context.js';
+import type { BrowserPool } from '../../render/BrowserPool.js';
+// The rest is imported once the options are good (below): a PDF's Chromium starts before most
+// of it loads, and json and html never load Puppeteer.
 
 export interface PreviewOptions {
   tenant?: string;
@@ -34,11 +32,26 @@ export async function previewCommand(report: string, o: PreviewOptions, config: 
   if (!(FORMATS as readonly string[]).includes(o.format)) throw new InputError('--format', `"${o.format}" (expected pdf, html or json)`);
   if (o.timezone) assertTimezone(o.timezone);
 
+  const { openDatabases, reportContext } = await import('../context.js');
   const dbs = openDatabases(config);
+  // Cold start: Chromium (~0.3 s to launch) is started now and comes up while the rest of the
+  // modules load, the data is queried and the charts are drawn; the PDF needs it only at the
+  // end. A launch that fails here is tried again, and reported, by the render.
+  let pool: BrowserPool | undefined;
   try {
-    const ctx = reportContext(config, dbs);
-    const data = await loadExecutiveSummary(ctx, o.tenant, o.period, o.timezone);
-    const pdfOpts = { confidentiality: config.report.confidentiality, tagged: o.untagged ? false : config.report.pdf.tagged, timeoutMs: config.report.pdf.timeoutMs };
+    if (o.format === 'pdf') {
+      pool = new (await import('../../render/BrowserPool.js')).BrowserPool({ size: 1 });
+      pool.warm().catch(() => undefined);
+    }
+    const { loadExecutiveSummary } = await import('../../report/loadExecutiveSummary.js');
+    const loading = loadExecutiveSummary(reportContext(config, dbs), o.tenant, o.period, o.timezone);
+    loading.catch(() => undefined); // its error is thrown below: the renderer loads while PostgreSQL answers
+    const [{ executiveSummaryHtml, renderExecutiveBrief }, { runFailed, runRendered, runStarted }] = await Promise.all([
+      import('../../render/renderBrief.js'),
+      import('../../runs/runRecords.js'),
+    ]);
+    const data = await loading;
+    const pdfOpts = { confidentiality: config.report.confidentiality, tagged: o.untagged ? false : config.report.pdf.tagged, timeoutMs: config.report.pdf.timeoutMs, pool };
     if (o.format === 'json') return await emit(JSON.stringify(data, null, 2) + '\n', o.out, out);
     if (o.format === 'html') return await emit((await executiveSummaryHtml(data, pdfOpts)).html, o.out, out);
 
@@ -55,7 +68,7 @@ export async function previewCommand(report: string, o: PreviewOptions, config: 
       throw err;
     }
   } finally {
-    await closeSharedBrowserPool();
+    await pool?.close();
     await dbs.close();
   }
 }
