@@ -26,14 +26,15 @@ export function recommendActions(
   const alerts = input.deliverabilityAlerts ?? 0;
   const worrying = (l: string | null | undefined) => l === 'critical' || l === 'warning';
   if (worrying(rp.risk_level) || worrying(rp.risk_level_now) || alerts > 0) {
+    // What it is now first when the period's average hides it, then the period.
     const now = rp.risk_now;
-    const nowText = worrying(rp.risk_level_now) && now?.metric && now.value !== null && now.on
-      ? `${now.metric === 'bounce_rate' ? 'bounce' : 'spam'} ${fmtPct(now.value)} on ${dayMonth(now.on)}; over the period `
+    const nowText = worrying(rp.risk_level_now) && rp.risk_level_now !== rp.risk_level && now?.metric && now.value !== null && now.on
+      ? `${now.metric === 'bounce_rate' ? 'Bounce' : 'Spam'} ${fmtPct(now.value)} on ${dayMonth(now.on)}; period: `
       : '';
     out.push({
       rule: 'deliverability-risk',
       title: 'Contain the deliverability problem',
-      detail: `${capitalize(`${nowText}bounce ${fmtPct(rp.bounce_rate)}, spam ${fmtPct(rp.spam_rate)}`)}${alerts > 0 ? `, ${alerts} critical or high deliverability alert${alerts === 1 ? '' : 's'}` : ''}: pause sends on the affected IPs, clean the lists and review content. Revenue at risk this period: ${formatUsd(rp.revenue_at_risk)}.`,
+      detail: `${capitalize(`${nowText}bounce ${fmtPct(rp.bounce_rate)}, spam ${fmtPct(rp.spam_rate)}`)}${alerts > 0 ? `, ${alerts} critical or high deliverability alert${alerts === 1 ? '' : 's'}` : ''}: pause sends on the affected IPs, clean the lists, review content. Revenue at risk: ${formatUsd(rp.revenue_at_risk)}.`,
       estimated_monthly_saving: null,
       priority: 'high',
     });

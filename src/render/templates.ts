@@ -273,7 +273,8 @@ function registerHelpers(hb: typeof Handlebars): void {
   h('changePct', (n) => fmt.formatChangePct(n));
   // A KPI's change in its own unit: "+4.2 pp", "−3.1%", "−8 pts", "new", "n/a".
   h('trendChange', (unit, change, kind) => fmt.formatTrendChange({ unit, change, kind }));
-  h('usdPerThousand', (n) => fmt.formatUsdPerThousand(n));
+  // A per-email cost as the cost of 1,000 emails ("$0.65"); the label says "per 1,000 emails".
+  h('usdPer1000', (n) => fmt.formatUsd(fmt.isFiniteNumber(n) ? n * 1000 : n));
   // "target > 70%", or a miss marked with its target: "below target > 95%", "above target < 5%".
   h('target', (target, met, polarity) => fmt.formatTarget(target, met, polarity));
   h('targetClass', (met) => (met === false ? 'target missed' : 'target'));

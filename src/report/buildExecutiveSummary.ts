@@ -63,9 +63,17 @@ export function buildExecutiveSummary(input: ExecutiveSummaryInput): ExecutiveSu
 
   const critical_alerts = alerts.filter((a) => a.severity !== 'medium');
   const kpiList = kpis(cur, prev, s, { current: period.days, previous: previous.days }, tenant.monthly_budget);
+  const thresholds = {
+    bounce_rate: { ...s.riskThresholds.bounceRate },
+    spam_rate: { ...s.riskThresholds.spamRate },
+    trend_stable: {
+      amount_pct: s.trendStableBelow * 100, bounce_spam_pp: s.trendStableBelowPp.bounceAndSpam,
+      other_rates_pp: s.trendStableBelowPp.otherRates, score_points: s.trendStableBelowPoints,
+    },
+  };
   const headline = makeHeadline({
     has_data, period: periodToInfo(period), previous_period: periodToInfo(previous), tenant: { id: tenant.id, name: tenant.name, timezone: period.timezone },
-    revenue_protection: cur.revenue_protection, cost: cur.cost, kpis: kpiList, critical_alerts,
+    revenue_protection: cur.revenue_protection, cost: cur.cost, kpis: kpiList, critical_alerts, thresholds,
   });
   const days = { current: period.days, previous: previous.days };
   return {
@@ -110,14 +118,7 @@ export function buildExecutiveSummary(input: ExecutiveSummaryInput): ExecutiveSu
     ),
     data_notes: dataNotes(cur, ev),
     daily: dailySeries(input, cur),
-    thresholds: {
-      bounce_rate: { ...s.riskThresholds.bounceRate },
-      spam_rate: { ...s.riskThresholds.spamRate },
-      trend_stable: {
-        amount_pct: s.trendStableBelow * 100, bounce_spam_pp: s.trendStableBelowPp.bounceAndSpam,
-        other_rates_pp: s.trendStableBelowPp.otherRates, score_points: s.trendStableBelowPoints,
-      },
-    },
+    thresholds,
   };
 }
 

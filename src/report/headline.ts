@@ -8,15 +8,19 @@
  *    line since when, or the critical alert still open, and the revenue at risk.
  * 3. losing-money: costs exceed recognized revenue (a negative gross margin), and by how much.
  * 4. warning-now: deliverability is at the warning level now, and the revenue at risk.
- * 5. largest-change: the KPI that moved most beyond its stable band against the previous period
- *    (measured relative to where it was, so a rate and an amount compare), bad news first on a tie.
- * 6. steady: no KPI moved beyond its stable band.
+ * 5. largest-change: the KPI that moved most against the previous period (measured relative to
+ *    where it was, so a rate and an amount compare), bad news first on a tie, among the notable
+ *    moves: at least NOTABLE times its stable band (10% for an amount, 0.5 pp for bounce), or new.
+ * 6. steady: no notable move; it names the largest move when there is one beyond its band.
  * 7. no-comparison: nothing to compare with (no KPI has a previous value).
  */
 import type { ExecutiveSummaryData, HeadlineRule, Kpi, RiskLevel } from './types.js';
 import { formatDate, formatKpiValue, formatPercent, formatTrendChange, formatUsd } from './format.js';
 
-export type HeadlineInput = Pick<ExecutiveSummaryData, 'has_data' | 'period' | 'previous_period' | 'revenue_protection' | 'cost' | 'kpis' | 'critical_alerts' | 'tenant'>;
+export type HeadlineInput = Pick<ExecutiveSummaryData, 'has_data' | 'period' | 'previous_period' | 'revenue_protection' | 'cost' | 'kpis' | 'critical_alerts' | 'tenant' | 'thresholds'>;
+
+/** A move is worth a headline from this many times its stable band: 10% for an amount, 0.5 pp for bounce. */
+export const NOTABLE = 5;
 
 export interface Headline {
   text: string;
@@ -38,7 +42,7 @@ export function makeHeadline(d: HeadlineInput): Headline {
     return {
       rule: 'losing-money',
       level: 'critical',
-      text: `Costs exceed recognized revenue by ${formatUsd(loss)} in ${periodName(d)} (gross margin ${formatPercent(margin, 1)}): ${formatUsd(d.cost.monthly_total_cost)} a month against ${formatUsd(d.cost.mrr)} of monthly recurring revenue.`,
+      text: `Costs exceed recognized revenue by ${formatUsd(loss)} ${inPeriod(d)} (gross margin ${formatPercent(margin, 1)}): ${formatUsd(d.cost.monthly_total_cost)} a month against ${formatUsd(d.cost.mrr)} of monthly recurring revenue.`,
     };
   }
 
@@ -49,11 +53,29 @@ export function makeHeadline(d: HeadlineInput): Headline {
     return { rule: 'no-comparison', level: 'ok', text: `Nothing to compare with in ${d.previous_period.words}; see the indicators below.` };
   }
   const moved = compared.filter((k) => k.trend.direction !== 'stable');
-  if (moved.length === 0) {
+  const byMove = [...moved].sort((a, b) => magnitude(b) - magnitude(a) || declining(b) - declining(a));
+  const top = byMove.find((k) => notable(k, d.thresholds.trend_stable));
+  if (top) return { rule: 'largest-change', level: top.trend.direction === 'declining' ? 'monitor' : 'ok', text: changeSentence(top, d.previous_period.words) };
+  if (byMove.length === 0) {
     return { rule: 'steady', level: 'ok', text: `Steady: no indicator moved beyond its stable band against ${d.previous_period.words}.` };
   }
-  const top = [...moved].sort((a, b) => magnitude(b) - magnitude(a) || declining(b) - declining(a))[0];
-  return { rule: 'largest-change', level: top.trend.direction === 'declining' ? 'monitor' : 'ok', text: changeSentence(top, d.previous_period.words) };
+  const small = byMove[0];
+  return { rule: 'steady', level: 'ok', text: `Steady against ${d.previous_period.words}: the largest move, ${lowerFirst(small.label)} ${formatTrendChange(small.trend)}, is small.` };
+}
+
+/** Whether a KPI's move is worth the headline: NOTABLE times its stable band, or new. */
+function notable(k: Kpi, bands: HeadlineInput['thresholds']['trend_stable']): boolean {
+  const t = k.trend;
+  if (t.kind === 'new') return true;
+  const change = Math.abs(t.change ?? 0);
+  const band = t.unit === 'pct' ? bands.amount_pct
+    : t.unit === 'pts' ? bands.score_points
+    : k.key === 'bounce_rate' || k.key === 'spam_rate' ? bands.bounce_spam_pp : bands.other_rates_pp;
+  return change >= NOTABLE * band;
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
 }
 
 /** "Bounce has been above the 15% critical line since 21 Nov", and its variants. */
@@ -104,7 +126,12 @@ function dayMonth(date: string): string {
   return text.replace(/ \d{4}$/, '');
 }
 
-/** "November 2026", "Week 47, 16–22 Nov 2026", "Tue 1 Dec 2026": the period as its words say. */
+/** "November 2026", "Week 47, 16–22 Nov 2026", "Tuesday 1 Dec 2026": the period as its words say. */
 function periodName(d: HeadlineInput): string {
   return d.period.words;
+}
+
+/** "in November 2026", "in Week 47, 16–22 Nov 2026", "on Tuesday 1 Dec 2026". */
+function inPeriod(d: HeadlineInput): string {
+  return `${d.period.kind === 'day' ? 'on' : 'in'} ${d.period.words}`;
 }

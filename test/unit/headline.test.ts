@@ -28,6 +28,10 @@ function input(over: { now?: Partial<RiskNow>; level?: HeadlineInput['revenue_pr
     },
     kpis: over.kpis ?? [kpi('total_cost', 'Total cost', 1750, 'usd', {}, 'lower_is_better')],
     critical_alerts: [],
+    thresholds: {
+      bounce_rate: { monitor: 0.05, warning: 0.1, critical: 0.15 }, spam_rate: { monitor: 0.01, warning: 0.015, critical: 0.02 },
+      trend_stable: { amount_pct: 2, bounce_spam_pp: 0.1, other_rates_pp: 1, score_points: 1 },
+    },
   };
 }
 
@@ -48,6 +52,8 @@ describe('headline rules', () => {
     expect(makeHeadline(input({ level: 'critical', margin: -0.3, kpis: big, now: { days_level: 'critical', metric: 'bounce_rate', value: 0.17, threshold: 0.15, on: '2026-11-30', since: '2026-11-21', ongoing: true } })).rule).toBe('critical-now');
     const losing = makeHeadline({ ...input({ level: 'warning', margin: -0.328 }), cost: { ...input().cost, total_cost: 3982, monthly_total_cost: 3982, mrr: 2999, recognized_revenue: 2999, gross_margin: -0.328 } });
     expect(losing).toEqual({ rule: 'losing-money', level: 'critical', text: 'Costs exceed recognized revenue by $983 in November 2026 (gross margin \u221232.8%): $3,982 a month against $2,999 of monthly recurring revenue.' });
+    const day = { ...input({ margin: -0.328 }), period: { kind: 'day' as const, label: '2026-12-01', start: '', end: '', timezone: 'Europe/Berlin', words: 'Tuesday 1 Dec 2026' } };
+    expect(makeHeadline(day).text).toMatch(/^Costs exceed recognized revenue by .* on Tuesday 1 Dec 2026 /);
     const warning = makeHeadline(input({ level: 'warning', kpis: big, now: { days_level: 'warning', metric: 'bounce_rate', value: 0.12, threshold: 0.1, on: '2026-11-30', since: '2026-11-27', ongoing: true } }));
     expect(warning).toEqual({ rule: 'warning-now', level: 'warning', text: 'Bounce has been above the 10% warning line since 27 Nov; $18,850 of revenue at risk.' });
   });
@@ -66,8 +72,13 @@ describe('headline rules', () => {
     expect(makeHeadline(input({ kpis: fromZero })).text).toBe('Realized savings of $1,200, from none in October 2026.');
   });
 
-  it('else steady; and says so when there is nothing to compare with, or no data', () => {
+  it('else steady, naming the largest move when it is beyond its band but small; and says so when there is nothing to compare with, or no data', () => {
     expect(makeHeadline(input())).toEqual({ rule: 'steady', level: 'ok', text: 'Steady: no indicator moved beyond its stable band against October 2026.' });
+    const small = [
+      kpi('realized_savings', 'Realized savings', 325, 'usd', { previous: 313, change: 3.8, direction: 'improving' }),
+      kpi('bounce_rate', 'Bounce rate', 0.0092, 'ratio', { previous: 0.011, unit: 'pp', change: -0.18, direction: 'improving' }, 'lower_is_better'),
+    ];
+    expect(makeHeadline(input({ kpis: small }))).toEqual({ rule: 'steady', level: 'ok', text: 'Steady against October 2026: the largest move, bounce rate \u22120.18\u00a0pp, is small.' });
     const none = [kpi('total_cost', 'Total cost', 1750, 'usd', { previous: null, change: null, kind: null, direction: null })];
     expect(makeHeadline(input({ kpis: none })).rule).toBe('no-comparison');
     expect(makeHeadline(input({ has_data: false }))).toEqual({ rule: 'no-data', level: 'monitor', text: 'No activity was recorded in November 2026.' });

@@ -310,7 +310,7 @@ describe('renderExecutiveSummaryHtml', () => {
     expect(html).toContain(`${MINUS}3.0\u00a0pp`);                  // deliverability 97.1% → 94.2%, in points
     expect(html).toContain('+0.12\u00a0pp');
     expect(html).toContain(`${MINUS}3\u00a0pts`);                   // a score, in points
-    expect(html).toContain('<div class="kpi-meta">Prev. 70.2%</div>\n  <div class="kpi-meta target">target &gt; 70%</div>');
+    expect(html).toContain('+1.1\u00a0pp <span class="prev">from 70.2%</span></div>\n  <div class="kpi-meta target">target &gt; 70%</div>');
     expect(html).toContain('<div class="kpi-meta target missed">above target &lt; 5%</div>');
     expect(html).toContain('<div class="kpi tone-warning">\n  <div class="kpi-label">Bounce rate</div>');
     expect(html).toContain('<div class="kpi tone-muted">\n  <div class="kpi-label">Total cost</div>');   // not rated: grey, not "monitor" blue
@@ -320,11 +320,11 @@ describe('renderExecutiveSummaryHtml', () => {
     expect(rowText(html, 'Bounced')).toBe('Bounced 245,868 5.83%');
     expect(rowText(html, 'Revenue at risk')).toBe('Revenue at risk $17,155');
     expect(rowText(html, 'Revenue protection rate')).toBe('Revenue protection rate below target > 95% 50.0%');
-    expect(rowText(html, 'Risk now')).toBe("Risk now the period's last 3 days Monitor");
-    expect(rowText(html, 'Recognized revenue')).toBe('Recognized revenue MRR $38,786 prorated by day $9,050');
-    expect(rowText(html, 'Cash collected')).toBe('Cash collected payments in the period $8,400');
-    expect(rowText(html, 'Cost of email delivered')).toBe('Cost of email delivered $0.65 per 1,000 emails');
-    expect(rowText(html, 'Efficiency ratio')).toBe('Efficiency ratio recognized revenue ÷ cost 3.5×');
+    expect(rowText(html, 'Risk level')).toBe('Risk level over the period · now Monitor · Monitor');
+    expect(rowText(html, 'Recognized revenue')).toBe('Recognized revenue $9,050');
+    expect(rowText(html, 'Cash collected')).toBe('Cash collected $8,400');
+    expect(rowText(html, 'Cost per 1,000 emails delivered')).toBe('Cost per 1,000 emails delivered $0.65');
+    expect(rowText(html, 'Efficiency ratio')).toBe('Efficiency ratio revenue ÷ cost 3.5×');
     expect(rowText(html, 'IP management')).toBe('IP management $310 $620');
     expect(html).not.toMatch(/\$\d{3,}\.\d\d/);   // whole dollars from $100: never "$360.00"
     // data notes at the end
@@ -426,11 +426,11 @@ describe('renderExecutiveSummaryHtml', () => {
     data.health.business_health = null;
     const html = renderExecutiveSummaryHtml(data, {});
     expect(rowText(html, 'Gross margin')).toBe('Gross margin target > 70% n/a');
-    expect(rowText(html, 'Cost of email delivered')).toBe('Cost of email delivered n/a');
-    expect(rowText(html, 'Risk level')).toBe('Risk level over the period n/a');
+    expect(rowText(html, 'Cost per 1,000 emails delivered')).toBe('Cost per 1,000 emails delivered n/a');
+    expect(rowText(html, 'Risk level')).toBe('Risk level over the period · now n/a · Monitor');
     expect(rowText(html, 'IP reputation')).toBe('IP reputation · domain reputation n/a · Fair');
     expect(html).toContain('<div class="kpi-value">n/a</div>');
-    expect(html).toContain('Prev. n/a');
+    expect(html).not.toContain('from n/a');
     expect(html).toContain('<div class="health-value">n/a</div>');
     expect(html).not.toMatch(/NaN|undefined|Infinity/);
   });
