@@ -157,10 +157,14 @@ export function formatChangePp(pp: Nullable<number>): string {
   return `${signed(pp, Math.abs(pp) < 1 && Math.abs(pp) >= 0.005 ? 2 : 1, true)}${NBSP}pp`;
 }
 
-/** A change of a 0–100 score in points, signed and whole: −8.4 → "−8 pts", 1 → "+1 pt". */
+/**
+ * A change of a 0–100 score in points, signed: −8 → "−8 pts", −3.3 → "−3.3 pts", 1 → "+1 pt";
+ * one decimal under 10 points, so a stable −0.6 does not print as "−1 pt".
+ */
 export function formatChangePoints(points: Nullable<number>): string {
   if (!isFiniteNumber(points)) return NA;
-  const body = signed(points, 0, true);
+  const tenth = Math.round(points * 10) / 10;
+  const body = signed(points, Math.abs(tenth) < 10 && !Number.isInteger(tenth) ? 1 : 0, true);
   return `${body}${NBSP}${body.replace(/^[+\u2212]/, '') === '1' ? 'pt' : 'pts'}`;
 }
 

@@ -513,7 +513,7 @@ describe('issue 9 through the loader (real PostgreSQL): the current state, recog
     const page1 = text.slice(0, text.indexOf('Page 1 of'));
     expect(page1).toContain('Bounce has been above the 15% critical line since 21 Nov');
     expect(page1).toMatch(/BUSINESS HEALTH \d+\s*\/ 100 Critical/);
-    expect(page1).toMatch(/BOUNCE RATE 7\.0% ▲ \+5\.0.pp Prev\. 2\.0%/);   // in percentage points, against October
+    expect(page1).toMatch(/BOUNCE RATE 7\.0% ▲ \+5\.0.pp from 2\.0% above target < 5%/);   // in percentage points, against October
     expect(text).toContain('Data notes');
   });
 });

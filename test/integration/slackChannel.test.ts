@@ -139,9 +139,9 @@ describe('slack channel: a brief', () => {
     expect(blocks[0].text?.text.startsWith('Executive summary · Acme &lt;script&gt;')).toBe(true);
     const kpis = blocks.find((b) => b.fields);
     expect(kpis?.fields).toHaveLength(8);
-    expect(kpis?.fields?.[0].text).toContain('Revenue');
+    expect(kpis?.fields?.[0].text).toContain('Recognized revenue');
     expect(kpis?.fields?.[0].text).toContain('$9,050  ▲ +4.1%');
-    expect(kpis?.fields?.find((f) => f.text.includes('Bounce rate'))?.text).toContain('▲ +102.4%');
+    expect(kpis?.fields?.find((f) => f.text.includes('Bounce rate'))?.text).toContain('▲ +3.0\u00a0pp');   // 2.9% → 5.8%: points, not "+102.4%"
     const all = [msg.text ?? '', ...strings(blocks)].join('\n');
     expect(all).toContain('Week 47, 16–22 Nov 2026');
     expect(all).toContain('Business health: 86 / 100 · OK');

@@ -208,6 +208,8 @@ describe('format', () => {
     expect(formatTrendChange({ unit: 'pct', change: -3.1, kind: 'change' })).toBe(`${MINUS}3.1%`);
     expect(formatTrendChange({ unit: 'pts', change: -8, kind: 'change' })).toBe(`${MINUS}8\u00a0pts`);
     expect(formatTrendChange({ unit: 'pts', change: 1, kind: 'change' })).toBe('+1\u00a0pt');
+    expect(formatTrendChange({ unit: 'pts', change: -0.6, kind: 'change' })).toBe(`${MINUS}0.6\u00a0pts`);
+    expect(formatTrendChange({ unit: 'pts', change: 12.4, kind: 'change' })).toBe('+12\u00a0pts');
     expect(formatTrendChange({ unit: 'pct', change: null, kind: 'new' })).toBe('new');
     expect(formatTrendChange({ unit: 'pct', change: null, kind: null })).toBe('n/a');
     expect(formatTrendChange(null)).toBe('n/a');
@@ -309,7 +311,7 @@ describe('renderExecutiveSummaryHtml', () => {
     expect(html).toContain('+4.1%');                               // an amount, in percent
     expect(html).toContain(`${MINUS}3.0\u00a0pp`);                  // deliverability 97.1% → 94.2%, in points
     expect(html).toContain('+0.12\u00a0pp');
-    expect(html).toContain(`${MINUS}3\u00a0pts`);                   // a score, in points
+    expect(html).toContain(`${MINUS}3.3\u00a0pts`);                 // a score, in points
     expect(html).toContain('+1.1\u00a0pp <span class="prev">from 70.2%</span></div>\n  <div class="kpi-meta target">target &gt; 70%</div>');
     expect(html).toContain('<div class="kpi-meta target missed">above target &lt; 5%</div>');
     expect(html).toContain('<div class="kpi tone-warning">\n  <div class="kpi-label">Bounce rate</div>');
