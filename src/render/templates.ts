@@ -276,7 +276,7 @@ function registerHelpers(hb: typeof Handlebars): void {
   // A per-email cost as the cost of 1,000 emails ("$0.65"); the label says "per 1,000 emails".
   h('usdPer1000', (n) => fmt.formatUsd(fmt.isFiniteNumber(n) ? n * 1000 : n));
   // "target > 70%", or a miss marked with its target: "below target > 95%", "above target < 5%".
-  h('target', (target, met, polarity) => fmt.formatTarget(target, met, polarity));
+  h('targetText', (target, met, polarity) => fmt.formatTarget(target, met, polarity));
   h('targetClass', (met) => (met === false ? 'target missed' : 'target'));
   h('kpiValue', (n, unit) => fmt.formatKpiValue(n, unit));
   h('plural', (n, singular, plural) => fmt.pluralize(n, singular, typeof plural === 'string' ? plural : undefined));

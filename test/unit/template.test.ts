@@ -27,7 +27,7 @@ import {
   trendArrow,
   trendStatus,
 } from '../../src/report/format.js';
-import { TemplateError, briefFooterTemplate, briefHeaderTemplate, renderExecutiveSummaryHtml } from '../../src/render/templates.js';
+import { TemplateError, briefFooterTemplate, briefHeaderTemplate, renderExecutiveSummaryHtml, renderView } from '../../src/render/templates.js';
 import type { ExecutiveSummaryData } from '../../src/report/types.js';
 
 // ---- the fixture type-checks against the interface -------------------------------------------
@@ -356,6 +356,13 @@ describe('renderExecutiveSummaryHtml', () => {
     expect(html).toContain('Raise Growth plan price by 8% for new customers');
     // four sections, one per page
     expect(html.match(/<section class="page /g)).toHaveLength(4);
+  });
+
+  it('prints each KPI\'s target in the email views too (a helper must not shadow the data field)', () => {
+    const data = sample();
+    const text = renderView('email/executive-summary.txt', data, { format: 'text' });
+    expect(text).toMatch(/Bounce rate +5\.8% +▲ \+3\.0\u00a0pp +2\.9% +target < 5%/);
+    expect(renderView('email/executive-summary.html', data)).toContain('Target &lt; 5%');
   });
 
   it('prints the note and the occurrences when the alerts are derived from the events', () => {
