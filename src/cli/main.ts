@@ -36,6 +36,7 @@ export function buildProgram(): Command {
     .option('--format <format>', 'pdf | html | json', 'pdf')
     .option('--out <file>', 'output file (pdf default: <tenant>-executive-summary-<period>.pdf; html/json default: stdout)')
     .option('--untagged', 'untagged PDF: faster and smaller, less accessible')
+    .option('--to-date', 'a period that is not over yet, so far (it says "to date")')
     .action(async (report: string, opts) => (await import('./commands/preview.js')).previewCommand(report, opts, await config()));
 
   program.command('demo').description('embedded demo: sample data for three tenants, every executive brief rendered')

@@ -5,7 +5,7 @@ import { alertRecordingStart, alertsOfPeriod, type AlertHistoryRow } from '../al
 import type { BusinessFacts, DailySummaryRow, EventFacts, TenantRow } from '../sources/types.js';
 import { RISK_SINCE_LOOKBACK_DAYS } from '../metrics/revenueProtection.js';
 import type { InstantRange } from '../sources/EventStore.js';
-import { addDays, parsePeriod, previousPeriod, type Period } from '../time/periods.js';
+import { addDays, completePeriod, parsePeriod, previousPeriod, type Period } from '../time/periods.js';
 
 const rangeOf = (p: Period): InstantRange => ({ start: p.start.toJSDate(), end: p.end.toJSDate() });
 const within = (d: Date, r: InstantRange) => d >= r.start && d < r.end;
@@ -78,10 +78,13 @@ export async function loadExecutiveSummary(
   tenantId: string,
   periodOrLabel: string | Period,
   timezone?: string,
+  /** `complete`: a label must name a period that is over (SPEC §3), unless `toDate` cuts it at now. */
+  opts: { complete?: boolean; toDate?: boolean } = {},
 ): Promise<ExecutiveSummaryData> {
   const tenant = await requireTenant(ctx, tenantId);
   const zone = timezone ?? (tenant.timezone || ctx.timezone);
-  const period = typeof periodOrLabel === 'string' ? parsePeriod(periodOrLabel, zone) : periodOrLabel;
+  let period = typeof periodOrLabel === 'string' ? parsePeriod(periodOrLabel, zone) : periodOrLabel;
+  if (opts.complete) period = completePeriod(period, ctx.clock.now(), opts.toDate);
   const previous = previousPeriod(period);
   const [{ current, prior, recentDaily, alertRecordingStart }, newestSummaryDate] = await Promise.all([
     gatherFacts(ctx, tenant, period, previous),

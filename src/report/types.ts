@@ -23,7 +23,9 @@ export interface PeriodInfo {
   start: string;        // ISO 8601 with the local offset, inclusive
   end: string;          // ISO 8601 with the local offset, exclusive
   timezone: string;     // IANA
-  words: string;        // "Week 47, 16–22 Nov 2026"
+  words: string;        // "Week 47, 16–22 Nov 2026"; a partial one adds ", to date (until Wed 2 Dec, 14:05)"
+  /** Only on a period cut before it was over (`--to-date`). */
+  to_date?: true;
 }
 
 /**

@@ -16,6 +16,8 @@ export interface Period {
   end: DateTime;        // exclusive, in `timezone`
   timezone: string;
   days: string[];       // local calendar dates covered, 'YYYY-MM-DD'
+  /** Set on a period cut at `end` before it was over (`--to-date`): its days are those begun by then. */
+  toDate?: boolean;
 }
 
 export class PeriodError extends Error {
@@ -217,14 +219,31 @@ function isoWithOffset(dt: DateTime): string {
 }
 
 export function periodToInfo(p: Period): PeriodInfo {
+  const words = describePeriod(p);
   return {
     kind: p.kind,
     label: p.label,
     start: isoWithOffset(p.start),
     end: isoWithOffset(p.end),
     timezone: p.timezone,
-    words: describePeriod(p),
+    words: p.toDate ? `${words}, to date (until ${p.end.setLocale(LOCALE).toFormat('ccc d LLL, HH:mm')})` : words,
+    ...(p.toDate ? { to_date: true as const } : {}),
   };
+}
+
+/**
+ * SPEC §3: a period is never partial unless asked. A period that has not ended by `now` is
+ * refused, naming when it ends; with `toDate` it is cut at `now` (its days: those begun by then)
+ * and says so. One that has not begun is refused either way.
+ */
+export function completePeriod(p: Period, now: Date, toDate = false, hint = ' (--to-date for a brief of it so far)'): Period {
+  const at = DateTime.fromJSDate(now, { zone: p.timezone });
+  if (p.end <= at) return p;
+  const when = (dt: DateTime) => `${dt.setLocale(LOCALE).toFormat('ccc d LLL yyyy, HH:mm')} (${p.timezone})`;
+  if (p.start >= at) throw new PeriodError('period', `period "${p.label}" has not begun: it starts ${when(p.start)}`);
+  if (!toDate) throw new PeriodError('period', `period "${p.label}" is not over: it ends ${when(p.end)}${hint}`);
+  const today = isoDate(localCivil(now, p.timezone));
+  return { ...p, end: at, days: p.days.filter((d) => d <= today), toDate: true };
 }
 
 export function isoDateInZone(instant: Date, timezone: string): string {

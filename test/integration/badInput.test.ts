@@ -45,6 +45,16 @@ async function file(name: string, content: string | Buffer): Promise<string> {
 const recipientsYaml = (entry: string) => `recipients:\n  - ${entry}\n`;
 const preview = (...more: string[]) => ['preview', 'executive-summary', '--format', 'json', ...more];
 const BIG = 'x'.repeat(100_000);
+/** This ISO week's label, in UTC (the tenant's zone): a period that is not over. */
+function currentWeek(): string {
+  const d = new Date();
+  const t = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+  const day = (t.getUTCDay() + 6) % 7;
+  t.setUTCDate(t.getUTCDate() - day + 3);
+  const firstThursday = new Date(Date.UTC(t.getUTCFullYear(), 0, 4));
+  const week = 1 + Math.round(((t.getTime() - firstThursday.getTime()) / 86_400_000 - 3 + ((firstThursday.getUTCDay() + 6) % 7)) / 7);
+  return `${t.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
 const ALIAS_BOMB = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
   ...'bcdefghi'.split('').map((c, i) => `${c}: &${c} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`), 'recipients: *i'].join('\n');
 
@@ -76,6 +86,18 @@ const cases: Case[] = [
     line: 'herald: tenant: unknown tenant "acme\\u202eevil"' },
   { name: 'an unknown time zone', args: preview('--tenant', 'acme', '--period', '2026-11', '--timezone', 'Mars/Olympus'),
     line: 'herald: timezone "Mars/Olympus": not an IANA time zone' },
+
+  // Periods that are not over (SPEC §3: never partial unless asked)
+  { name: 'a period years ahead', args: preview('--tenant', 'acme', '--period', '2030-01'), line: /^herald: period "2030-01" has not begun: it starts Tue 1 Jan 2030, 00:00 \(UTC\)$/ },
+  { name: 'this week, without --to-date', args: () => Promise.resolve(preview('--tenant', 'acme', '--period', currentWeek())),
+    line: new RegExp(`^herald: period "${currentWeek()}" is not over: it ends Mon \\d+ \\w+ \\d{4}, 00:00 \\(UTC\\) \\(--to-date for a brief of it so far\\)$`) },
+  { name: 'herald run for this week', args: async () => ['run', 'weekly', '--period', currentWeek(), '--config', await configWith('run', [weekly({ id: 'weekly', every: 'weekly' })])],
+    line: /^herald: --period: period "\d{4}-W\d{2}" is not over: it ends Mon \d+ \w+ \d{4}, 00:00 \(UTC\)$/ },
+
+  // --out that cannot be written: refused before the render
+  { name: '--out is a directory', args: () => Promise.resolve(preview('--tenant', 'acme', '--period', '2026-11', '--out', cfgDir)), line: /^herald: --out: ".*" is a directory \(give a file name\)$/ },
+  { name: '--out under a file', args: async () => preview('--tenant', 'acme', '--period', '2026-11', '--out', path.join(await file('plain.txt', 'x'), 'brief.json')),
+    line: /^herald: --out: ".*plain\.txt" is not a directory$/ },
 
   // Ids beyond what PostgreSQL's bigint holds
   { name: 'runs show with a 26-digit id', args: ['runs', 'show', '99999999999999999999999999'],

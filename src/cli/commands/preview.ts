@@ -1,4 +1,4 @@
-import { writeFile, mkdir } from 'node:fs/promises';
+import { access, constants, stat, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { HeraldConfig } from '../../config/schema.js';
 import { reportNames } from '../../config/schema.js';
@@ -16,6 +16,8 @@ export interface PreviewOptions {
   out?: string;
   timezone?: string;
   untagged?: boolean;
+  /** A period that is not over yet, cut at now (SPEC §3); refused without it. */
+  toDate?: boolean;
 }
 
 const FORMATS = ['pdf', 'html', 'json'] as const;
@@ -31,6 +33,7 @@ export async function previewCommand(report: string, o: PreviewOptions, config: 
   if (!o.period) throw new InputError('--period', 'required (2026-11-21, 2026-W47 or 2026-11)');
   if (!(FORMATS as readonly string[]).includes(o.format)) throw new InputError('--format', `"${o.format}" (expected pdf, html or json)`);
   if (o.timezone) assertTimezone(o.timezone);
+  if (o.out !== undefined) await checkOut(o.out);
 
   const { openDatabases, reportContext } = await import('../context.js');
   const dbs = openDatabases(config);
@@ -44,7 +47,7 @@ export async function previewCommand(report: string, o: PreviewOptions, config: 
       pool.warm().catch(() => undefined);
     }
     const { loadExecutiveSummary } = await import('../../report/loadExecutiveSummary.js');
-    const loading = loadExecutiveSummary(reportContext(config, dbs), o.tenant, o.period, o.timezone);
+    const loading = loadExecutiveSummary(reportContext(config, dbs), o.tenant, o.period, o.timezone, { complete: true, toDate: o.toDate });
     loading.catch(() => undefined); // its error is thrown below: the renderer loads while PostgreSQL answers
     const [{ executiveSummaryHtml, renderExecutiveBrief }, { runFailed, runRendered, runStarted }] = await Promise.all([
       import('../../render/renderBrief.js'),
@@ -80,4 +83,28 @@ async function emit(text: string, file: string | undefined, out: NodeJS.Writable
   } else {
     out.write(text);
   }
+}
+
+/**
+ * `--out` is checked before anything is rendered: a directory, or a place this process cannot
+ * write, would fail only after the work (and leave a run record behind).
+ */
+async function checkOut(out: string): Promise<void> {
+  const file = path.resolve(out);
+  const info = await stat(file).catch(() => null);
+  if (info?.isDirectory()) throw new InputError('--out', `"${out}" is a directory (give a file name)`);
+  if (info) {
+    await access(file, constants.W_OK).catch(() => { throw new InputError('--out', `"${out}" cannot be written`); });
+    return;
+  }
+  // The nearest folder that exists must be writable (missing ones are made).
+  let dir = path.dirname(file);
+  for (let d = await stat(dir).catch(() => null); !d; d = await stat(dir).catch(() => null)) {
+    const parent = path.dirname(dir);
+    if (parent === dir) break;
+    dir = parent;
+  }
+  const d = await stat(dir).catch(() => null);
+  if (d && !d.isDirectory()) throw new InputError('--out', `"${path.relative(process.cwd(), dir) || dir}" is not a directory`);
+  await access(dir, constants.W_OK).catch(() => { throw new InputError('--out', `cannot write in "${dir}"`); });
 }

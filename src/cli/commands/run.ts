@@ -8,7 +8,7 @@ import { OutboxDispatcher } from '../../delivery/OutboxDispatcher.js';
 import { produceBrief, type BriefOutcome } from '../../delivery/produceBrief.js';
 import { migrate, heraldMigrations } from '../../db/migrate.js';
 import { channelsFromEnv, closeChannels } from '../../worker/channelsFromEnv.js';
-import { lastCompletePeriod, parsePeriod, PeriodError, previousPeriod, type Period } from '../../time/periods.js';
+import { completePeriod, lastCompletePeriod, parsePeriod, PeriodError, previousPeriod, type Period } from '../../time/periods.js';
 import type { ChannelName } from '../../delivery/Channel.js';
 import type { PeriodKind } from '../../report/types.js';
 import { jobForSchedule } from '../../scheduler/jobRegistry.js';
@@ -33,6 +33,12 @@ export function periodLabels(kind: PeriodKind, o: RunOptions, timezone: string, 
       throw err;
     }
     if (p.kind !== kind) throw new InputError(flag, `"${label}" is a ${p.kind}; this schedule delivers one brief a ${kind}`);
+    try {
+      completePeriod(p, now, false, ''); // a schedule delivers whole periods only (SPEC §3)
+    } catch (err) {
+      if (err instanceof PeriodError) throw new InputError(flag, err.message);
+      throw err;
+    }
     return p;
   };
   if (o.period !== undefined) return [check(o.period, '--period').label];
