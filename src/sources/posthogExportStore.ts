@@ -5,12 +5,13 @@ import { quoteTableName } from './sqlIdentifier.js';
 
 /**
  * A numeric event property as float8, or NULL when it is not a plain number or is absurd.
- * Event properties are untrusted JSON: "12.5" and 12.5 count; "NaN", "1e999", "" and objects do not.
- * `key` is always a constant of this file, never input.
+ * Event properties are untrusted JSON: "12.5" and 12.5 count; "NaN", "1e999", "" and objects do
+ * not, nor a magnitude of a trillion or more (12 digits at most: no brief amount is that large,
+ * and a 300-digit figure must never reach a page). `key` is always a constant of this file.
  */
 function num(key: string): string {
   const v = `(properties->>'${key}')`;
-  return `(CASE WHEN ${v} ~ '^-?[0-9]{1,15}(\\.[0-9]+)?$' THEN ${v}::float8 END)`;
+  return `(CASE WHEN ${v} ~ '^-?[0-9]{1,12}(\\.[0-9]+)?$' THEN ${v}::float8 END)`;
 }
 
 /** The event store over PostHog's PostgreSQL batch-export table (default `posthog_events`). */
@@ -149,9 +150,10 @@ const FACT_EVENTS = [...new Set([...ALERT_CANDIDATE_EVENTS, 'resource_usage_even
 function text(v: unknown): string | null {
   return typeof v === 'string' && v.trim() !== '' ? v : null;
 }
+/** A number within ±1e12 (see num above), else null. */
 function finite(v: unknown): number | null {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-  return Number.isFinite(n) ? n : null;
+  return Number.isFinite(n) && Math.abs(n) < 1e12 ? n : null;
 }
 function instant(v: unknown): Date | null {
   if (typeof v !== 'string') return null;
