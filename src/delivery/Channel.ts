@@ -13,6 +13,26 @@ export interface EmailMessage {
   subject: string;
   html: string;
   text: string;
+  /**
+   * Pictures the HTML shows by `cid:` (a brief's key chart as a PNG: mail clients drop inline SVG
+   * and many block data: URIs). Stored with the message, sent as inline parts of a
+   * multipart/related body. Absent or empty: none.
+   */
+  inline?: InlineImage[];
+}
+
+/** A picture an email's HTML refers to as `<img src="cid:…">`. */
+export interface InlineImage {
+  /** Content-ID without angle brackets ("key-chart.1a2b3c4d@herald"); the HTML says `cid:` + this. */
+  cid: string;
+  filename: string;
+  contentType: 'image/png';
+  /** The bytes, base64 (the message is stored as JSON). */
+  contentBase64: string;
+  /** What the picture shows, for the HTML's alt text. */
+  alt: string;
+  width: number;
+  height: number;
 }
 
 export interface SlackMessage {

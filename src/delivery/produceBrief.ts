@@ -13,6 +13,7 @@ import { RenderError } from '../render/htmlToPdf.js';
 import { recipientsForDelivery } from '../recipients/recipientsRepo.js';
 import { recipientAddress } from '../recipients/Recipient.js';
 import { executiveSummaryMessages } from '../report/executiveSummaryMessages.js';
+import { emailKeyChart } from './email/emailKeyChart.js';
 import type { ExecutiveSummaryData } from '../report/types.js';
 import { archivePdf } from './archive.js';
 import { preSendChecks, type CheckResult } from './preSendChecks.js';
@@ -84,9 +85,17 @@ export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedu
     );
 
     // The messages are rendered once per brief and stored with the deliveries: a channel only sends
-    // them. A Slack delivery that fails for good falls back to the same brief by email.
+    // them. A Slack delivery that fails for good falls back to the same brief by email. The email
+    // carries the key chart as a PNG, drawn from the PDF's own chart SVG; a picture that cannot be
+    // drawn leaves the email without it rather than hold the brief.
+    const keyChart = check.ok
+      ? await emailKeyChart(data as ExecutiveSummaryData, brief.charts).catch((err: unknown) => {
+        runLog.warn({ err }, 'the email\'s key chart could not be drawn; the email goes without it');
+        return null;
+      })
+      : null;
     const batch = (kind: 'brief' | 'delayed-notice') => {
-      const views = executiveSummaryMessages(data as ExecutiveSummaryData, kind, { confidentiality: config.report.confidentiality });
+      const views = executiveSummaryMessages(data as ExecutiveSummaryData, kind, { confidentiality: config.report.confidentiality, keyChart });
       const artifactRunId = kind === 'brief' ? runId : null;
       const deliveries: BatchDelivery[] = schedule.deliver.flatMap((d) =>
         recipients

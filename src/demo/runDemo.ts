@@ -20,6 +20,7 @@ import { localOutboxChannels } from './localOutbox.js';
 import { replayCrisis, type CrisisStep } from './crisisReplay.js';
 import { BLUEPEAK_ID } from './sampleTenants.js';
 import { executiveSummaryMessages } from '../report/executiveSummaryMessages.js';
+import { emailKeyChart } from '../delivery/email/emailKeyChart.js';
 import { recipientsForDelivery } from '../recipients/recipientsRepo.js';
 import { recipientAddress } from '../recipients/Recipient.js';
 import { enqueueMessages, type BatchDelivery } from '../delivery/outboxRepo.js';
@@ -82,7 +83,7 @@ export async function runDemo(config: HeraldConfig, opts: { outDir: string; cloc
           await writeFile(file, brief.pdf);
           await writeFile(file.replace(/\.pdf$/, '.json'), JSON.stringify(data, null, 2));
           await runRendered(db, runId, { path: file, sha256: brief.sha256, pageCount: brief.pageCount });
-          await queueBrief(db, config, data, runId, now);
+          await queueBrief(db, config, data, runId, now, brief.charts);
           briefs.push({ tenant: tenant.id, kind, period: data.period.label, file, pages: brief.pageCount });
           bar.step(`${tenant.id} ${KIND_WORD[kind]} ${data.period.label}`);
         } catch (err) {
@@ -119,9 +120,10 @@ export async function runDemo(config: HeraldConfig, opts: { outDir: string; cloc
  * A demo brief's deliveries, as a schedule would queue them: the email (PDF attached) to the
  * tenant's c-suite and the digest to their Slack channels. Forced: a rerun of the demo sends again.
  */
-async function queueBrief(db: Db, config: HeraldConfig, data: Awaited<ReturnType<typeof loadExecutiveSummary>>, runId: number, now: Date): Promise<void> {
+async function queueBrief(db: Db, config: HeraldConfig, data: Awaited<ReturnType<typeof loadExecutiveSummary>>, runId: number, now: Date, charts: Record<string, string>): Promise<void> {
   const { recipients } = await recipientsForDelivery(db, data.tenant.id, ['c-suite']);
-  const views = executiveSummaryMessages(data, 'brief', { confidentiality: config.report.confidentiality });
+  const keyChart = await emailKeyChart(data, charts);
+  const views = executiveSummaryMessages(data, 'brief', { confidentiality: config.report.confidentiality, keyChart });
   const deliveries: BatchDelivery[] = (['email', 'slack'] as const).flatMap((channel) => recipients.filter((r) => recipientAddress(r, channel)).map((r) => ({
     deliveryKey: `demo:executive-summary:${data.tenant.id}:${data.period.label}:${channel}:${r.id}`, message: channel, channel, recipientId: r.id,
     tenantId: data.tenant.id, kind: 'brief' as const, report: 'executive-summary', periodLabel: data.period.label, runId,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
+import { simpleParser } from 'mailparser';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import fixtureJson from '../fixtures/executive-summary.sample.json' with { type: 'json' };
 import { DeliveryError, type Delivery, type EmailMessage } from '../../src/delivery/Channel.js';
@@ -9,8 +10,11 @@ import { executiveSummaryMessages } from '../../src/report/executiveSummaryMessa
 import { classifySmtpError } from '../../src/delivery/email/classifySmtpError.js';
 import { createEmailChannel, messageIdFor, type EmailChannel } from '../../src/delivery/email/emailChannel.js';
 import { renderEmail } from '../../src/delivery/email/renderEmail.js';
+import { emailKeyChart } from '../../src/delivery/email/emailKeyChart.js';
+import { renderExecutiveCharts } from '../../src/charts/renderCharts.js';
+import { decodePng, distinctColors, isPng, shareOf } from '../helpers/png.js';
 import type { Recipient } from '../../src/recipients/Recipient.js';
-import { formatKpiValue, formatScore, formatTrendChange, formatUsd, trendArrow } from '../../src/report/format.js';
+import { formatDateTime, formatKpiValue, formatScore, formatTrendChange, formatUsd, trendArrow } from '../../src/report/format.js';
 import type { ExecutiveSummaryData } from '../../src/report/types.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtpSink.js';
 import { channelsFromEnv, closeChannels } from '../../src/worker/channelsFromEnv.js';
@@ -39,7 +43,8 @@ let seq = 0;
 type Pdf = { bytes: Buffer; filename: string; sha256: string };
 /** A brief's email delivery: its message rendered from `data` as the producer does; `pdf` becomes the attachment. */
 type TestDelivery = Delivery<EmailMessage> & { data: ExecutiveSummaryData; kind: 'brief' | 'delayed-notice'; pdf?: Pdf };
-function delivery(over: Partial<Omit<TestDelivery, 'message'>> = {}): TestDelivery {
+/** `message` defaults to the brief's email rendered from `data` (no key chart). */
+function delivery(over: Partial<TestDelivery> = {}): TestDelivery {
   seq += 1;
   const kind = over.kind ?? 'brief';
   const data = over.data ?? fixture();
@@ -124,7 +129,7 @@ describe('email channel against a real SMTP server', () => {
     const m = sink.byMessageId(result.providerId)!;
     expect(m).toBeDefined();
 
-    expect(m.subject).toBe('Executive summary · Northwind Mail Co · Week 47, 16–22 Nov 2026');
+    expect(m.subject).toBe('OK · Northwind Mail Co · Executive summary · Week 47, 16–22 Nov 2026');
     expect(m.envelope.rcptTo).toEqual(['dana@northwind.example']);
     expect(m.to && !Array.isArray(m.to) ? m.to.value[0] : null).toMatchObject({ address: 'dana@northwind.example', name: 'Dana Director' });
     expect(m.from?.value[0]).toMatchObject({ address: 'herald@example.com', name: 'Herald' });
@@ -233,7 +238,7 @@ describe('email channel against a real SMTP server', () => {
     const m = sink.byMessageId(providerId)!;
 
     // The subject is a header: the literal name, decoded by the client, not HTML.
-    expect(m.subject).toBe(`Executive summary · ${HOSTILE_NAME} · Week 47, 16–22 Nov 2026`);
+    expect(m.subject).toBe(`OK · ${HOSTILE_NAME} · Executive summary · Week 47, 16–22 Nov 2026`);
     // The recipient's name cannot add a header or a recipient.
     expect(m.envelope.rcptTo).toEqual(['dana@northwind.example']);
     expect(m.bcc).toBeUndefined();
@@ -248,6 +253,77 @@ describe('email channel against a real SMTP server', () => {
     // Plain text is never parsed as HTML: it carries the name as it is.
     expect(m.text).toContain(HOSTILE_NAME);
     expect(m.text).not.toContain('&lt;');
+  });
+
+  it('carries the key chart as an inline PNG (cid:) with alt text, beside the PDF', async () => {
+    const data = fixture();
+    const keyChart = await emailKeyChart(data, await renderExecutiveCharts(data));
+    expect(keyChart).not.toBeNull();
+    const message = executiveSummaryMessages(data, 'brief', { keyChart }).email;
+    expect(message.inline).toHaveLength(1);
+    const d = delivery({ data, message });
+    const before = sink.messages.length;
+    const { providerId } = await channel.send(d);
+    await sink.waitFor(before + 1);
+    const received = sink.byMessageId(providerId)!;
+    // mailparser turns cid: links into data: URIs by default; read the message as sent.
+    const m = await simpleParser(received.raw, { keepCidLinks: true });
+    const html = m.html as string;
+
+    const img = /<img\b[^>]*>/.exec(html)?.[0] ?? '';
+    const cid = /\ssrc="cid:([^"]+)"/.exec(img)?.[1];
+    expect(cid, img).toBeTruthy();
+    const alt = /\salt="([^"]*)"/.exec(img)?.[1] ?? '';
+    // The headline is about the bounce rate: the picture is the deliverability trend, said in words.
+    expect(alt).toContain('Chart of the daily bounce and spam rates');
+    expect(alt).toContain('bounce peaked at 16.8% on 19 Nov');
+    expect(img).toMatch(/\swidth="560"/);
+    expect(img).toContain('max-width:560px');
+
+    const inline = m.attachments.filter((a) => a.contentDisposition === 'inline');
+    expect(inline).toHaveLength(1);
+    const [pic] = inline;
+    expect(pic.contentType).toBe('image/png');
+    expect(pic.contentId).toBe(`<${cid}>`);
+    expect(pic.related).toBe(true);
+    expect(pic.filename).toBe('deliverability-trend.png');
+    // The PDF still travels as an attachment.
+    expect(m.attachments.filter((a) => a.contentDisposition === 'attachment').map((a) => a.contentType)).toEqual(['application/pdf']);
+
+    // A real picture: a palette PNG (PNG-8) 1120 px wide (2× its 560 px), small, and not blank.
+    const bytes = pic.content;
+    expect(isPng(bytes)).toBe(true);
+    expect(bytes.toString('latin1', 12, 16)).toBe('IHDR');
+    expect(bytes.readUInt32BE(16)).toBe(1120);
+    const png = decodePng(bytes);
+    expect([png.colorType, png.bitDepth]).toEqual([3, 8]);
+    expect(png.paletteSize).toBeLessThanOrEqual(256);
+    expect(png.height).toBeGreaterThan(200);
+    expect(bytes.length).toBeLessThan(40_000);
+    expect(distinctColors(png)).toBeGreaterThan(8);
+    const white = shareOf(png, 0xffffff);
+    expect(white).toBeGreaterThan(0.5);
+    expect(white).toBeLessThan(0.98);
+    expect(png.pixels.some((p) => p === 0x2563eb || (p >> 16) < 0x60 && (p & 0xff) > 0xc0)).toBe(true); // the blue data line
+    expect(sha256(bytes)).toBe(sha256(Buffer.from(message.inline![0].contentBase64, 'base64')));
+  });
+
+  it('leads with the headline, right after the title, in both parts', async () => {
+    const data = fixture();
+    const d = delivery({ data });
+    const before = sink.messages.length;
+    const { providerId } = await channel.send(d);
+    await sink.waitFor(before + 1);
+    const m = sink.byMessageId(providerId)!;
+    const generated = `Generated ${formatDateTime(data.generated_at, data.tenant.timezone)}`;
+    const shown = visibleText(m.html as string).replace(/\s+/g, ' ');
+    const afterTitle = shown.slice(shown.indexOf(generated) + generated.length).trim();
+    expect(afterTitle.startsWith(data.headline.replace(/\s+/g, ' ')), afterTitle.slice(0, 200)).toBe(true);
+    const lines = m.text!.split('\n');
+    const after = lines.slice(lines.findIndex((l) => l.startsWith(generated)) + 1).find((l) => l.trim() !== '');
+    expect(after).toBe(data.headline);
+    // The inbox preview (the hidden preheader) is the headline too.
+    expect((m.html as string)).toMatch(new RegExp(`<div style="display:none[^>]*>${data.headline.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</div>`));
   });
 
   it('sends a delayed notice without an attachment', async () => {
@@ -292,10 +368,10 @@ describe('email channel against a real SMTP server', () => {
     data.medium_alert_count = 0;
     data.recommended_actions = [];
     const e = renderEmail(data, 'brief');
-    expect(visibleText(e.html)).toContain('No critical alerts in this period');
-    expect(e.html).toMatch(/#dcfce7[^>]*>No critical alerts in this period/); // the green all-clear
+    expect(visibleText(e.html)).toContain('No critical or high alerts in this period');
+    expect(e.html).toMatch(/#dcfce7[^>]*>No critical or high alerts in this period/); // the green all-clear
     expect(visibleText(e.html)).toContain('No activity was recorded for Northwind Mail Co');
-    expect(e.text).toContain('No critical alerts in this period');
+    expect(e.text).toContain('No critical or high alerts in this period');
     expect(e.text).toContain('No recommended actions for this period');
   });
 

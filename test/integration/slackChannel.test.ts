@@ -484,10 +484,10 @@ describe('slack digest: Block Kit limits', () => {
     expect(slack.messages[0].blocks!.length).toBeLessThanOrEqual(50);
   });
 
-  it('says "No critical alerts" for a quiet period', () => {
+  it('says "No critical or high alerts" for a quiet period', () => {
     const { blocks } = slackDigest(sampleData({ critical_alerts: [], medium_alerts: [], medium_alert_count: 0 }), 'brief');
     const all = strings(blocks).join('\n');
-    expect(all).toContain('No critical alerts');
+    expect(all).toContain('No critical or high alerts in this period');
     expect(all).not.toContain('Medium alerts');
   });
 
@@ -512,7 +512,7 @@ describe('slack digest: Block Kit limits', () => {
       state: null, code: null, fired_at: null, acknowledged_at: null, acknowledged_by: null, resolved_at: null,
     }];
     const all = strings(slackDigest(data, 'brief').blocks).join('\n');
-    expect(all).toContain('*Critical alerts (1)*\n_Herald has not recorded alerts for this period; they are derived from the events._');
+    expect(all).toContain('*Critical and high alerts (1)*\n_Herald has not recorded alerts for this period; they are derived from the events._');
     expect(all).toContain('critical threshold — Thu 19 Nov, 09:32 · the worst of 12 occurrences, the last Fri 20 Nov, 15:02');
     expect(all).not.toContain('acknowledged');
   });

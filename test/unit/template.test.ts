@@ -27,8 +27,9 @@ import {
   trendArrow,
   trendStatus,
 } from '../../src/report/format.js';
-import { TemplateError, briefFooterTemplate, briefHeaderTemplate, renderExecutiveSummaryHtml, renderView } from '../../src/render/templates.js';
+import { TemplateError, briefFooterTemplate, briefHeaderTemplate, renderExecutiveSummaryHtml } from '../../src/render/templates.js';
 import type { ExecutiveSummaryData } from '../../src/report/types.js';
+import { renderEmail } from '../../src/delivery/email/renderEmail.js';
 
 // ---- the fixture type-checks against the interface -------------------------------------------
 // A JSON import widens literals ("week" becomes string), so compare it with the interface with its
@@ -360,9 +361,11 @@ describe('renderExecutiveSummaryHtml', () => {
 
   it('prints each KPI\'s target in the email views too (a helper must not shadow the data field)', () => {
     const data = sample();
-    const text = renderView('email/executive-summary.txt', data, { format: 'text' });
-    expect(text).toMatch(/Bounce rate +5\.8% +▲ \+3\.0\u00a0pp +2\.9% +target < 5%/);
-    expect(renderView('email/executive-summary.html', data)).toContain('Target &lt; 5%');
+    const { text, html } = renderEmail(data, 'brief');
+    expect(text).toMatch(/Bounce rate +5\.8% +▲ \+3\.0\u00a0pp \(worse\) +from 2\.9% +above target < 5%/);
+    expect(text).toMatch(/Spam rate +0\.46% +▲ \+0\.12\u00a0pp \(worse\) +from 0\.34% +target < 1%/);
+    expect(html).toContain('above target &lt; 5%');
+    expect(html).toContain('target &lt; 1%');
   });
 
   it('prints the note and the occurrences when the alerts are derived from the events', () => {

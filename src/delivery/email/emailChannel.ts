@@ -2,7 +2,9 @@
  * The `email` channel (SPEC §7): one message per delivery, through nodemailer over SMTP.
  *
  * - Body: the message its producer rendered (a brief's HTML summary and plain-text part, an
- *   alert's notice); an attachment (a brief's archived PDF) travels byte for byte.
+ *   alert's notice); an attachment (a brief's archived PDF) travels byte for byte. Pictures the
+ *   HTML shows by `cid:` (a brief's key chart) travel as inline parts with that Content-ID, so
+ *   the body is multipart/related and the PDF stays an attachment beside it.
  * - Identity: the Message-ID is derived from the delivery key (messageIdFor), and the key itself
  *   travels in `X-Herald-Delivery-Key`, so a retry of the same delivery is recognisably the same
  *   message (mail clients and archives thread or dedupe it).
@@ -107,9 +109,14 @@ export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
         html: d.message.html,
         messageId,
         headers: { 'X-Herald-Delivery-Key': d.deliveryKey.replace(/[\r\n]+/g, ' ') },
-        attachments: d.attachment
-          ? [{ filename: d.attachment.filename, content: d.attachment.bytes, contentType: d.attachment.contentType, contentDisposition: 'attachment' }]
-          : [],
+        attachments: [
+          ...(d.message.inline ?? []).map((img) => ({
+            cid: img.cid, filename: img.filename, content: Buffer.from(img.contentBase64, 'base64'), contentType: img.contentType, contentDisposition: 'inline' as const,
+          })),
+          ...(d.attachment
+            ? [{ filename: d.attachment.filename, content: d.attachment.bytes, contentType: d.attachment.contentType, contentDisposition: 'attachment' as const }]
+            : []),
+        ],
         disableFileAccess: true,
         disableUrlAccess: true,
       };

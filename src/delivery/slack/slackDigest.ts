@@ -5,6 +5,10 @@
  * Pure: data in, `{ text, blocks }` out. No decisions are made here; statuses, directions and
  * labels come with the data and the shared formatters in src/report/format.ts print them.
  *
+ * It leads with the headline (right under the title), then the state now: business health and
+ * the deliverability risk now and over the period, as page 1 of the PDF says them. Slack shows
+ * no colour in text, so a trend says in words whether it is good: "▲ +4.2 pp (worse)".
+ *
  * Two traps this file exists to avoid:
  * - Slack treats `&`, `<` and `>` as control characters in every text field (plain_text too):
  *   `<!channel>` pings a whole channel, `<@U123>` a person, `<https://x|y>` makes a link. All
@@ -23,19 +27,22 @@ import {
   alertWhenLine,
   alertsNotListed,
   listedAlerts,
-  formatTrendChange,
   formatDate,
   formatKpiValue,
   formatNumber,
+  formatPercent,
   formatScore,
+  formatTarget,
+  formatUsd,
   formatUsdCompact,
   directionLabel,
   humanize,
   isFiniteNumber,
   pluralize,
   statusLabel,
-  trendArrow,
 } from '../../report/format.js';
+import { healthWord } from '../email/renderEmail.js';
+import { trendInWords } from '../trendWords.js';
 
 /** Block Kit limits (docs.slack.dev/reference/block-kit). */
 export const SLACK_LIMITS = {
@@ -87,7 +94,8 @@ export function clipEscaped(s: string, max: number): string {
 
 /** Escapes data and clips it to `max` raw characters (so the escaped form stays bounded too). */
 function esc(s: unknown, max = MAX_ITEM_CHARS): string {
-  const raw = String(s ?? '').replace(/\s+/g, ' ').trim();
+  // Runs of white space become one space; a no-break space stays (it keeps "4.2 pp" together).
+  const raw = String(s ?? '').replace(/[^\S\u00a0]+/g, ' ').trim();
   return escapeSlack(raw.length > max ? `${raw.slice(0, max - 1)}…` : raw);
 }
 
@@ -115,12 +123,10 @@ function title(data: ExecutiveSummaryData): string {
   return `Executive summary · ${escapeSlack(data.tenant.name)}`;
 }
 
-/** "▲ +4.1%", "▲ +4.2 pp", "▲ new", or "" when the comparison is missing. */
+/** "▲ +4.1% (better)", "▲ +4.2 pp (worse)", "▲ new (better)", or "" when the comparison is missing. */
 function trendText(kpi: Kpi): string {
-  const arrow = trendArrow(kpi.trend?.direction, kpi.polarity);
-  if (!arrow) return '';
-  const change = formatTrendChange(kpi.trend);
-  return change === NA ? arrow : `${arrow} ${change}`;
+  const text = trendInWords(kpi);
+  return text === NA ? '' : text;
 }
 
 function kpiField(kpi: Kpi): TextObject {
@@ -130,7 +136,8 @@ function kpiField(kpi: Kpi): TextObject {
   let text = `*${esc(kpi.label, 100)}*\n${parts.join('  ')}`;
   const notes: string[] = [];
   if (kpi.status === 'warning' || kpi.status === 'critical') notes.push(`_${statusLabel(kpi.status)}_`);
-  if (kpi.target) notes.push(`target ${esc(kpi.target, 40)}`);
+  // A miss says so, with the target: "_below target &gt; 95%_".
+  if (kpi.target) notes.push(kpi.target_met === false ? `_${esc(formatTarget(kpi.target, false, kpi.polarity), 60)}_` : `target ${esc(kpi.target, 40)}`);
   if (notes.length) text += `\n${notes.join(' · ')}`;
   return mrkdwn(clipEscaped(text, SLACK_LIMITS.fieldText));
 }
@@ -183,11 +190,18 @@ function actionLine(r: Recommendation): string {
   return `• *${esc(r.title, 200)}* — ${saving} · ${escapeSlack(humanize(r.priority))} priority${detail}`;
 }
 
+/** A target as words, a miss marked: "target > 70%", "below target > 95%"; "" without one. */
+const targetNote = (t: { target: string; met: boolean | null; polarity: string } | undefined): string =>
+  t ? esc(formatTarget(t.target, t.met, t.polarity), 200) : '';
+
 function briefBlocks(data: ExecutiveSummaryData, opts?: SlackDigestOptions): object[] {
   const zone = data.tenant.timezone;
+  const rp = data.revenue_protection;
   const blocks: object[] = [
-    header(title(data)),
-    context(`${esc(data.period.words, 200)} · change vs ${esc(data.previous_period?.words, 200)} · times in ${esc(zone, 80)}`),
+    header(`${title(data)} · ${escapeSlack(data.period.words)}`),
+    // The headline first: the one thing to know.
+    section(`*${esc(data.headline, 600)}*`),
+    context(`Change vs ${esc(data.previous_period?.words, 200)} · times in ${esc(zone, 80)}`),
   ];
   if (!data.has_data) {
     blocks.push(section(`*No activity was recorded for ${esc(data.tenant.name)} in ${esc(data.period.words, 200)}.*\nFigures that need activity to be measured show ${NA}; costs and subscriptions are shown as recorded.`));
@@ -195,10 +209,14 @@ function briefBlocks(data: ExecutiveSummaryData, opts?: SlackDigestOptions): obj
 
   const h = data.health;
   const score = isFiniteNumber(h?.business_health) ? `${formatScore(h.business_health)} / 100 · ${statusLabel(h.status)}` : NA;
+  const c = data.cost;
+  const margin = targetNote(data.targets?.gross_margin);
   blocks.push(section(
     `*Business health: ${score}*\n`
+    + `Deliverability risk now: *${statusLabel(rp?.risk_level_now)}* (over the period: ${statusLabel(rp?.risk_level)})\n`
     + `Revenue health ${formatScore(h?.revenue_health)} · Cost efficiency ${formatScore(h?.cost_efficiency)} · Efficiency ${formatScore(h?.efficiency_score)}\n`
-    + `Trends: revenue ${directionLabel(data.trends?.revenue).toLowerCase()}, cost ${directionLabel(data.trends?.cost).toLowerCase()}, efficiency ${directionLabel(data.trends?.efficiency).toLowerCase()}`,
+    + `Trends: revenue ${directionLabel(data.trends?.revenue).toLowerCase()}, cost ${directionLabel(data.trends?.cost).toLowerCase()}, efficiency ${directionLabel(data.trends?.efficiency).toLowerCase()}\n`
+    + `Recognized revenue ${formatUsd(c?.recognized_revenue)} · cash collected ${formatUsd(c?.revenue)} · total cost ${formatUsd(c?.total_cost)} · gross margin ${formatPercent(c?.gross_margin, 1)}${margin ? ` (${margin})` : ''}`,
   ));
   const kpis = kpiSection(data.kpis ?? []);
   if (kpis) blocks.push(kpis);
@@ -207,12 +225,13 @@ function briefBlocks(data: ExecutiveSummaryData, opts?: SlackDigestOptions): obj
   const alerts = data.critical_alerts ?? [];
   // Derived from the events (a period before Herald recorded alerts): say so under the title.
   const note = data.alerts_source?.note ? `\n_${esc(data.alerts_source.note)}_` : '';
+  const rate = `\nRevenue protection rate ${formatPercent(rp?.revenue_protection_rate, 1)}${data.targets?.revenue_protection_rate ? ` (${targetNote(data.targets.revenue_protection_rate)})` : ''}`;
   if (alerts.length === 0) {
-    blocks.push(section(`*Critical alerts*${note}\nNo critical alerts in this period`));
+    blocks.push(section(`*Critical and high alerts*${note}${rate}\nNo critical or high alerts in this period`));
   } else {
     const listed = listedAlerts(alerts, LISTED_ALERTS.critical);
     const more = alertsNotListed(alerts, LISTED_ALERTS.critical, 'critical or high');
-    blocks.push(...listSections(`*Critical alerts (${alerts.length})*${note}`, listed.map((a) => alertLine(a, zone)), listed.length, more ? `_${escapeSlack(more)}_` : undefined));
+    blocks.push(...listSections(`*Critical and high alerts (${alerts.length})*${note}${rate}`, listed.map((a) => alertLine(a, zone)), listed.length, more ? `_${escapeSlack(more)}_` : undefined));
   }
   const medium = data.medium_alerts ?? [];
   if (medium.length > 0) {
@@ -235,6 +254,9 @@ function briefBlocks(data: ExecutiveSummaryData, opts?: SlackDigestOptions): obj
     blocks.push(...listSections(`*Recommended actions (${actions.length})*${total}`, actions.slice(0, MAX_ACTIONS).map(actionLine), actions.length));
   }
 
+  const notes = (data.data_notes ?? []).map((n) => esc(n.text));
+  if (notes.length > 0) blocks.push(context(`*Data notes*\n${notes.join('\n')}`));
+
   blocks.push(context(`The full brief (PDF) is in the thread · ${confidentialityLine(data, opts)}`));
   return capBlocks(blocks);
 }
@@ -245,11 +267,12 @@ function capBlocks(blocks: object[]): object[] {
   return [...blocks.slice(0, SLACK_LIMITS.blocks - 1), blocks[blocks.length - 1]];
 }
 
+/** The notification: the health word first, as the email's subject, then the headline. */
 function briefText(data: ExecutiveSummaryData): string {
   const h = data.health;
-  const health = isFiniteNumber(h?.business_health) ? `business health ${formatScore(h.business_health)}/100 (${statusLabel(h.status)})` : 'no business health score';
-  const alerts = pluralize((data.critical_alerts ?? []).length, 'critical alert');
-  return clipEscaped(`${title(data)} — ${esc(data.period.words, 200)}: ${health}, ${alerts}. The PDF is in the thread.`, SLACK_LIMITS.fallbackText);
+  const health = isFiniteNumber(h?.business_health) ? `business health ${formatScore(h.business_health)}/100` : 'no business health score';
+  const alerts = pluralize((data.critical_alerts ?? []).length, 'critical or high alert', 'critical or high alerts');
+  return clipEscaped(`${escapeSlack(healthWord(data))} · ${title(data)} — ${esc(data.period.words, 200)}: ${esc(data.headline, 600)} (${health}, ${alerts}). The PDF is in the thread.`, SLACK_LIMITS.fallbackText);
 }
 
 function delayedNotice(data: ExecutiveSummaryData, opts?: SlackDigestOptions): { text: string; blocks: object[] } {
