@@ -89,7 +89,9 @@ export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedu
     // carries the key chart as a PNG, drawn from the PDF's own chart SVG; a picture that cannot be
     // drawn leaves the email without it rather than hold the brief.
     const keyChart = check.ok
-      ? await emailKeyChart(data as ExecutiveSummaryData, brief.charts).catch((err: unknown) => {
+      ? await emailKeyChart(data as ExecutiveSummaryData, brief.charts, {
+        onFallback: (err) => runLog.warn({ err }, 'the email\'s key chart could not be laid out for phones; it shows the PDF\'s picture'),
+      }).catch((err: unknown) => {
         runLog.warn({ err }, 'the email\'s key chart could not be drawn; the email goes without it');
         return null;
       })

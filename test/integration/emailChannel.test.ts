@@ -277,8 +277,8 @@ describe('email channel against a real SMTP server', () => {
     // The headline is about the bounce rate: the picture is the deliverability trend, said in words.
     expect(alt).toContain('Chart of the daily bounce and spam rates');
     expect(alt).toContain('bounce peaked at 16.8% on 19 Nov');
-    expect(img).toMatch(/\swidth="560"/);
-    expect(img).toContain('max-width:560px');
+    expect(img).toMatch(/\swidth="340"/); // laid out for a phone's column, panels stacked
+    expect(img).toContain('max-width:340px');
 
     const inline = m.attachments.filter((a) => a.contentDisposition === 'inline');
     expect(inline).toHaveLength(1);
@@ -290,15 +290,15 @@ describe('email channel against a real SMTP server', () => {
     // The PDF still travels as an attachment.
     expect(m.attachments.filter((a) => a.contentDisposition === 'attachment').map((a) => a.contentType)).toEqual(['application/pdf']);
 
-    // A real picture: a palette PNG (PNG-8) 1120 px wide (2× its 560 px), small, and not blank.
+    // A real picture: a palette PNG (PNG-8) 680 px wide (2× its 340 px), small, and not blank.
     const bytes = pic.content;
     expect(isPng(bytes)).toBe(true);
     expect(bytes.toString('latin1', 12, 16)).toBe('IHDR');
-    expect(bytes.readUInt32BE(16)).toBe(1120);
+    expect(bytes.readUInt32BE(16)).toBe(680);
     const png = decodePng(bytes);
     expect([png.colorType, png.bitDepth]).toEqual([3, 8]);
     expect(png.paletteSize).toBeLessThanOrEqual(256);
-    expect(png.height).toBeGreaterThan(200);
+    expect(png.height).toBeGreaterThan(600); // two panels, one above the other
     expect(bytes.length).toBeLessThan(40_000);
     expect(distinctColors(png)).toBeGreaterThan(8);
     const white = shareOf(png, 0xffffff);

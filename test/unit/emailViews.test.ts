@@ -11,6 +11,9 @@ import { slackDigest } from '../../src/delivery/slack/slackDigest.js';
 import { executiveSummaryMessages } from '../../src/report/executiveSummaryMessages.js';
 import { keyChart } from '../../src/report/keyChart.js';
 import { rasterizeChart } from '../../src/charts/rasterizeChart.js';
+import { narrowSpec, renderNarrowChart } from '../../src/charts/narrowChart.js';
+import { chartMarkCount } from '../../src/charts/renderCharts.js';
+import { emailKeyChart } from '../../src/delivery/email/emailKeyChart.js';
 import { trendInWords } from '../../src/delivery/trendWords.js';
 import type { InlineImage } from '../../src/delivery/Channel.js';
 import type { ExecutiveSummaryData } from '../../src/report/types.js';
@@ -282,5 +285,35 @@ describe('key chart', () => {
     const flatPng = decodePng(flat.png);
     expect(new Set(flatPng.pixels)).toEqual(new Set([0xdc2626, 0xffffff]));
     await expect(rasterizeChart('not an svg')).rejects.toThrow();
+  });
+});
+
+describe('narrow chart for the email', () => {
+  it('stacks panels side by side and narrows the plot; a single chart is narrowed', () => {
+    const faceted = { facet: { column: { field: 'metric', header: { labelAnchor: 'start' } } }, spec: { width: 226, height: 150 } };
+    expect(narrowSpec(faceted, 340)).toEqual({
+      facet: { row: { field: 'metric', header: { labelAnchor: 'start', labelOrient: 'top', labelAngle: 0, labelAlign: 'left', labelBaseline: 'bottom' } } },
+      spec: { width: 240, height: 150 },
+    });
+    expect(faceted.facet.column.header).toEqual({ labelAnchor: 'start' }); // the PDF's spec is not touched
+    expect(narrowSpec({ width: 330, autosize: { type: 'fit-x' } }, 340)).toEqual({ width: 340, autosize: { type: 'fit-x' } });
+  });
+
+  it('draws the key chart of a brief 340 px wide, panels one above the other, as a 680 px PNG', async () => {
+    const data = sample();
+    const svg = await renderNarrowChart('deliverability-trend', data);
+    const [, w, h] = /<svg[^>]*width="(\d+)" height="(\d+)"/.exec(svg) ?? [];
+    expect(Number(w)).toBeLessThanOrEqual(360);
+    expect(Number(h)).toBeGreaterThan(Number(w)); // stacked
+    expect(chartMarkCount(svg)).toBeGreaterThan(0);
+    const image = await emailKeyChart(data, {});
+    expect(image).toMatchObject({ filename: 'deliverability-trend.png', contentType: 'image/png', width: 340 });
+    const png = decodePng(Buffer.from(image!.contentBase64, 'base64'));
+    expect([png.width, png.colorType]).toEqual([680, 3]);
+    expect(image!.height).toBe(Math.round(png.height / 2));
+    expect(distinctColors(png)).toBeGreaterThan(8);
+    const empty = sample();
+    empty.has_data = false;
+    expect(await emailKeyChart(empty, {})).toBeNull();
   });
 });

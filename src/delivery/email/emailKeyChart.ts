@@ -1,31 +1,43 @@
 /**
  * The key chart of a brief's email as a PNG to attach inline (SPEC §7): the chart keyChart()
- * picks, taken from the SVGs the PDF was rendered with (the same picture, drawn once), and
- * rasterised by rasterizeChart (resvg, palette PNG). Made when the brief is rendered; stored
- * with the email message, so a retry or a resend sends the same bytes.
+ * picks, drawn from the brief's data with the PDF's own spec laid out for a phone's column
+ * (renderNarrowChart: panels stacked, 340 px wide, so its labels keep their size on a 375 px
+ * screen), and rasterised by rasterizeChart (resvg, palette PNG) at twice that width for sharp
+ * screens. Made when the brief is rendered; stored with the email message, so a retry or a
+ * resend sends the same bytes.
  */
 import { createHash } from 'node:crypto';
+import { NARROW_WIDTH, renderNarrowChart } from '../../charts/narrowChart.js';
 import { chartMarkCount } from '../../charts/renderCharts.js';
 import { rasterizeChart } from '../../charts/rasterizeChart.js';
 import { keyChart } from '../../report/keyChart.js';
 import type { ExecutiveSummaryData } from '../../report/types.js';
 import type { InlineImage } from '../Channel.js';
 
-/** Width of the picture in the email (CSS px): the 600 px column less its padding. */
-export const KEY_CHART_WIDTH = 560;
-/** Pixels per CSS pixel: sharp on a phone's or a laptop's 2× screen (a palette PNG of ~10–20 KB). */
+/** Pixels per CSS pixel: sharp on a phone's or a laptop's 2× screen. */
 const DENSITY = 2;
+/** The PDF's own picture, when the narrow one cannot be drawn: the width of the email's column. */
+const COLUMN_WIDTH = 560;
 
 /**
  * The key chart as an inline image, or null when there is none to show: no data in the period,
- * the chart was not rendered, or it has no marks (its "no data" frame says nothing in an email).
+ * or the chart has no marks (its "no data" frame says nothing in an email). `charts` are the
+ * PDF's SVGs: used as they are should the narrow layout fail (a spec it cannot rearrange).
  */
-export async function emailKeyChart(data: ExecutiveSummaryData, charts: Record<string, string>): Promise<InlineImage | null> {
+export async function emailKeyChart(data: ExecutiveSummaryData, charts: Record<string, string>, opts: { onFallback?: (err: unknown) => void } = {}): Promise<InlineImage | null> {
   const choice = keyChart(data);
   if (!choice) return null;
-  const svg = charts[choice.chart];
+  let svg: string | undefined;
+  let cssWidth = NARROW_WIDTH;
+  try {
+    svg = await renderNarrowChart(choice.chart, data);
+  } catch (err) {
+    opts.onFallback?.(err);
+    svg = charts[choice.chart];
+    cssWidth = COLUMN_WIDTH;
+  }
   if (typeof svg !== 'string' || chartMarkCount(svg) === 0) return null;
-  const { png, width, height } = await rasterizeChart(svg, { width: KEY_CHART_WIDTH * DENSITY });
+  const { png, width, height } = await rasterizeChart(svg, { width: cssWidth * DENSITY });
   const hash = createHash('sha256').update(png).digest('hex').slice(0, 16);
   return {
     cid: `${choice.chart}.${hash}@herald`,
