@@ -20,6 +20,12 @@ import { installTextMetrics } from './textMetrics.js';
 /** Width the narrow chart is laid out for (px), about a phone's content column. */
 export const NARROW_WIDTH = 340;
 
+/** Signals a spec reads at render time (renderCharts sets them from the rows), for the narrow width. */
+function signalsFor(name: ChartName, width: number): Record<string, unknown> {
+  // Category labels may take two fifths of the width; longer ones get an ellipsis.
+  return name === 'savings-by-category' ? { labelLimit: Math.round(width * 0.4) } : {};
+}
+
 const TEMPLATE_DIR = new URL('../../templates/charts/', import.meta.url);
 
 type Json = Record<string, unknown>;
@@ -90,6 +96,7 @@ export async function renderNarrowChart(name: ChartName, data: ExecutiveSummaryD
   const view = new View(runtime(name, width), { renderer: 'none', logger: collectingLogger(errors) as never, logLevel: 1 });
   try {
     view.data('values', executiveChartValues(data)[name].map((r) => ({ ...r })));
+    for (const [k, v] of Object.entries(signalsFor(name, width))) view.signal(k, v);
     const svg = await view.toSVG();
     if (errors.length > 0) {
       const first = errors[0];

@@ -7,14 +7,14 @@
  * - Deliverability leads (critical or warning now, or the headline's figure is a deliverability
  *   rate or the revenue at risk): the deliverability trend.
  * - Money leads (losing money, or the headline's figure is revenue, cost or margin): the cost
- *   breakdown. The efficiency score: its components.
+ *   breakdown. The efficiency score: its components. Savings: savings by category.
  * - Otherwise (steady, nothing to compare): the deliverability trend while there were sends,
  *   else the cost breakdown. A period without data shows no chart.
  */
-import { formatDate, formatPercent, formatUsd, isFiniteNumber } from './format.js';
+import { formatDate, formatPercent, formatUsd, humanize, isFiniteNumber } from './format.js';
 import type { DailyPoint, ExecutiveSummaryData, Kpi } from './types.js';
 
-export type KeyChartName = 'deliverability-trend' | 'cost-breakdown' | 'efficiency-components';
+export type KeyChartName = 'deliverability-trend' | 'cost-breakdown' | 'efficiency-components' | 'savings-by-category';
 
 export interface KeyChart {
   chart: KeyChartName;
@@ -35,6 +35,9 @@ const BY_KPI: Record<string, KeyChartName> = {
   cost_per_email_delivered: 'cost-breakdown',
   efficiency_ratio: 'cost-breakdown',
   efficiency_score: 'efficiency-components',
+  realized_savings: 'savings-by-category',
+  identified_savings: 'savings-by-category',
+  savings_rate: 'savings-by-category',
 };
 
 /** The KPI a headline names ("Bounce rate rose from…", "…the largest move, bounce rate +0.3 pp, is small."). */
@@ -53,6 +56,7 @@ export function keyChart(data: ExecutiveSummaryData): KeyChart | null {
     case 'deliverability-trend': return { chart, title: 'Bounce and spam rate by day', alt: deliverabilityAlt(data) };
     case 'cost-breakdown': return { chart, title: 'Cost against recognized revenue', alt: costAlt(data) };
     case 'efficiency-components': return { chart, title: 'Efficiency score components', alt: efficiencyAlt(data) };
+    case 'savings-by-category': return { chart, title: 'Savings by category', alt: savingsAlt(data) };
   }
 }
 
@@ -106,6 +110,11 @@ function costAlt(data: ExecutiveSummaryData): string {
   const c = data.cost;
   return `Chart of the cost in ${data.period.words}: infrastructure ${formatUsd(c.infrastructure_cost)} and email service ${formatUsd(c.email_service_cost)}, `
     + `total ${formatUsd(c.total_cost)}, against recognized revenue of ${formatUsd(c.recognized_revenue)} (gross margin ${formatPercent(c.gross_margin, 1)}).`;
+}
+
+function savingsAlt(data: ExecutiveSummaryData): string {
+  const rows = data.cost_optimization.by_category.map((c) => `${humanize(c.category)} ${formatUsd(c.realized)} realized, ${formatUsd(c.identified)} identified`);
+  return `Chart of the savings by category in ${data.period.words}${rows.length ? `: ${rows.join('; ')}` : ''}.`;
 }
 
 function efficiencyAlt(data: ExecutiveSummaryData): string {

@@ -187,7 +187,7 @@ describe('slack digest', () => {
     expect(all).not.toMatch(/\*Critical alerts/);
     for (const note of data.data_notes) expect(all).toContain(note.text);
     // The notification: health first, as the subject, then the headline.
-    expect(text.startsWith(`OK · Executive summary · Northwind Mail Co — Week 47, 16–22 Nov 2026: ${data.headline}`)).toBe(true);
+    expect(text.startsWith(`OK · Northwind Mail Co · Executive summary · Week 47, 16–22 Nov 2026: ${data.headline}`)).toBe(true);
   });
 
   it('says in words whether a trend is good or bad (Slack shows no colour)', () => {
@@ -225,7 +225,7 @@ describe('slack digest', () => {
     expect(joined).toContain(`*Bounce rose at ${HOSTILE_SLACK}*`);
     expect(joined).toContain(`Left out: ${HOSTILE_SLACK}`);
     expect(joined).toContain(`(target ${HOSTILE_SLACK})`);
-    expect(text).toContain(`Executive summary · ${HOSTILE_SLACK}`);
+    expect(text).toContain(`OK · ${HOSTILE_SLACK} · Executive summary`);
   });
 });
 
@@ -250,6 +250,10 @@ describe('key chart', () => {
     steady.headline_rule = 'steady';
     steady.headline = 'Steady against Week 46, 9–15 Nov 2026: the largest move, total cost +0.3%, is small.';
     expect(keyChart(steady)?.chart).toBe('cost-breakdown');
+    const savings = sample();
+    savings.headline = 'Realized savings rose from $317 to $912 (+187.7%) against October 2026.';
+    savings.kpis.push({ ...savings.kpis[0], key: 'realized_savings', label: 'Realized savings' });
+    expect(keyChart(savings)?.chart).toBe('savings-by-category');
     const empty = sample();
     empty.has_data = false;
     expect(keyChart(empty)).toBeNull();

@@ -41,7 +41,7 @@ import {
   pluralize,
   statusLabel,
 } from '../../report/format.js';
-import { healthWord } from '../email/renderEmail.js';
+import { healthWord, subjectPeriod } from '../email/renderEmail.js';
 import { trendInWords } from '../trendWords.js';
 
 /** Block Kit limits (docs.slack.dev/reference/block-kit). */
@@ -272,7 +272,9 @@ function briefText(data: ExecutiveSummaryData): string {
   const h = data.health;
   const health = isFiniteNumber(h?.business_health) ? `business health ${formatScore(h.business_health)}/100` : 'no business health score';
   const alerts = pluralize((data.critical_alerts ?? []).length, 'critical or high alert', 'critical or high alerts');
-  return clipEscaped(`${escapeSlack(healthWord(data))} · ${title(data)} — ${esc(data.period.words, 200)}: ${esc(data.headline, 600)} (${health}, ${alerts}). The PDF is in the thread.`, SLACK_LIMITS.fallbackText);
+  // As the email's subject: "Critical · Bluepeak Commerce · Executive summary · Week 48, 23–29 Nov 2026".
+  const lead = `${escapeSlack(healthWord(data))} · ${esc(data.tenant.name)} · Executive summary · ${esc(subjectPeriod(data.period), 200)}`;
+  return clipEscaped(`${lead}: ${esc(data.headline, 600)} (${health}, ${alerts}). The PDF is in the thread.`, SLACK_LIMITS.fallbackText);
 }
 
 function delayedNotice(data: ExecutiveSummaryData, opts?: SlackDigestOptions): { text: string; blocks: object[] } {
