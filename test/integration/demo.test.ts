@@ -81,7 +81,8 @@ describe('herald demo', () => {
     expect(briefMails).toHaveLength(15); // the c-suite (northwind 2, bluepeak 1, copperleaf 2) × 3 periods
     const mail = await simpleParser(await readFile(path.join(outbox, 'email', briefMails.find((f) => f.includes('_bluepeak_'))!)));
     expect(mail.subject).toMatch(/Bluepeak Commerce/);
-    expect(mail.attachments.map((a) => a.contentType)).toEqual(['application/pdf']);
+    // The PDF attached, and the key chart shown in the HTML (inline, by cid:).
+    expect(mail.attachments.map((a) => [a.contentType, a.contentDisposition])).toEqual([['image/png', 'inline'], ['application/pdf', 'attachment']]);
     expect(mail.text).toContain('Bluepeak Commerce');
     const slack = await readdir(path.join(outbox, 'slack'));
     expect(slack.filter((f) => f.startsWith('demo_executive-summary_'))).toHaveLength(9);

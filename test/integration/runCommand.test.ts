@@ -140,7 +140,7 @@ describe('herald run monthly-exec', () => {
       expect(pdf).toHaveLength(1);
       expect(createHash('sha256').update(pdf[0].content).digest('hex')).toBe(run1.artifact_sha256);
     }
-    expect((await pdfText(smtp.messages[0].attachments[0].content)).text).toContain('November 2026');
+    expect((await pdfText(smtp.messages[0].attachments.find((a) => a.contentType === 'application/pdf')!.content)).text).toContain('November 2026');
     expect(smtp.byMessageId(messageIdFor(KEY(1)))?.envelope.rcptTo).toEqual(['ada@acme.test']);
     expect(smtp.byMessageId(messageIdFor(KEY(2)))?.envelope.rcptTo).toEqual(['fin@acme.test']);
     expect((await outbox()).map((o) => [o.delivery_key, o.status, o.run_id])).toEqual([
@@ -179,7 +179,8 @@ describe('herald run monthly-exec', () => {
       [KEY(2), 'sent', all[2].id],
     ]);
     for (const m of smtp.messages.slice(2)) {
-      expect(createHash('sha256').update(m.attachments[0].content).digest('hex')).toBe(all[2].artifact_sha256);
+      const pdf = m.attachments.find((a) => a.contentType === 'application/pdf')!;
+      expect(createHash('sha256').update(pdf.content).digest('hex')).toBe(all[2].artifact_sha256);
     }
     expect(await archived()).toHaveLength(3);
   });

@@ -12,7 +12,8 @@ import { executiveSummaryMessages } from '../../src/report/executiveSummaryMessa
 import { keyChart } from '../../src/report/keyChart.js';
 import { rasterizeChart } from '../../src/charts/rasterizeChart.js';
 import { narrowSpec, renderNarrowChart } from '../../src/charts/narrowChart.js';
-import { chartMarkCount } from '../../src/charts/renderCharts.js';
+import { chartMarkCount, renderChart } from '../../src/charts/renderCharts.js';
+import { executiveChartValues } from '../../src/charts/executiveChartValues.js';
 import { emailKeyChart } from '../../src/delivery/email/emailKeyChart.js';
 import { trendInWords } from '../../src/delivery/trendWords.js';
 import type { InlineImage } from '../../src/delivery/Channel.js';
@@ -306,9 +307,12 @@ describe('narrow chart for the email', () => {
   it('draws the key chart of a brief 340 px wide, panels one above the other, as a 680 px PNG', async () => {
     const data = sample();
     const svg = await renderNarrowChart('deliverability-trend', data);
-    const [, w, h] = /<svg[^>]*width="(\d+)" height="(\d+)"/.exec(svg) ?? [];
-    expect(Number(w)).toBeLessThanOrEqual(360);
-    expect(Number(h)).toBeGreaterThan(Number(w)); // stacked
+    const size = (markup: string) => (/<svg[^>]*width="(\d+)" height="(\d+)"/.exec(markup) ?? []).slice(1).map(Number);
+    const [w, h] = size(svg);
+    const [pdfW, pdfH] = size(await renderChart('deliverability-trend', executiveChartValues(data)['deliverability-trend']));
+    expect(w).toBeLessThanOrEqual(360);
+    expect(w).toBeLessThan(pdfW * 0.6);
+    expect(h).toBeGreaterThan(pdfH * 1.5); // the two panels one above the other
     expect(chartMarkCount(svg)).toBeGreaterThan(0);
     const image = await emailKeyChart(data, {});
     expect(image).toMatchObject({ filename: 'deliverability-trend.png', contentType: 'image/png', width: 340 });
