@@ -31,8 +31,13 @@ export interface InlineImage {
   contentBase64: string;
   /** What the picture shows, for the HTML's alt text. */
   alt: string;
+  /** Its size in the HTML (CSS px); the PNG has twice as many pixels for sharp screens. */
   width: number;
   height: number;
+  /** Shown above the picture ("Bounce and spam rate by day"). */
+  title?: string;
+  /** Shown under it: what the picture does not label itself ("Shaded: Week 48, 23–29 Nov 2026"). */
+  caption?: string;
 }
 
 export interface SlackMessage {

@@ -22,6 +22,15 @@ export interface KeyChart {
   title: string;
   /** What the picture shows, in words, with its figures. */
   alt: string;
+  /** What the picture does not label itself: "Shaded: Week 48, 23–29 Nov 2026."; "" when nothing. */
+  caption: string;
+}
+
+/** The days a deliverability chart draws, and whether the period is shaded among them. */
+export interface DrawnDays {
+  days: Pick<DailyPoint, 'date' | 'bounce_rate' | 'spam_rate'>[];
+  /** The chart shades the period (its days are a part of those drawn). */
+  shaded: boolean;
 }
 
 const BY_KPI: Record<string, KeyChartName> = {
@@ -49,14 +58,21 @@ export function headlineKpi(data: Pick<ExecutiveSummaryData, 'headline' | 'kpis'
   return data.kpis.find((k) => lower.includes(`the largest move, ${k.label.toLowerCase()} `)) ?? null;
 }
 
-export function keyChart(data: ExecutiveSummaryData): KeyChart | null {
+/**
+ * The key chart of a brief, or null for a period without data. `drawn`: the days the
+ * deliverability chart draws (a daily brief draws the trailing days too); default the period's.
+ */
+export function keyChart(data: ExecutiveSummaryData, drawn?: DrawnDays): KeyChart | null {
   if (!data.has_data) return null;
   const chart = chooseChart(data);
   switch (chart) {
-    case 'deliverability-trend': return { chart, title: 'Bounce and spam rate by day', alt: deliverabilityAlt(data) };
-    case 'cost-breakdown': return { chart, title: 'Cost against recognized revenue', alt: costAlt(data) };
-    case 'efficiency-components': return { chart, title: 'Efficiency score components', alt: efficiencyAlt(data) };
-    case 'savings-by-category': return { chart, title: 'Savings by category', alt: savingsAlt(data) };
+    case 'deliverability-trend': {
+      const d = drawn ?? { days: data.daily, shaded: false };
+      return { chart, title: 'Bounce and spam rate by day', alt: deliverabilityAlt(data, d), caption: d.shaded ? `Shaded: ${data.period.words}.` : '' };
+    }
+    case 'cost-breakdown': return { chart, title: 'Cost against recognized revenue', alt: costAlt(data), caption: '' };
+    case 'efficiency-components': return { chart, title: 'Efficiency score components', alt: efficiencyAlt(data), caption: '' };
+    case 'savings-by-category': return { chart, title: 'Savings by category', alt: savingsAlt(data), caption: '' };
   }
 }
 
@@ -81,7 +97,7 @@ function dayMonth(date: string): string {
 }
 
 /** The highest point of a daily rate: "peaked at 16.8% on 19 Nov", or its one value for one day. */
-function peak(daily: DailyPoint[], field: 'bounce_rate' | 'spam_rate'): string | null {
+function peak(daily: DrawnDays['days'], field: 'bounce_rate' | 'spam_rate'): string | null {
   const points = daily.filter((d) => isFiniteNumber(d[field]));
   if (points.length === 0) return null;
   const top = points.reduce((a, b) => ((b[field] as number) > (a[field] as number) ? b : a));
@@ -94,16 +110,18 @@ function line(fraction: number): string {
   return `${Number((fraction * 100).toFixed(2))}%`;
 }
 
-function deliverabilityAlt(data: ExecutiveSummaryData): string {
+function deliverabilityAlt(data: ExecutiveSummaryData, drawn: DrawnDays): string {
   const t = data.thresholds;
-  const bounce = peak(data.daily, 'bounce_rate');
-  const spam = peak(data.daily, 'spam_rate');
+  const daily = drawn.days;
+  const bounce = peak(daily, 'bounce_rate');
+  const spam = peak(daily, 'spam_rate');
   const figures = [
     bounce ? `bounce ${bounce} (warning line ${line(t.bounce_rate.warning)}, critical ${line(t.bounce_rate.critical)})` : null,
     spam ? `spam ${spam} (warning line ${line(t.spam_rate.warning)}, critical ${line(t.spam_rate.critical)})` : null,
   ].filter((s): s is string => s !== null);
-  const days = data.daily.length > 1 ? `, ${dayMonth(data.daily[0].date)} to ${dayMonth(data.daily[data.daily.length - 1].date)}` : '';
-  return `Chart of the daily bounce and spam rates${days} against their warning and critical lines${figures.length ? `: ${figures.join('; ')}` : ''}.`;
+  const days = daily.length > 1 ? `, ${dayMonth(daily[0].date)} to ${dayMonth(daily[daily.length - 1].date)}` : '';
+  const shaded = drawn.shaded ? ` (${data.period.words} shaded)` : '';
+  return `Chart of the daily bounce and spam rates${days}${shaded}, against their warning and critical lines${figures.length ? `: ${figures.join('; ')}` : ''}.`;
 }
 
 function costAlt(data: ExecutiveSummaryData): string {

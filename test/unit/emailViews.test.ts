@@ -49,7 +49,9 @@ function strings(v: unknown): string[] {
 }
 
 /** A minimal picture to attach: what the views do with it, not what it shows. */
-const PICTURE: InlineImage = { cid: 'deliverability-trend.0123456789abcdef@herald', filename: 'deliverability-trend.png', contentType: 'image/png', contentBase64: 'iVBORw0KGgo=', alt: 'Chart of the daily bounce and spam rates', width: 560, height: 193 };
+const PICTURE: InlineImage = { cid: 'deliverability-trend.0123456789abcdef@herald', filename: 'deliverability-trend.png', contentType: 'image/png', contentBase64: 'iVBORw0KGgo=', alt: 'Chart of the daily bounce and spam rates', width: 560, height: 193,
+  title: 'Bounce and spam rate by day', caption: 'Shaded: Week 47, 16–22 Nov 2026.',
+};
 
 describe('email subject', () => {
   it('states the health first and the period in words: a day, a week, a month', () => {
@@ -142,6 +144,7 @@ describe('email views', () => {
     expect(withChart.inline).toEqual([PICTURE]);
     expect(withChart.html).toContain(`<img src="cid:${PICTURE.cid}" width="560" height="193" alt="Chart of the daily bounce and spam rates"`);
     expect(withChart.html).toContain('>Bounce and spam rate by day</div>');
+    expect(withChart.html).toContain('>Shaded: Week 47, 16–22 Nov 2026.</div>');
     const without = executiveSummaryMessages(data, 'brief').email;
     expect(without.inline).toBeUndefined();
     expect(without.html).not.toMatch(/<img/i);
@@ -156,13 +159,15 @@ describe('email views', () => {
     data.headline = `Bounce rose at ${HOSTILE}`;
     data.data_notes = [{ code: 'optimization-invalid-amount', count: 1, text: `Left out: ${HOSTILE}` }];
     data.targets.gross_margin.target = HOSTILE;
-    const e = renderEmail(data, 'brief', { keyChart: { ...PICTURE, alt: `Chart "${HOSTILE}"` } });
+    const e = renderEmail(data, 'brief', { keyChart: { ...PICTURE, alt: `Chart "${HOSTILE}"`, title: `Title ${HOSTILE}`, caption: `Shaded: ${HOSTILE}` } });
     expect(e.html).not.toMatch(/<script/i);
     expect(e.html.match(/<img\b/g)).toHaveLength(1); // the chart's, not the tenant's
     expect(e.html).not.toContain('onerror=alert');
     expect(e.html).toContain(`Bounce rose at ${HOSTILE_HTML}`);
     expect(e.html).toContain(`Left out: ${HOSTILE_HTML}`);
     expect(e.html).toContain(`alt="Chart &quot;${HOSTILE_HTML}&quot;"`);
+    expect(e.html).toContain(`>Title ${HOSTILE_HTML}</div>`);
+    expect(e.html).toContain(`>Shaded: ${HOSTILE_HTML}</div>`);
     expect(e.html).toContain(`target ${HOSTILE_HTML}`);
     expect(e.text).toContain(`Bounce rose at ${HOSTILE}`);
     expect(e.text).toContain(`Left out: ${HOSTILE}`);
@@ -261,11 +266,21 @@ describe('key chart', () => {
   });
 
   it('says what it shows, with its figures', () => {
-    expect(keyChart(sample())?.alt).toBe('Chart of the daily bounce and spam rates, 16 Nov to 22 Nov against their warning and critical lines: '
+    expect(keyChart(sample())?.alt).toBe('Chart of the daily bounce and spam rates, 16 Nov to 22 Nov, against their warning and critical lines: '
       + 'bounce peaked at 16.8% on 19 Nov (warning line 10%, critical 15%); spam peaked at 1.7% on 18 Nov (warning line 1.5%, critical 2%).');
     const losing = sample();
     losing.headline_rule = 'losing-money';
     expect(keyChart(losing)?.alt).toBe('Chart of the cost in Week 47, 16–22 Nov 2026: infrastructure $2,184 and email service $412, total $2,596, against recognized revenue of $9,050 (gross margin 71.3%).');
+  });
+
+  it('describes the days the chart draws, and says what is shaded (a daily brief draws the trailing days)', () => {
+    const data = day();
+    const days = Array.from({ length: 14 }, (_, i) => ({ date: `2026-11-${String(18 + i).padStart(2, '0')}`.replace('2026-11-31', '2026-12-01'), bounce_rate: 0.02 + i * 0.01, spam_rate: 0.002 }));
+    const chart = keyChart(data, { days, shaded: true })!;
+    expect(chart.caption).toBe('Shaded: Tuesday 1 Dec 2026.');
+    expect(chart.alt).toBe('Chart of the daily bounce and spam rates, 18 Nov to 1 Dec (Tuesday 1 Dec 2026 shaded), against their warning and critical lines: '
+      + 'bounce peaked at 15.0% on 1 Dec (warning line 10%, critical 15%); spam peaked at 0.20% on 18 Nov (warning line 1.5%, critical 2%).');
+    expect(keyChart(sample())!.caption).toBe('');
   });
 
   it('is rasterised to a small palette PNG that is not blank, exactly 1120 px wide', async () => {

@@ -7,10 +7,11 @@
  * resend sends the same bytes.
  */
 import { createHash } from 'node:crypto';
+import { executiveChartValues } from '../../charts/executiveChartValues.js';
 import { NARROW_WIDTH, renderNarrowChart } from '../../charts/narrowChart.js';
 import { chartMarkCount } from '../../charts/renderCharts.js';
 import { rasterizeChart } from '../../charts/rasterizeChart.js';
-import { keyChart } from '../../report/keyChart.js';
+import { keyChart, type DrawnDays } from '../../report/keyChart.js';
 import type { ExecutiveSummaryData } from '../../report/types.js';
 import type { InlineImage } from '../Channel.js';
 
@@ -25,7 +26,7 @@ const COLUMN_WIDTH = 560;
  * PDF's SVGs: used as they are should the narrow layout fail (a spec it cannot rearrange).
  */
 export async function emailKeyChart(data: ExecutiveSummaryData, charts: Record<string, string>, opts: { onFallback?: (err: unknown) => void } = {}): Promise<InlineImage | null> {
-  const choice = keyChart(data);
+  const choice = keyChart(data, drawnDays(data));
   if (!choice) return null;
   let svg: string | undefined;
   let cssWidth = NARROW_WIDTH;
@@ -47,5 +48,26 @@ export async function emailKeyChart(data: ExecutiveSummaryData, charts: Record<s
     alt: choice.alt,
     width: Math.round(width / DENSITY),
     height: Math.round(height / DENSITY),
+    title: choice.title,
+    ...(choice.caption ? { caption: choice.caption } : {}),
   };
+}
+
+type ChartRow = { kind?: unknown; metric?: unknown; date?: unknown; value?: unknown };
+
+/**
+ * The days the deliverability chart draws, read from its rows (the same the picture is drawn
+ * from): its words then describe the picture, trailing days of a daily brief included.
+ */
+function drawnDays(data: ExecutiveSummaryData): DrawnDays {
+  const rows = executiveChartValues(data)['deliverability-trend'] as ChartRow[];
+  const byDate = new Map<string, DrawnDays['days'][number]>();
+  for (const r of rows) {
+    if (r.kind !== 'series' || typeof r.date !== 'string' || typeof r.value !== 'number') continue;
+    const day = byDate.get(r.date) ?? { date: r.date, bounce_rate: null, spam_rate: null };
+    if (r.metric === 'Bounce rate') day.bounce_rate = r.value;
+    if (r.metric === 'Spam rate') day.spam_rate = r.value;
+    byDate.set(r.date, day);
+  }
+  return { days: [...byDate.values()].sort((a, b) => a.date.localeCompare(b.date)), shaded: rows.some((r) => r.kind === 'band') };
 }

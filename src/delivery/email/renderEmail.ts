@@ -10,7 +10,6 @@
  * with control characters removed so a hostile name cannot add header lines.
  */
 import { renderView } from '../../render/templates.js';
-import { keyChart } from '../../report/keyChart.js';
 import { LISTED_ALERTS, alertsNotListed, formatTarget, listedAlerts, statusColor, statusLabel } from '../../report/format.js';
 import type { ExecutiveSummaryData, TargetCheck } from '../../report/types.js';
 import type { InlineImage } from '../Channel.js';
@@ -61,7 +60,6 @@ function targetView(t: TargetCheck): { text: string; color: string; missed: bool
 function briefView(data: ExecutiveSummaryData, chart: InlineImage | null) {
   const critical = Array.isArray(data.critical_alerts) ? data.critical_alerts : [];
   const medium = Array.isArray(data.medium_alerts) ? data.medium_alerts : [];
-  const key = chart ? keyChart(data) : null;
   const rp = data.revenue_protection;
   return {
     ...data,
@@ -87,7 +85,7 @@ function briefView(data: ExecutiveSummaryData, chart: InlineImage | null) {
         period: statusLabel(rp.risk_level),
         period_status: rp.risk_level ?? 'neutral',
       },
-      chart: chart ? { src: `cid:${chart.cid}`, alt: chart.alt, width: chart.width, height: chart.height, title: key?.title ?? 'Key chart' } : null,
+      chart: chart ? { src: `cid:${chart.cid}`, alt: chart.alt, width: chart.width, height: chart.height, title: chart.title ?? 'Key chart', caption: chart.caption ?? '' } : null,
     },
   };
 }
