@@ -201,27 +201,39 @@ describe('herald run monthly-exec', () => {
   });
 
   it('a brief held by its freshness check: the progress line says held, nothing is sent, exit 1', async () => {
-    // December: the fixture's daily summaries stop on 30 November, so the brief is stale and held.
-    const r = await run(['monthly-exec', '--from', '2026-11', '--to', '2026-12', '--tenant', 'acme']);
-    expect(r.stderr).toBe('[1/2] acme 2026-11: queued\n[2/2] acme 2026-12: held (daily summaries reach 2026-11-30, the period ends 2026-12-31; '
-      + 'newest event 2026-12-01T05:00:00.000Z is more than 3 h before the period\'s end 2027-01-01T00:00:00-05:00)\n');
-    expect(r.code).toBe(1);
-    expect(r.stdout).toBe('2 brief(s): 1 queued, 1 held; deliveries: 0 sent, 2 already sent before (not resent without --force), '
-      + '0 waiting to retry, 0 dead (attempted now: 0)\n');
-    expect(smtp.messages).toHaveLength(6);
-    const december = (await runs()).filter((x) => x.period_label === '2026-12');
-    expect(december.map((x) => x.status)).toEqual(['held']);
-    expect((await outbox()).filter((o) => o.delivery_key.includes(':2026-12:'))).toEqual([]);
-    const checks = (await t.db.query<{ checks: { stale: boolean; problems: { check: string; message: string }[] } }>(
-      `SELECT checks FROM herald.runs WHERE id = $1`, [december[0].id])).rows[0].checks;
-    expect(checks.stale).toBe(true);
-    expect(checks.problems[0]).toEqual({ check: 'freshness', message: 'daily summaries reach 2026-11-30, the period ends 2026-12-31' });
+    // November's last daily summary has not arrived (taken out for this test): the brief is stale
+    // and held, even when forced (a forced resend is still checked).
+    const { rows: [missing] } = await t.db.query(`DELETE FROM deliverability_daily_summary WHERE tenant_id = 'acme' AND tracking_date = '2026-11-30' RETURNING *`);
+    try {
+      const sentBefore = smtp.messages.length;
+      const r = await run(['monthly-exec', '--period', '2026-11', '--tenant', 'acme', '--force']);
+      expect(r.stderr).toBe('[1/1] acme 2026-11: held (daily summaries reach 2026-11-29, the period ends 2026-11-30)\n');
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/^1 brief\(s\): 0 queued, 1 held; deliveries: 0 sent, /);
+      expect(smtp.messages).toHaveLength(sentBefore);
+      const held = (await runs()).filter((x) => x.period_label === '2026-11' && x.status === 'held');
+      expect(held).toHaveLength(1);
+      const checks = (await t.db.query<{ checks: { stale: boolean; problems: { check: string; message: string }[] } }>(
+        `SELECT checks FROM herald.runs WHERE id = $1`, [held[0].id])).rows[0].checks;
+      expect(checks.stale).toBe(true);
+      expect(checks.problems[0]).toEqual({ check: 'freshness', message: 'daily summaries reach 2026-11-29, the period ends 2026-11-30' });
 
-    // A dry run reports what would be held and still exits 0.
-    const dry = await run(['monthly-exec', '--period', '2026-12', '--tenant', 'acme', '--dry-run']);
-    expect(dry.stderr).toMatch(/^\[1\/1\] acme 2026-12: dry-run, would be held \(daily summaries reach 2026-11-30, .*\)\n$/);
-    expect(dry.code).toBe(0);
-    expect(dry.stdout).toBe('dry run: 1 brief(s) rendered and checked, nothing archived or sent; 1 would be held\n');
+      // A dry run reports what would be held and still exits 0.
+      const dry = await run(['monthly-exec', '--period', '2026-11', '--tenant', 'acme', '--dry-run']);
+      expect(dry.stderr).toMatch(/^\[1\/1\] acme 2026-11: dry-run, would be held \(daily summaries reach 2026-11-29, .*\)\n$/);
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toBe('dry run: 1 brief(s) rendered and checked, nothing archived or sent; 1 would be held\n');
+    } finally {
+      await t.db.query(`INSERT INTO deliverability_daily_summary SELECT * FROM json_populate_record(NULL::deliverability_daily_summary, $1)`, [JSON.stringify(missing)]);
+    }
+  });
+
+  it('refuses a month that is not over (SPEC §3): exit 2 naming --to, nothing rendered', async () => {
+    const before = (await runs()).length;
+    const r = await run(['monthly-exec', '--from', '2026-11', '--to', '2099-12', '--tenant', 'acme']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^herald: --to: period "2099-12" has not begun: it starts /);
+    expect((await runs()).length).toBe(before);
   });
 
   it('sends its own deliveries only: another schedule\'s due delivery is left to the workers', async () => {
