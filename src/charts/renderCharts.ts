@@ -46,12 +46,21 @@ interface ChartDef {
   hasData(rows: Row[]): boolean;
   /** Signals (Vega-Lite params) computed from the rows, set on the view before it runs. */
   signals?(rows: Row[], theme: Config): Record<string, unknown>;
+  /**
+   * The facets the rows make, for a chart whose facets come and go with the data: a pooled view is
+   * only reused for rows of the same facets. Its facet cells are joined by position (see
+   * withoutJoinKeys), and a cell that a reused view did not have before is drawn without its marks.
+   */
+  shape?(rows: Row[]): string;
 }
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 const CHARTS: Record<ChartName, ChartDef> = {
-  'deliverability-trend': { hasData: (rows) => rows.some((r) => r.kind === 'series' && finite(r.value)) },
+  'deliverability-trend': {
+    hasData: (rows) => rows.some((r) => r.kind === 'series' && finite(r.value)),
+    signals: (rows, theme) => dayLabels(rows, theme, TREND_PLOT_WIDTH),
+  },
   // All-zero cost and revenue is an idle tenant, not a chart worth drawing.
   'cost-breakdown': { hasData: (rows) => rows.some((r) => finite(r.value) && r.value !== 0) },
   'savings-by-category': {
@@ -59,7 +68,11 @@ const CHARTS: Record<ChartName, ChartDef> = {
     signals: (rows, theme) => ({ labelLimit: categoryLabelLimit(rows, theme) }),
   },
   'efficiency-components': { hasData: (rows) => rows.some((r) => finite(r.value)) },
-  'kpi-sparklines': { hasData: (rows) => rows.some((r) => finite(r.value)) },
+  'kpi-sparklines': {
+    hasData: (rows) => rows.some((r) => r.kind === 'series' && finite(r.value)),
+    signals: (rows, theme) => dayLabels(rows, theme, DAILY_PLOT_WIDTH),
+    shape: (rows) => [...new Set(rows.map((r) => String(r.measure)))].sort().join('|'),
+  },
 };
 
 /** Full width of the page column the specs are sized for. */
@@ -74,6 +87,25 @@ function categoryLabelLimit(rows: Row[], theme: Config): number {
   let widest = 0;
   for (const r of rows) widest = Math.max(widest, measureText(String(r.category ?? ''), fontSize));
   return Math.min(Math.ceil(widest) + 4, Math.round(FULL_WIDTH * 0.6));
+}
+
+/** Plot widths of one deliverability panel and of the day-by-day rows (the specs' `width`). */
+const TREND_PLOT_WIDTH = 226;
+const DAILY_PLOT_WIDTH = 520;
+const DAY_MS = 86_400_000;
+
+/**
+ * Which days of a time axis get a label: every `labelEvery`-th counted back from the last day
+ * (`lastDay`, UTC ms), so the window's last day, the period's, is always labelled, and as many as
+ * fit whole at the measured width of a label ("Nov 30"); every day keeps its tick.
+ */
+function dayLabels(rows: Row[], theme: Config, plotWidth: number): Record<string, unknown> {
+  const extent = rows.find((r) => r.kind === 'extent' && finite(r.start) && finite(r.end));
+  if (!extent) return {};
+  const days = Math.max(1, Math.round(((extent.end as number) - (extent.start as number)) / DAY_MS));
+  const fontSize = Number(theme.axis?.labelFontSize ?? 10);
+  const label = measureText('Nov 30', fontSize) + 8;
+  return { lastDay: (extent.end as number) - DAY_MS / 2, labelEvery: Math.max(1, Math.ceil(label / (plotWidth / days))) };
 }
 
 const TEMPLATE_DIR = new URL('../../templates/charts/', import.meta.url);
@@ -267,7 +299,11 @@ const IDLE_VIEWS_PER_CHART = 4;
  * stays flat only if views are renewed. Building one costs ~30 ms, once per 100 briefs.
  */
 const RENDERS_PER_VIEW = 100;
-const idleViews = new WeakMap<Runtime, PooledView[]>();
+/**
+ * Idle views by runtime and by the shape of the data they last drew (see ChartDef.shape): a view
+ * is only reused for data of the same shape.
+ */
+const idleViews = new WeakMap<Runtime, Map<string, PooledView[]>>();
 
 function newView(runtime: Runtime): PooledView {
   const log: RenderLog = { errors: [] };
@@ -281,8 +317,8 @@ function newView(runtime: Runtime): PooledView {
   return { view, log, renders: 0, initial: { width: view.signal('width'), height: view.signal('height'), padding: view.signal('padding') } };
 }
 
-function takeView(runtime: Runtime, fresh: boolean): PooledView {
-  const pooled = fresh ? undefined : idleViews.get(runtime)?.pop();
+function takeView(runtime: Runtime, fresh: boolean, shape: string): PooledView {
+  const pooled = fresh ? undefined : idleViews.get(runtime)?.get(shape)?.pop();
   if (!pooled) return newView(runtime);
   const { view, initial } = pooled;
   view.signal('width', initial.width).signal('height', initial.height).signal('padding', initial.padding);
@@ -290,12 +326,14 @@ function takeView(runtime: Runtime, fresh: boolean): PooledView {
   return pooled;
 }
 
-function releaseView(runtime: Runtime, pooled: PooledView, reusable: boolean): void {
+function releaseView(runtime: Runtime, pooled: PooledView, reusable: boolean, shape: string): void {
   pooled.log.errors = [];
   pooled.log.onWarning = undefined;
   pooled.renders++;
-  let idle = idleViews.get(runtime);
-  if (!idle) idleViews.set(runtime, (idle = []));
+  let shapes = idleViews.get(runtime);
+  if (!shapes) idleViews.set(runtime, (shapes = new Map()));
+  let idle = shapes.get(shape);
+  if (!idle) shapes.set(shape, (idle = []));
   if (reusable && idle.length < IDLE_VIEWS_PER_CHART && pooled.renders < RENDERS_PER_VIEW) idle.push(pooled);
   else pooled.view.finalize();
 }
@@ -307,7 +345,8 @@ async function renderSpec(
   signals: Record<string, unknown>,
   opts: RenderChartOptions,
 ): Promise<string> {
-  const pooled = takeView(runtime, opts.freshView === true);
+  const shape = rows ? (CHARTS[name].shape?.(rows) ?? '') : '';
+  const pooled = takeView(runtime, opts.freshView === true, shape);
   const { view, log } = pooled;
   log.onWarning = opts.onWarning;
   let ok = false;
@@ -324,7 +363,7 @@ async function renderSpec(
     return stableIds(svg);
   } finally {
     // A view whose render failed may hold half-updated state: drop it.
-    releaseView(runtime, pooled, ok && opts.freshView !== true);
+    releaseView(runtime, pooled, ok && opts.freshView !== true, shape);
   }
 }
 

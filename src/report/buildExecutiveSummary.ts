@@ -1,4 +1,4 @@
-import type { AlertItem, AlertsSource, DailyPoint, DataNote, ExecutiveSummaryData, Kpi, Polarity, RiskLevel, Status, TargetCheck } from './types.js';
+import type { AlertItem, AlertsSource, DailyPoint, DataNote, ExecutiveSummaryData, Kpi, Polarity, RiskLevel, Status, TargetCheck, TrendWindow } from './types.js';
 import type { BusinessFacts, DailySummaryRow, EventFacts, TenantRow } from '../sources/types.js';
 import { computePeriodMetrics, type PeriodMetrics } from '../metrics/periodMetrics.js';
 import { recommendActions } from '../metrics/recommendations.js';
@@ -10,7 +10,7 @@ import { cents, monthlyRateOf } from '../metrics/cost.js';
 import { bySeverity, classifyEvent, worse, type Classified } from '../alerts/rules.js';
 import type { RuleSettings } from '../alerts/settings.js';
 import type { AlertHistoryRow } from '../alerts/alertHistory.js';
-import { daysInMonth, periodToInfo, type Period } from '../time/periods.js';
+import { addDays, daysInMonth, periodToInfo, type Period } from '../time/periods.js';
 import { formatDate, formatList, formatUsd, pluralize } from './format.js';
 import { makeHeadline } from './headline.js';
 
@@ -118,6 +118,7 @@ export function buildExecutiveSummary(input: ExecutiveSummaryInput): ExecutiveSu
     ),
     data_notes: dataNotes(cur, ev),
     daily: dailySeries(input, cur),
+    trend_window: trendWindow(input, recent),
     thresholds,
   };
 }
@@ -341,3 +342,51 @@ function dailySeries(input: ExecutiveSummaryInput, cur: PeriodMetrics): DailyPoi
   });
 }
 
+/** The fewest local days the charts draw (SPEC §5): a daily brief shows its day with the 13 before it. */
+export const TREND_WINDOW_DAYS = 14;
+
+/**
+ * The charts' days: the trailing TREND_WINDOW_DAYS local days ending with the period's last, or
+ * the period's own days when it has more. Rates come from the daily summaries read back from the
+ * period's end (`recent`); cash collected is known on the days of the period and the previous one.
+ */
+function trendWindow(input: ExecutiveSummaryInput, recent: DailySummaryRow[]): TrendWindow {
+  const days = input.period.days;
+  const last = days[days.length - 1];
+  const inPeriod = new Set(days);
+  const count = Math.max(TREND_WINDOW_DAYS, days.length);
+  const dates = days.length >= count ? days : Array.from({ length: count }, (_, i) => addDays(last, i - count + 1));
+  const rows = new Map<string, DailySummaryRow>();
+  for (const d of [...recent, ...input.prior.business.daily, ...input.current.business.daily]) rows.set(d.date, d);
+  const paymentsRead = new Set([...input.previous.days, ...days]);
+  const cash = new Map<string, number>();
+  for (const p of [...input.prior.business.payments, ...input.current.business.payments]) cash.set(p.date, (cash.get(p.date) ?? 0) + p.amount);
+  const extends_period = dates.some((d) => !inPeriod.has(d));
+  return {
+    first: dates[0],
+    last,
+    words: extends_period ? dateRangeWords(dates[0], last) : periodToInfo(input.period).words,
+    extends_period,
+    days: dates.map((date) => {
+      const d = rows.get(date);
+      const sent = d ? d.emails_sent : null;
+      return {
+        date,
+        in_period: inPeriod.has(date),
+        emails_sent: sent,
+        deliverability_rate: d ? ratio(d.emails_delivered, d.emails_sent) : null,
+        bounce_rate: d ? ratio(d.emails_bounced, d.emails_sent) : null,
+        spam_rate: d ? ratio(d.emails_spam, d.emails_sent) : null,
+        cash_collected: paymentsRead.has(date) ? cents(cash.get(date) ?? 0) : null,
+      };
+    }),
+  };
+}
+
+/** "18–30 Nov 2026", "18 Nov – 1 Dec 2026", "22 Dec 2026 – 4 Jan 2027". */
+function dateRangeWords(first: string, last: string): string {
+  const a = formatDate(first), b = formatDate(last);
+  if (first.slice(0, 4) !== last.slice(0, 4)) return `${a} – ${b}`;
+  if (first.slice(0, 7) !== last.slice(0, 7)) return `${a.replace(/ \d{4}$/, '')} – ${b}`;
+  return `${a.replace(/ [A-Za-z]+ \d{4}$/, '')}–${b}`;
+}

@@ -268,6 +268,34 @@ export interface DailyPoint {
   revenue: number;
 }
 
+/**
+ * One local day of the trend window: the days the charts draw, the period's own highlighted
+ * (SPEC §5: a daily brief shows the trailing 14 days, not one dot).
+ */
+export interface TrendDay {
+  date: string;                     // local calendar date
+  /** The day is in the brief's period; the others are the days before it. */
+  in_period: boolean;
+  /** null: no daily summary for the day. */
+  emails_sent: number | null;
+  deliverability_rate: number | null;
+  bounce_rate: number | null;
+  spam_rate: number | null;
+  /** Payments collected that day; null on a day whose payments were not read (before the previous period). */
+  cash_collected: number | null;
+}
+
+/** The days the charts draw: at least the trailing 14 local days ending with the period's last, or the period's own days when longer. */
+export interface TrendWindow {
+  first: string;
+  last: string;
+  /** "18 Nov – 1 Dec 2026"; the period's words when the window is the period. */
+  words: string;
+  /** Whether the window holds days before the period (then the period is highlighted in it). */
+  extends_period: boolean;
+  days: TrendDay[];
+}
+
 export interface ExecutiveSummaryData {
   report: 'executive-summary';
   schema_version: 1;
@@ -310,6 +338,8 @@ export interface ExecutiveSummaryData {
   /** Events left out and figures flagged, one line each (SPEC §5 "data notes"); empty when none. */
   data_notes: DataNote[];
   daily: DailyPoint[];
+  /** The charts' days: the period with the days before it (see TrendWindow). */
+  trend_window: TrendWindow;
   thresholds: {
     bounce_rate: { monitor: number; warning: number; critical: number };
     spam_rate: { monitor: number; warning: number; critical: number };

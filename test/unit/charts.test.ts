@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import opentype, { type Font } from 'opentype.js';
 import * as vega from 'vega';
 import { describe, expect, it, vi } from 'vitest';
-import type { DailyPoint, ExecutiveSummaryData } from '../../src/report/types.js';
+import type { DailyPoint, ExecutiveSummaryData, TrendDay, TrendWindow } from '../../src/report/types.js';
 import { executiveChartValues } from '../../src/charts/executiveChartValues.js';
 import { CHART_NAMES, chartMarkCount, NO_DATA_MESSAGE, renderChart, renderExecutiveCharts } from '../../src/charts/renderCharts.js';
 import { installTextMetrics, measureText } from '../../src/charts/textMetrics.js';
-import { humanize } from '../../src/report/format.js';
+import { humanize, statusColor } from '../../src/report/format.js';
+import { segmentHitsBox, svgGeometry, textBox } from '../helpers/svgGeometry.js';
 import { mulberry32 } from '../../src/demo/prng.js';
 
 const FONT_DIR = '/usr/share/fonts/truetype/liberation';
@@ -27,23 +28,41 @@ function advanceWidth(font: Font, text: string, size: number): number {
   return (units / font.unitsPerEm) * size;
 }
 
+/** One day of the sample tenant, `i` days from 1 Oct 2026 (negative: September). */
+function sampleDay(i: number): DailyPoint {
+  const bounce = 0.03 + 0.025 * Math.abs(Math.sin(i / 4)) + (i === 5 ? 0.09 : 0);
+  const spam = 0.004 + 0.006 * Math.abs(Math.cos(i / 5));
+  return {
+    date: new Date(Date.UTC(2026, 9, 1 + i)).toISOString().slice(0, 10),
+    emails_sent: 40_000 + Math.round(8_000 * Math.sin(i / 3)),
+    // a day with nothing sent has null rates: the charts must skip it, not draw 0
+    deliverability_rate: i === 3 ? null : 1 - bounce - spam,
+    bounce_rate: i === 3 ? null : bounce,
+    spam_rate: i === 3 ? null : spam,
+    total_cost: 410 + 30 * Math.sin(i / 2),
+    revenue: i % 7 === 0 ? 9_800 : 1_200 + 300 * Math.cos(i),
+  };
+}
+
+/** The trend window of a period of `days` days from 1 Oct 2026: at least 14 days ending with its last, as the builder makes it. */
+function trendWindow(days: number): TrendWindow {
+  const count = Math.max(14, days);
+  const points: TrendDay[] = [];
+  for (let i = days - count; i < days; i++) {
+    const d = sampleDay(i);
+    points.push({
+      date: d.date, in_period: i >= 0, emails_sent: d.emails_sent, deliverability_rate: d.deliverability_rate, bounce_rate: d.bounce_rate, spam_rate: d.spam_rate,
+      // payments are read for the period and the one before it
+      cash_collected: i >= -days ? d.revenue : null,
+    });
+  }
+  return { first: points[0].date, last: points[points.length - 1].date, words: 'the window', extends_period: count > days, days: points };
+}
+
 /** A realistic month (or day) of one tenant; `days` daily points from 1 Oct 2026. */
 function fixture(days: number, opts: { missingComponent?: boolean; hasData?: boolean } = {}): ExecutiveSummaryData {
   const daily: DailyPoint[] = [];
-  for (let i = 0; i < days; i++) {
-    const bounce = 0.03 + 0.025 * Math.abs(Math.sin(i / 4)) + (i === 5 ? 0.09 : 0);
-    const spam = 0.004 + 0.006 * Math.abs(Math.cos(i / 5));
-    daily.push({
-      date: new Date(Date.UTC(2026, 9, 1 + i)).toISOString().slice(0, 10),
-      emails_sent: 40_000 + Math.round(8_000 * Math.sin(i / 3)),
-      // a day with nothing sent has null rates: the charts must skip it, not draw 0
-      deliverability_rate: i === 3 ? null : 1 - bounce - spam,
-      bounce_rate: i === 3 ? null : bounce,
-      spam_rate: i === 3 ? null : spam,
-      total_cost: 410 + 30 * Math.sin(i / 2),
-      revenue: i % 7 === 0 ? 9_800 : 1_200 + 300 * Math.cos(i),
-    });
-  }
+  for (let i = 0; i < days; i++) daily.push(sampleDay(i));
   const period = { kind: 'month' as const, label: '2026-10', start: '2026-10-01T00:00:00+02:00', end: '2026-11-01T00:00:00+01:00', timezone: 'Europe/Paris', words: 'October 2026' };
   return {
     report: 'executive-summary',
@@ -103,12 +122,29 @@ function fixture(days: number, opts: { missingComponent?: boolean; hasData?: boo
     recommended_actions: [],
     data_notes: [],
     daily,
+    trend_window: trendWindow(days),
     thresholds: {
       bounce_rate: { monitor: 0.05, warning: 0.1, critical: 0.15 },
       spam_rate: { monitor: 0.01, warning: 0.015, critical: 0.02 },
       trend_stable: { amount_pct: 2, bounce_spam_pp: 0.1, other_rates_pp: 1, score_points: 1 },
     },
   };
+}
+
+/**
+ * A daily brief in the middle of Bluepeak's crisis: bounce and spam rise through their warning and
+ * critical lines in the window's second week and stay above them to its last day.
+ */
+function crisisFixture(): ExecutiveSummaryData {
+  const data = fixture(14);
+  const rates = (i: number) => {
+    const bounce = i < 4 ? 0.021 + 0.001 * (i % 2) : Math.min(0.187, 0.021 + 0.03 * (i - 3)) - (i === 10 ? 0.02 : 0);
+    const spam = i < 4 ? 0.002 : Math.min(0.0247, 0.002 + 0.004 * (i - 3)) - (i === 12 ? 0.002 : 0);
+    return { bounce_rate: bounce, spam_rate: spam, deliverability_rate: 1 - bounce - spam, emails_sent: 120_000 };
+  };
+  data.daily = data.daily.map((d, i) => ({ ...d, ...rates(i) }));
+  data.trend_window.days = data.trend_window.days.map((d, i) => ({ ...d, ...rates(i) }));
+  return data;
 }
 
 /** The text content of every <text> element, entities left as written. */
@@ -197,25 +233,76 @@ describe('renderExecutiveCharts', () => {
     expect(charts['savings-by-category']).toMatch(/width="680"/);
   });
 
-  it('draws labelled, dashed warning and critical thresholds', async () => {
+  it('draws labelled, dashed warning and critical thresholds in the severity scale\'s colours', async () => {
     const svg = (await renderExecutiveCharts(fixture(7)))['deliverability-trend'];
     const labels = texts(svg);
-    for (const label of ['Bounce warning 10%', 'Bounce critical 15%', 'Spam warning 1.5%', 'Spam critical 2%']) {
-      expect(labels).toContain(label);
-    }
+    // Each panel names its rate; each line's label names the line.
+    for (const label of ['Warning 10%', 'Critical 15%', 'Warning 1.5%', 'Critical 2%']) expect(labels).toContain(label);
     const rules = [...svg.matchAll(/<line\b[^>]*>/g)].map((m) => m[0]).filter((l) => l.includes('stroke-dasharray'));
-    expect(rules.some((l) => l.includes('stroke="#dc2626"'))).toBe(true);
-    expect(rules.some((l) => l.includes('stroke="#d97706"'))).toBe(true);
+    expect(rules.some((l) => l.includes(`stroke="${statusColor('critical')}"`))).toBe(true);
+    expect(rules.some((l) => l.includes(`stroke="${statusColor('warning')}"`))).toBe(true);
     expect(labels).toContain('Bounce rate');
     expect(labels).toContain('Spam rate');
   });
 
-  it('shows a single day as points with their values', async () => {
-    const svg = (await renderExecutiveCharts(fixture(1)))['deliverability-trend'];
-    const symbols = /<g class="mark-symbol role-mark[^>]*>([\s\S]*?)<\/g>/g;
-    const points = [...svg.matchAll(symbols)].reduce((n, m) => n + (m[1].match(/<path/g)?.length ?? 0), 0);
-    expect(points).toBe(2); // one per panel
-    expect(texts(svg)).toContain('3%'); // the first day's bounce rate is 0.03
+  it('keeps the threshold labels clear of the data: outside the plot, never crossed by the line', async () => {
+    // Bluepeak's crisis: bounce climbs through the warning and critical lines and stays above
+    // them to the last day, right where the labels used to sit; spam likewise.
+    const data = crisisFixture();
+    const svg = (await renderExecutiveCharts(data))['deliverability-trend'];
+    const g = svgGeometry(svg);
+    const labels = g.texts.filter((t) => /(warning|critical) [\d.]+%$/i.test(t.text) && t.fill !== '#ffffff'); // not a halo
+    expect(labels).toHaveLength(4);
+    expect(g.lines).toHaveLength(2); // one data line per panel
+    const points = g.lines.flatMap((l) => l.points);
+    for (const label of labels) {
+      const box = textBox(label);
+      // the line of the label's own panel: the panel whose points lie left of the label
+      const own = g.lines.filter((l) => l.points[0][0] < box.left).sort((a, b) => b.points[0][0] - a.points[0][0])[0];
+      expect(box.left, label.text).toBeGreaterThan(Math.max(...own.points.map((p) => p[0])) + 2); // outside the plot's x-range
+      for (const l of g.lines) {
+        for (let i = 1; i < l.points.length; i++) expect(segmentHitsBox(l.points[i - 1], l.points[i], box, 1), `${label.text} crossed`).toBe(false);
+      }
+      for (const s of g.symbols) expect(segmentHitsBox([s.x, s.y], [s.x, s.y], box, s.radius), `${label.text} on a point`).toBe(false);
+      // and no two labels overlap, even where the warning and critical lines are close
+      for (const other of labels.filter((o) => o !== label)) {
+        const b = textBox(other);
+        expect(box.right <= b.left || b.right <= box.left || box.bottom <= b.top || b.bottom <= box.top, `${label.text} / ${other.text}`).toBe(true);
+      }
+    }
+    expect(points.length).toBe(28);
+  });
+
+  it('draws a daily brief\'s trailing 14 days, its own day highlighted, not one dot', async () => {
+    const data = fixture(1);
+    const svg = (await renderExecutiveCharts(data))['deliverability-trend'];
+    const g = svgGeometry(svg);
+    const mid = Number(/width="([\d.]+)"/.exec(svg)![1]) / 2;
+    for (const panel of [g.symbols.filter((s) => s.x < mid), g.symbols.filter((s) => s.x >= mid)]) {
+      expect(panel).toHaveLength(14);
+      const big = Math.max(...panel.map((s) => s.radius));
+      const highlighted = panel.filter((s) => s.radius === big);
+      expect(highlighted).toHaveLength(1);
+      expect(highlighted[0].x).toBe(Math.max(...panel.map((s) => s.x))); // the period's day is the last
+      expect(Math.min(...panel.map((s) => s.radius))).toBeLessThan(big);
+      // the shaded band of the period covers its point and not the day before
+      const band = g.rects.find((r) => r.opacity > 0 && r.x <= highlighted[0].x && r.x + r.width >= highlighted[0].x);
+      expect(band).toBeDefined();
+      const before = [...panel].sort((a, b) => b.x - a.x)[1];
+      expect(band!.x).toBeGreaterThan(before.x);
+    }
+    const rows = executiveChartValues(data)['deliverability-trend'] as Record<string, unknown>[];
+    const series = rows.filter((r) => r.kind === 'series' && r.metric === 'Bounce rate');
+    expect(series.map((r) => r.date)).toEqual(data.trend_window.days.filter((d) => d.bounce_rate !== null).map((d) => d.date));
+    expect(series.filter((r) => r.highlight).map((r) => r.date)).toEqual([data.period.start.slice(0, 10)]);
+  });
+
+  it('shows a tenant\'s only day of data as a point with its value', async () => {
+    const data = fixture(1);
+    data.trend_window.days = data.trend_window.days.map((d) => (d.in_period ? d : { ...d, emails_sent: null, deliverability_rate: null, bounce_rate: null, spam_rate: null }));
+    const svg = (await renderExecutiveCharts(data))['deliverability-trend'];
+    expect(svgGeometry(svg).symbols).toHaveLength(2); // one per panel
+    expect(texts(svg)).toContain('3%'); // the day's bounce rate is 0.03
   });
 
   it('shows a missing efficiency component as n/a, not as a zero bar', async () => {
@@ -330,22 +417,95 @@ describe('executiveChartValues', () => {
   it('maps thresholds to labelled rules and skips null rates', () => {
     const rows = executiveChartValues(fixture(7))['deliverability-trend'] as Record<string, unknown>[];
     expect(rows.filter((r) => r.kind === 'threshold')).toEqual([
-      { kind: 'threshold', metric: 'Bounce rate', level: 'warning', value: 0.1, label: 'Bounce warning 10%' },
-      { kind: 'threshold', metric: 'Bounce rate', level: 'critical', value: 0.15, label: 'Bounce critical 15%' },
-      { kind: 'threshold', metric: 'Spam rate', level: 'warning', value: 0.015, label: 'Spam warning 1.5%' },
-      { kind: 'threshold', metric: 'Spam rate', level: 'critical', value: 0.02, label: 'Spam critical 2%' },
+      { kind: 'threshold', metric: 'Bounce rate', level: 'warning', value: 0.1, label: 'Warning 10%', color: statusColor('warning') },
+      { kind: 'threshold', metric: 'Bounce rate', level: 'critical', value: 0.15, label: 'Critical 15%', color: statusColor('critical') },
+      { kind: 'threshold', metric: 'Spam rate', level: 'warning', value: 0.015, label: 'Warning 1.5%', color: statusColor('warning') },
+      { kind: 'threshold', metric: 'Spam rate', level: 'critical', value: 0.02, label: 'Critical 2%', color: statusColor('critical') },
     ]);
-    expect(rows.filter((r) => r.kind === 'series')).toHaveLength(12); // 7 days × 2, less the day with nothing sent
+    expect(rows.filter((r) => r.kind === 'series')).toHaveLength(26); // the 14-day window × 2, less the day with nothing sent
   });
 
-  it('colours efficiency components by the efficiency alert threshold', () => {
-    const rows = executiveChartValues(fixture(7, { missingComponent: true }))['efficiency-components'] as Record<string, unknown>[];
-    expect(rows.map((r) => [r.label, r.value, r.status])).toEqual([
-      ['Deliverability', 95.1, 'good'],
-      ['Cost efficiency', 100, 'good'],
-      ['Utilization', 42, 'critical'],
-      ['Response time', null, 'neutral'],
+  it('colours efficiency components on the brief\'s one severity scale, as the efficiency score is rated', async () => {
+    const data = fixture(7, { missingComponent: true });
+    data.efficiency.components[1].value = 75;
+    data.efficiency.components[2].value = 64;
+    const rows = executiveChartValues(data)['efficiency-components'] as Record<string, unknown>[];
+    expect(rows.map((r) => [r.label, r.value, r.status, r.color])).toEqual([
+      ['Deliverability', 95.1, 'ok', statusColor('ok')],
+      ['Cost efficiency', 75, 'monitor', statusColor('monitor')],
+      ['Utilization', 64, 'warning', statusColor('warning')],
+      ['Response time', null, 'neutral', statusColor('muted')],
     ]);
+    const critical = fixture(7);
+    critical.efficiency.components[2].value = 42;
+    expect((executiveChartValues(critical)['efficiency-components'] as Record<string, unknown>[])[2]).toMatchObject({ status: 'critical', color: statusColor('critical') });
+    // the bars are drawn in those colours and no other
+    const svg = await renderChart('efficiency-components', rows);
+    const fills = [...svg.matchAll(/<g class="mark-rect role-mark[^>]*>([\s\S]*?)<\/g>/g)].flatMap((m) => [...m[1].matchAll(/fill="([^"]+)"/g)].map((f) => f[1]));
+    expect(fills).toEqual([statusColor('ok'), statusColor('monitor'), statusColor('warning')]);
+  });
+
+  it('labels the cost chart\'s revenue bar as what it is: recognized revenue', async () => {
+    const data = fixture(7);
+    const rows = executiveChartValues(data)['cost-breakdown'] as Record<string, unknown>[];
+    expect(rows.find((r) => r.group === 'revenue')).toEqual({ item: 'Recognized revenue', group: 'revenue', value: data.cost.recognized_revenue });
+    const labels = texts((await renderExecutiveCharts(data))['cost-breakdown']);
+    expect(labels).toContain('Recognized revenue');
+    expect(labels).not.toContain('Revenue');
+  });
+});
+
+describe('day by day (kpi-sparklines)', () => {
+  const rowsOf = (data: ExecutiveSummaryData) => executiveChartValues(data)['kpi-sparklines'] as Record<string, any>[];
+
+  it('draws emails sent, deliverability and cash collected over the window, each on one labelled scale', async () => {
+    const data = fixture(7);
+    const rows = rowsOf(data);
+    const measures = [...new Set(rows.map((r) => r.measure))];
+    // daily cost is a monthly rate spread evenly over the days: no row; revenue is cash collected and says so
+    expect(measures).toEqual(['Emails sent', 'Deliverability', 'Cash collected']);
+    for (const m of measures) {
+      const ticks = rows.filter((r) => r.measure === m && r.kind === 'tick');
+      const values = rows.filter((r) => r.measure === m && r.kind === 'series').map((r) => r.value as number);
+      expect(ticks.length, m).toBeGreaterThanOrEqual(3);
+      expect(values.length, m).toBeGreaterThan(7); // the trailing window, not just the week
+      // one scale per measure: every value on it, from its lowest tick to its highest
+      expect(Math.min(...values), m).toBeGreaterThanOrEqual(ticks[0].value);
+      expect(Math.max(...values), m).toBeLessThanOrEqual(ticks[ticks.length - 1].value);
+      expect(ticks.every((t) => typeof t.label === 'string' && t.label !== ''), m).toBe(true);
+    }
+    expect(rows.filter((r) => r.measure === 'Deliverability' && r.kind === 'tick').map((r) => r.label)).toEqual(['80%', '90%', '100%']);
+    expect(rows.filter((r) => r.measure === 'Cash collected' && r.kind === 'tick').map((r) => r.label)).toEqual(['$0', '$5K', '$10K']);
+    const svg = (await renderExecutiveCharts(data))['kpi-sparklines'];
+    const labels = texts(svg);
+    for (const label of ['Emails sent', 'Deliverability', 'Cash collected', '80%', '90%', '100%', '$0', '$5K', '$10K', '0']) expect(labels).toContain(label);
+    expect(labels).not.toContain('Daily cost');
+    expect(labels).not.toContain('Revenue');
+    expect(svg).not.toContain('…');
+  });
+
+  it('keeps a 0.6-point wobble of a healthy deliverability a wobble, and a fall a fall', async () => {
+    const wobble = fixture(7);
+    wobble.trend_window.days = wobble.trend_window.days.map((d, i) => ({ ...d, deliverability_rate: 0.98 + (i % 2) * 0.006 }));
+    const line = (svg: string) => svgGeometry(svg).lines[0].points.map((p) => p[1]);
+    const height = 32; // the rows' height (templates/charts/kpi-sparklines.vl.json)
+    const ys = line((await renderExecutiveCharts(wobble))['kpi-sparklines']);
+    expect(Math.max(...ys) - Math.min(...ys)).toBeLessThan(0.05 * height);
+    const fall = fixture(7);
+    fall.trend_window.days = fall.trend_window.days.map((d, i) => ({ ...d, deliverability_rate: i < 7 ? 0.97 : 0.81 }));
+    const fys = line((await renderExecutiveCharts(fall))['kpi-sparklines']);
+    expect(Math.max(...fys) - Math.min(...fys)).toBeGreaterThan(0.6 * height);
+  });
+
+  it('leaves out a row that carries no information: the same every day, or not known for every day', () => {
+    const flat = fixture(7);
+    flat.trend_window.days = flat.trend_window.days.map((d) => ({ ...d, emails_sent: 50_000 }));
+    expect(new Set(rowsOf(flat).map((r) => r.measure))).toEqual(new Set(['Deliverability', 'Cash collected']));
+    const noPayments = fixture(7);
+    noPayments.trend_window.days = noPayments.trend_window.days.map((d) => ({ ...d, cash_collected: 0 }));
+    expect(rowsOf(noPayments).some((r) => r.measure === 'Cash collected')).toBe(false);
+    // a daily brief reads payments for its day and the day before only: no cash row of 2 days in 14
+    expect(rowsOf(fixture(1)).some((r) => r.measure === 'Cash collected')).toBe(false);
   });
 });
 
