@@ -341,6 +341,8 @@ function registerHelpers(hb: typeof Handlebars): void {
   alert('alertStatusColor', (a) => (fmt.alertUnanswered(a) ? fmt.statusColor('critical') : '#4b5563'));
 
   h('isNull', (v) => v === null);
+  // Whether any of the lists has an item (the page puts two empty lists' notes side by side).
+  h('anyItems', (...lists) => lists.some((l) => Array.isArray(l) && l.length > 0));
   // A daily brief has one point per series: a day-by-day chart of it says nothing.
   h('severalDays', (daily) => Array.isArray(daily) && daily.length > 1);
 

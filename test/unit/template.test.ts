@@ -559,7 +559,7 @@ describe('renderExecutiveSummaryHtml', () => {
     expect(html).not.toContain('<h3 class="subsection-title">Medium alerts');
     expect(html).toContain('No recommended actions for this period.');
     expect(html).toContain('No strategic decisions were recorded in this period.');
-    expect(html).toContain('No savings recorded in this period.');
+    expect(html).toContain('No savings were realized or identified in this period.');
     expect(html.match(/<div class="kpi-value">n\/a<\/div>/g)).toHaveLength(data.kpis.length);
     expect(html).not.toMatch(/NaN|undefined/);
   });
