@@ -7,6 +7,7 @@ import { scoreStatus } from '../metrics/efficiency.js';
 import { formatUsdCompact, humanize, statusColor } from '../report/format.js';
 import type { ExecutiveSummaryData, TrendDay } from '../report/types.js';
 import type { ChartName } from './renderCharts.js';
+import { measureText } from './textMetrics.js';
 
 const isNum = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
 
@@ -88,11 +89,33 @@ function costBreakdown(data: ExecutiveSummaryData): object[] {
   ];
 }
 
+/** The widest a savings category label may be (px): two fifths of the chart (templates/charts/savings-by-category.vl.json, 330 px). */
+export const SAVINGS_LABEL_WIDTH = 132;
+/** Axis labels' font size (templates/charts/theme.json). */
+const AXIS_LABEL_SIZE = 10;
+
+/**
+ * A label broken at spaces into lines ("\n") each at most `width` px wide as Liberation Sans
+ * measures it; a single word wider than that stays whole on its line.
+ */
+export function wrapLabel(text: string, width: number, fontSize = AXIS_LABEL_SIZE): string {
+  const lines: string[] = [];
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const last = lines.length - 1;
+    if (last >= 0 && measureText(`${lines[last]} ${word}`, fontSize) <= width) lines[last] = `${lines[last]} ${word}`;
+    else lines.push(word);
+  }
+  return lines.join('\n');
+}
+
 function savingsByCategory(data: ExecutiveSummaryData): object[] {
-  return data.cost_optimization.by_category.flatMap((c) => [
-    { category: humanize(c.category), type: 'Realized', value: c.realized },
-    { category: humanize(c.category), type: 'Identified', value: c.identified },
-  ]);
+  return data.cost_optimization.by_category.flatMap((c) => {
+    const category = wrapLabel(humanize(c.category), SAVINGS_LABEL_WIDTH);
+    return [
+      { category, type: 'Realized', value: c.realized },
+      { category, type: 'Identified', value: c.identified },
+    ];
+  });
 }
 
 /** Components are rated as the efficiency score is (≥ 80 ok, ≥ 70 monitor, ≥ 60 warning, else critical), in the brief's one set of colours. */

@@ -77,6 +77,8 @@ const CHARTS: Record<ChartName, ChartDef> = {
 
 /** Full width of the page column the specs are sized for. */
 const FULL_WIDTH = 680;
+/** Width of the savings chart, drawn beside its table. */
+const SAVINGS_WIDTH = 330;
 
 /**
  * Axis label limit for the savings categories: the widest measured label, so that none gets an
@@ -85,8 +87,9 @@ const FULL_WIDTH = 680;
 function categoryLabelLimit(rows: Row[], theme: Config): number {
   const fontSize = Number(theme.axis?.labelFontSize ?? 10);
   let widest = 0;
-  for (const r of rows) widest = Math.max(widest, measureText(String(r.category ?? ''), fontSize));
-  return Math.min(Math.ceil(widest) + 4, Math.round(FULL_WIDTH * 0.6));
+  // Labels come wrapped onto lines (executiveChartValues): the widest line is what must fit.
+  for (const r of rows) for (const line of String(r.category ?? '').split('\n')) widest = Math.max(widest, measureText(line, fontSize));
+  return Math.min(Math.ceil(widest) + 4, Math.round(SAVINGS_WIDTH * 0.6));
 }
 
 /** Plot widths of one deliverability panel and of the day-by-day rows (the specs' `width`). */

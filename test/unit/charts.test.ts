@@ -5,7 +5,7 @@ import opentype, { type Font } from 'opentype.js';
 import * as vega from 'vega';
 import { describe, expect, it, vi } from 'vitest';
 import type { DailyPoint, ExecutiveSummaryData, TrendDay, TrendWindow } from '../../src/report/types.js';
-import { executiveChartValues } from '../../src/charts/executiveChartValues.js';
+import { executiveChartValues, SAVINGS_LABEL_WIDTH, wrapLabel } from '../../src/charts/executiveChartValues.js';
 import { CHART_NAMES, chartMarkCount, NO_DATA_MESSAGE, renderChart, renderExecutiveCharts } from '../../src/charts/renderCharts.js';
 import { installTextMetrics, measureText } from '../../src/charts/textMetrics.js';
 import { humanize, statusColor } from '../../src/report/format.js';
@@ -224,13 +224,21 @@ describe('renderExecutiveCharts', () => {
     expect(charts['savings-by-category']).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; co');
   });
 
-  it('prints a long category label whole', async () => {
+  it('prints a long category label whole, wrapped onto lines that fit beside the bars', async () => {
     // the label is wider than vega-lite's default 180 px label limit: the test would catch a cut
-    expect(measureText(LONG_CATEGORY, 10)).toBeGreaterThan(180);
-    const charts = await renderExecutiveCharts(fixture(7));
-    expect(texts(charts['savings-by-category'])).toContain(humanize(LONG_CATEGORY));   // shown as words, whole
-    expect(charts['savings-by-category']).not.toContain('…');
-    expect(charts['savings-by-category']).toMatch(/width="680"/);
+    expect(measureText(humanize(LONG_CATEGORY), 10)).toBeGreaterThan(180);
+    const svg = (await renderExecutiveCharts(fixture(7)))['savings-by-category'];
+    expect(svg).not.toContain('…');
+    expect(svg).toMatch(/width="330"/); // beside its table
+    // each category label is one <text>, one <tspan> a line: its lines, joined, are the whole label
+    const labels = [...svg.matchAll(/<text\b[^>]*>((?:<tspan[^>]*>[^<]*<\/tspan>)+)<\/text>/g)].map((m) => [...m[1].matchAll(/<tspan[^>]*>([^<]*)<\/tspan>/g)].map((t) => t[1]));
+    const long = labels.find((lines) => lines.join(' ') === humanize(LONG_CATEGORY));
+    expect(long, JSON.stringify(labels)).toBeDefined();
+    expect(long!.length).toBeGreaterThan(1);
+    for (const line of long!) expect(measureText(line, 10)).toBeLessThanOrEqual(SAVINGS_LABEL_WIDTH);
+    // a short one stays on one line
+    expect(texts(svg)).toContain('IP warmup');
+    expect(wrapLabel('IP warmup', SAVINGS_LABEL_WIDTH)).toBe('IP warmup');
   });
 
   it('draws labelled, dashed warning and critical thresholds in the severity scale\'s colours', async () => {
