@@ -3,8 +3,9 @@
  * email and the Slack message. Pure: a notice in, a rendered message out, before it reaches the
  * outbox. An SMS is at most two segments: what does not fit is cut, never the reply code.
  */
+import { isolateBidi, stripBidi } from '../render/bidi.js';
 import type { EmailMessage, SlackMessage } from '../delivery/Channel.js';
-import { escapeSlack } from '../delivery/slack/slackDigest.js';
+import { clipEscaped, escapeSlack } from '../delivery/slack/slackDigest.js';
 import { shortenToSegments } from '../delivery/sms/smsSegments.js';
 import { renderView } from '../render/templates.js';
 import type { Severity } from '../report/types.js';
@@ -43,8 +44,12 @@ const RULE_LABEL: Record<string, string> = {
 };
 export const ruleLabel = (rule: string) => RULE_LABEL[rule] ?? rule;
 
-/** Plain one-line text for an SMS: no control characters, no runs of spaces. */
+/** Plain one-line text for an SMS: no control characters (bidi ones included), no runs of spaces. */
 function line(s: string): string {
+  return stripBidi(oneLineText(s));
+}
+
+function oneLineText(s: string): string {
   // eslint-disable-next-line no-control-regex
   return String(s).replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/ {2,}/g, ' ').trim();
 }
@@ -159,7 +164,8 @@ function emailView(n: AlertNotice, opts: { alertCommand: boolean }) {
 
 export function alertEmail(n: AlertNotice): EmailMessage {
   const view = emailView(n, { alertCommand: true });
-  const subject = [headline(n), line(n.tenantName), `alert ${n.code}`].join(' · ');
+  // A subject honours isolates (as the brief's does): the name is isolated, not stripped as in an SMS.
+  const subject = [headline(n), isolateBidi(oneLineText(n.tenantName)), `alert ${n.code}`].join(' · ');
   return {
     channel: 'email',
     subject,
@@ -176,7 +182,8 @@ export function alertSlack(n: AlertNotice, threadOf?: string): SlackMessage {
   const v = emailView(n, { alertCommand: true });
   const mark = v.status === 'good' ? ':white_check_mark:' : n.severity === 'critical' ? ':red_circle:' : ':large_orange_circle:';
   const k = stepKind(n.step);
-  const text = `${v.headline} · ${n.tenantName}: ${k === 'ack' ? `acknowledged by ${n.acknowledgedBy ?? 'a director'}` : n.summary}`;
+  // Each part escaped (and isolated) on its own: a name's bidi override ends with the name.
+  const text = `${escapeSlack(v.headline)} · ${escapeSlack(n.tenantName)}: ${escapeSlack(k === 'ack' ? `acknowledged by ${n.acknowledgedBy ?? 'a director'}` : n.summary)}`;
   const mrkdwn = (t: string) => ({ type: 'mrkdwn', text: t, verbatim: true });
   const blocks: unknown[] = [
     { type: 'section', text: mrkdwn(`${mark} *${escapeSlack(v.headline)}* · ${escapeSlack(n.tenantName)}`) },
@@ -189,5 +196,5 @@ export function alertSlack(n: AlertNotice, threadOf?: string): SlackMessage {
     blocks.push({ type: 'section', text: mrkdwn(escapeSlack(n.summary)) });
     blocks.push({ type: 'context', elements: [mrkdwn(`Alert ${escapeSlack(n.code)} · fired ${escapeSlack(v.firedAt ?? '')} · ${escapeSlack(v.action ?? '')}`)] });
   }
-  return { channel: 'slack', text: escapeSlack(text).slice(0, 3000), blocks, ...(threadOf ? { threadOf } : {}) };
+  return { channel: 'slack', text: clipEscaped(text, 3000), blocks, ...(threadOf ? { threadOf } : {}) };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isolateBidi } from './bidi.js';
 import type { ExecutiveSummaryData } from '../report/types.js';
 import { renderExecutiveCharts } from '../charts/renderCharts.js';
 import { installTextMetrics } from '../charts/textMetrics.js';
@@ -26,7 +27,7 @@ export interface RenderedBrief {
 }
 
 function confidentialityFor(data: ExecutiveSummaryData, text?: string): string | undefined {
-  return text?.replaceAll('{tenant}', data.tenant.name);
+  return text?.replaceAll('{tenant}', isolateBidi(data.tenant.name));
 }
 
 /** The brief's HTML: charts rendered to SVG and inlined into the Handlebars view of the data. */

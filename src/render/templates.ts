@@ -14,6 +14,7 @@
  *   an argument is `undefined` (a missing field; `null` is a real "n/a" value). Either way the
  *   error is a `TemplateError` whose message names the template (and partial) and the field.
  */
+import { isolateBidiDeep } from './bidi.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -234,7 +235,7 @@ function template(name: string, format: ViewFormat = 'html'): Compiled {
 function render(name: string, context: unknown, view: ViewData, format: ViewFormat = 'html'): string {
   const { render: fn, source } = template(name, format);
   try {
-    return fn(context, { data: view });
+    return fn(isolateBidiDeep(context), { data: view });
   } catch (err) {
     throw toTemplateError(err, name, source);
   }

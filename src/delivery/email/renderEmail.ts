@@ -9,6 +9,7 @@
  * The subject is a header, not HTML: it carries the tenant's name as is (nodemailer encodes it),
  * with control characters removed so a hostile name cannot add header lines.
  */
+import { isolateBidi } from '../../render/bidi.js';
 import { renderView } from '../../render/templates.js';
 import { LISTED_ALERTS, alertsNotListed, formatTarget, listedAlerts, statusColor, statusLabel } from '../../report/format.js';
 import type { ExecutiveSummaryData, TargetCheck } from '../../report/types.js';
@@ -39,7 +40,7 @@ const VIEWS: Record<EmailKind, string> = {
 export function renderEmail(data: ExecutiveSummaryData, kind: EmailKind, opts?: RenderEmailOptions): RenderedEmail {
   const view = VIEWS[kind];
   if (!view) throw new Error(`renderEmail: kind must be 'brief' or 'delayed-notice', got ${JSON.stringify(kind)}`);
-  const confidentiality = opts?.confidentiality?.replaceAll('{tenant}', data.tenant.name);
+  const confidentiality = opts?.confidentiality?.replaceAll('{tenant}', isolateBidi(data.tenant.name));
   const context = kind === 'brief' ? briefView(data, opts?.keyChart ?? null) : data;
   return {
     subject: emailSubject(data, kind),
@@ -120,5 +121,5 @@ export function emailSubject(data: ExecutiveSummaryData, kind: EmailKind): strin
 /** One line of header text: control characters (CR, LF, TAB, NUL…) become spaces, runs collapse. */
 function headerText(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return String(s).replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/ {2,}/g, ' ').trim();
+  return isolateBidi(String(s)).replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').replace(/ {2,}/g, ' ').trim();
 }

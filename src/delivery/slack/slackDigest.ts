@@ -19,6 +19,7 @@
  *   header ≤ 150 characters, section text ≤ 3000, ≤ 10 fields of ≤ 2000 each. Lists are capped
  *   ("…and N more") and every text is clipped without cutting an escape in half.
  */
+import { isolateBidi } from '../../render/bidi.js';
 import type { AlertItem, ExecutiveSummaryData, Kpi, Recommendation } from '../../report/types.js';
 import {
   LISTED_ALERTS,
@@ -75,7 +76,7 @@ type TextObject = { type: 'plain_text'; text: string; emoji?: boolean } | { type
 
 /** Escapes Slack's three control characters; nothing else (Slack decodes only these). */
 export function escapeSlack(s: unknown): string {
-  return String(s ?? '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return isolateBidi(String(s ?? '')).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /**
@@ -115,7 +116,7 @@ const divider = (): object => ({ type: 'divider' });
 
 function confidentialityLine(data: ExecutiveSummaryData, opts?: SlackDigestOptions): string {
   const custom = typeof opts?.confidentiality === 'string' && opts.confidentiality.trim() !== '' ? opts.confidentiality : null;
-  const line = custom ? custom.replaceAll('{tenant}', data.tenant.name) : `Confidential — prepared for ${data.tenant.name} leadership`;
+  const line = custom ? custom.replaceAll('{tenant}', isolateBidi(data.tenant.name)) : `Confidential — prepared for ${isolateBidi(data.tenant.name)} leadership`;
   return escapeSlack(line);
 }
 
