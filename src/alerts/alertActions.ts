@@ -8,6 +8,7 @@ import type { Db } from '../db/Db.js';
 import { AlertEngine } from './AlertEngine.js';
 import { alertById, openAlertByCode, type StoredAlert } from './alertStore.js';
 import { acknowledge, escalateNow, snooze, type Decision } from './lifecycle.js';
+import { noHeraldEvents, type HeraldEvents } from '../ops/heraldEvents.js';
 
 export type AlertAction = { kind: 'ack' } | { kind: 'snooze'; forMs: number } | { kind: 'esc' };
 
@@ -18,10 +19,12 @@ export type ActionResult =
 /**
  * Applies an action to an alert found by `find` inside the lock (by id, or by reply code). `actor`
  * names who acts on that alert (for the timeline and the acknowledgement), or null when this
- * person may not act on it (another tenant's alert): then it is "no such alert".
+ * person may not act on it (another tenant's alert): then it is "no such alert". An
+ * acknowledgement, once committed, is Herald's event `herald_alert_acknowledged` (`via` says how).
  */
 export async function actOnAlert(
   db: Db, engine: AlertEngine, find: { id: number } | { code: string }, action: AlertAction, actor: (alert: StoredAlert) => string | null, now: Date, tiers: number,
+  tell: { events: HeraldEvents; via: 'sms' | 'command-line' } = { events: noHeraldEvents, via: 'command-line' },
 ): Promise<ActionResult> {
   const result = await AlertEngine.locked(db, async (tx): Promise<ActionResult> => {
     const alert = 'id' in find ? await alertById(tx, find.id) : await openAlertByCode(tx, find.code);
@@ -37,5 +40,12 @@ export async function actOnAlert(
     await engine.groupSms(tx, now);
     return { ok: true, alert: { ...alert, ...applied.alert, acknowledgedBy: action.kind === 'ack' ? by : alert.acknowledgedBy } as StoredAlert, queued: applied.queued };
   }, { wait: true });
+  if (result?.ok && action.kind === 'ack') {
+    const a = result.alert;
+    tell.events.capture('herald_alert_acknowledged', {
+      tenant_id: a.tenantId, alert_id: a.id, rule: a.rule, severity: a.severity, via: tell.via, escalation_level: a.escalationLevel,
+      seconds_to_acknowledge: a.firedAt ? Math.max(0, Math.round((now.getTime() - new Date(a.firedAt).getTime()) / 1000)) : null, test: a.test,
+    }, { at: now, factKey: `alert:${a.id}:ack:${now.toISOString()}` });
+  }
   return result!;
 }

@@ -19,6 +19,7 @@ import type { AlertEngine } from './AlertEngine.js';
 import { actOnAlert, type AlertAction } from './alertActions.js';
 import { HELP_TEXT, parseReply } from './smsReplies.js';
 import { formatDuration } from './settings.js';
+import type { HeraldEvents } from '../ops/heraldEvents.js';
 
 export interface InboundSmsOptions {
   db: Db;
@@ -32,6 +33,8 @@ export interface InboundSmsOptions {
   tiers: number;
   /** Told when a reply queued notifications (the dispatcher looks at once). */
   onQueued?(): void;
+  /** Herald's own events (an acknowledgement). Default: none. */
+  events?: HeraldEvents;
 }
 
 export interface HttpAnswer { status: number; contentType: string; body: string }
@@ -85,7 +88,7 @@ export async function handleInboundSms(o: InboundSmsOptions, req: { path: string
     const result = await actOnAlert(o.db, o.engine, { code }, action, (alert) => {
       const who = senders.find((s) => s.tenantId === alert.tenantId);
       return who ? `${who.name} (SMS)` : null;
-    }, now, o.tiers);
+    }, now, o.tiers, o.events ? { events: o.events, via: 'sms' } : undefined);
     if (result.ok) queued += result.queued;
     const subject = result.alert ? `${code} (${result.alert.tenantName ?? result.alert.tenantId ?? 'Herald'}: ${result.alert.short})` : code;
     if (!result.ok) lines.push(result.alert ? `Alert ${subject}: ${result.reason}.` : `No open alert ${code} for you.`);

@@ -3,6 +3,7 @@ import type { Clock } from '../time/clock.js';
 import { repeatedFailureLog, type Logger } from '../ops/logger.js';
 import type { HeraldMetrics } from '../ops/metrics.js';
 import type { OperatorNotices } from '../ops/operatorNotices.js';
+import { noHeraldEvents, type HeraldEvents } from '../ops/heraldEvents.js';
 import { recipientById } from '../recipients/recipientsRepo.js';
 import { recipientAddress } from '../recipients/Recipient.js';
 import { DeliveryError, type Attachment, type Channel, type ChannelName, type Channels, type Delivery, type OutgoingMessage } from './Channel.js';
@@ -30,6 +31,8 @@ export interface DispatcherOptions {
   runIds?: readonly number[];
   /** Send only these deliveries (`herald alerts test`). */
   outboxIds?: readonly number[];
+  /** Herald's own events (a report delivered, an alert's notification delivered). Default: none. */
+  events?: HeraldEvents;
 }
 
 const CACHED = 32;
@@ -61,6 +64,7 @@ class Memo<T> {
  */
 export class OutboxDispatcher {
   readonly #o: Required<Omit<DispatcherOptions, 'random' | 'runIds' | 'outboxIds'>> & { random: () => number; runIds: readonly number[] | null; outboxIds: readonly number[] | null };
+  #eventFailed: ((err: Error) => void) | undefined;
   readonly #messages = new Memo<StoredMessage>();
   readonly #artifacts = new Memo<Attachment>();
   readonly #pausedUntil = new Map<ChannelName, number>();
@@ -73,7 +77,7 @@ export class OutboxDispatcher {
   #woken = false;
 
   constructor(o: DispatcherOptions) {
-    this.#o = { ...o, concurrency: o.concurrency ?? 4, leaseMs: o.leaseMs ?? 5 * 60_000, random: o.random ?? Math.random, runIds: o.runIds ?? null, outboxIds: o.outboxIds ?? null };
+    this.#o = { ...o, concurrency: o.concurrency ?? 4, leaseMs: o.leaseMs ?? 5 * 60_000, random: o.random ?? Math.random, runIds: o.runIds ?? null, outboxIds: o.outboxIds ?? null, events: o.events ?? noHeraldEvents };
   }
 
   /** Claims and sends what is due now (up to the concurrency), waits for those sends; returns how many. */
@@ -181,6 +185,7 @@ export class OutboxDispatcher {
       await markSent(o.db, row.id, result.providerId, o.clock.now());
       o.metrics.deliveries.labels(row.channel, 'sent').inc();
       log.info({ provider_id: result.providerId, recipient: row.recipient_id, kind: row.kind }, 'delivered');
+      await this.#announce(row);
     } catch (err) {
       const e = err instanceof DeliveryError ? err : new DeliveryError((err as Error)?.message ?? String(err), true, 'unknown', { cause: err });
       o.metrics.failure(row.channel, e.reason);
@@ -203,6 +208,44 @@ export class OutboxDispatcher {
         details: { delivery: row.delivery_key, channel: row.channel, reason: e.reason, error: e.message },
       });
       if (!e.retryable && row.fallback_message_id !== null) await this.#fallBack(row, e);
+    }
+  }
+
+  /**
+   * Herald's own event of a delivery recorded as sent: a brief's is `herald_report_delivered`; an
+   * alert notification's (fire, upgrade, escalate, repeat, re-alert: a person was told of it) is
+   * `herald_alert_dispatched`, one per alert it told of. Never throws: the delivery is done.
+   */
+  async #announce(row: OutboxRow): Promise<void> {
+    const { events, clock, db } = this.#o;
+    if (!events.enabled || (row.kind !== 'brief' && row.kind !== 'alert')) return;
+    try {
+      const at = clock.now();
+      const fallback = row.delivery_key.includes(':fallback-');
+      const fact = `outbox:${row.id}:message:${row.message_id}`;
+      if (row.kind === 'brief') {
+        events.capture('herald_report_delivered', {
+          tenant_id: row.tenant_id, report: row.report, schedule_id: row.schedule_id, period_label: row.period_label, channel: row.channel,
+          outbox_id: row.id, run_id: row.run_id, attempt: row.attempts, fallback,
+        }, { at, factKey: fact });
+        return;
+      }
+      // A fallback row tells of the alerts its original row was linked to.
+      const { rows } = await db.query<{ alert_id: number; rule: string; severity: 'critical' | 'high' | 'medium'; tenant_id: string | null; test: boolean; step: string }>(
+        `SELECT DISTINCT ON (a.id) a.id::int AS alert_id, a.rule, a.severity, a.tenant_id, a.test, n.step
+           FROM herald.alert_notifications n JOIN herald.alerts a ON a.id = n.alert_id
+          WHERE (n.outbox_id = $1 OR n.outbox_id = (SELECT fallback_of FROM herald.outbox WHERE id = $1))
+            AND n.step ~ '^(fire|upgrade|escalate|repeat|realert)($|-)'   -- not a resolved or acknowledged notice
+          ORDER BY a.id, n.step`, [row.id]);
+      for (const a of rows) {
+        events.capture('herald_alert_dispatched', {
+          tenant_id: a.tenant_id, alert_id: a.alert_id, rule: a.rule, severity: a.severity, step: a.step, channel: row.channel,
+          outbox_id: row.id, attempt: row.attempts, fallback, test: a.test,
+        }, { at, factKey: `${fact}:alert:${a.alert_id}` });
+      }
+    } catch (err) {
+      this.#eventFailed ??= repeatedFailureLog(this.#o.logger, 'warn', 'herald events: a delivered message could not be described; its event is skipped');
+      this.#eventFailed(err as Error);
     }
   }
 

@@ -24,6 +24,7 @@ import { AlertPoller } from '../alerts/AlertPoller.js';
 import { AlertEngine } from '../alerts/AlertEngine.js';
 import { handleInboundSms } from '../alerts/inboundSms.js';
 import { pollerHealth } from '../alerts/pollerHeartbeat.js';
+import { heraldEventsFromEnv, type HeraldEvents } from '../ops/heraldEvents.js';
 
 export interface WorkerOptions {
   config: HeraldConfig;
@@ -34,6 +35,8 @@ export interface WorkerOptions {
   env?: NodeJS.ProcessEnv;
   port?: number;              // HTTP; undefined: no server
   dispatchEveryMs?: number;
+  /** Herald's own events; default: from the environment (POSTHOG_API_KEY), flushed by stop(). */
+  events?: HeraldEvents;
 }
 
 const TICK_JOB = 'herald:tick';
@@ -50,6 +53,8 @@ export class Worker {
   readonly briefs: BriefJobs;
   /** The alert poller (alerts.enabled). */
   readonly poller: AlertPoller | undefined;
+  /** Herald's own events (posthog-node when POSTHOG_API_KEY is set, else nothing). */
+  readonly events: HeraldEvents;
   #agenda: Agenda | undefined;
   #http: { port: number; close(): Promise<void> } | undefined;
   #gauges: NodeJS.Timeout | undefined;
@@ -64,8 +69,9 @@ export class Worker {
       ? slackNoticeForwarder({ token: env.SLACK_TOKEN, apiUrl: env.SLACK_API_URL || undefined, channel: o.config.delivery.opsSlackChannel })
       : undefined;
     this.notices = new OperatorNotices({ db: o.dbs.herald, logger: o.logger, metrics: this.metrics, forward });
+    this.events = o.events ?? heraldEventsFromEnv(env, o.logger);
     this.dispatcher = new OutboxDispatcher({
-      db: o.dbs.herald, channels: o.channels, clock: o.clock, logger: o.logger, metrics: this.metrics, notices: this.notices,
+      db: o.dbs.herald, channels: o.channels, clock: o.clock, logger: o.logger, metrics: this.metrics, notices: this.notices, events: this.events,
       concurrency: o.config.delivery.outboxConcurrency, leaseMs: o.config.delivery.leaseSeconds * 1000,
     });
     this.briefs = new BriefJobs({
@@ -109,7 +115,7 @@ export class Worker {
           '/twilio/inbound': (req) => handleInboundSms({
             db: o.dbs.herald, engine: this.poller?.engine ?? AlertEngine.withBusiness(o.config, o.logger, new BusinessSource(o.dbs.source)),
             clock: o.clock, logger: o.logger.child({ component: 'twilio-inbound' }), authToken: env.TWILIO_AUTH_TOKEN ?? '',
-            publicUrl: o.config.alerts.publicUrl, tiers: o.config.alerts.tiers.length, onQueued: () => this.dispatcher.wake(),
+            publicUrl: o.config.alerts.publicUrl, tiers: o.config.alerts.tiers.length, onQueued: () => this.dispatcher.wake(), events: this.events,
           }, { path: req.path, body: req.body, signature: req.headers['x-twilio-signature'] as string | undefined }),
         },
       });
@@ -209,6 +215,8 @@ export class Worker {
       await this.#agenda?.drain(drainMs).catch(() => undefined);
       await this.dispatcher.stop();
       await this.#http?.close();
+      // Nothing captures any more: what is queued is sent (bounded wait).
+      await this.events.shutdown();
       await this.pool.close();
       o.logger.info('worker stopped');
     })();

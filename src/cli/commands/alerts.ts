@@ -16,6 +16,7 @@ import { observe } from '../../alerts/lifecycle.js';
 import { RULE_NAMES, defaultRuleSettings, type RuleName } from '../../alerts/settings.js';
 import { ruleLabel } from '../../alerts/alertMessages.js';
 import { openDatabases, type Databases } from '../context.js';
+import { heraldEventsFromEnv } from '../../ops/heraldEvents.js';
 
 /** `herald alerts list|show|ack|test` (SPEC §8, §9). */
 
@@ -93,12 +94,14 @@ export async function alertsShowCommand(config: HeraldConfig, id: string, out: N
   });
 }
 
-export async function alertsAckCommand(config: HeraldConfig, id: string, o: { by?: string }, out: NodeJS.WritableStream = process.stdout, clock: Clock = systemClock): Promise<number> {
+export async function alertsAckCommand(config: HeraldConfig, id: string, o: { by?: string }, out: NodeJS.WritableStream = process.stdout, clock: Clock = systemClock,
+  env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const n = alertId(id);
   const by = o.by?.trim() || `${userInfo().username} (command line)`;
+  const events = heraldEventsFromEnv(env, createLogger({ level: env.HERALD_LOG_LEVEL || 'warn' }));
   return withDatabases(config, async (dbs) => {
     const engine = AlertEngine.withBusiness(config, createLogger({ level: 'error' }), new BusinessSource(dbs.source));
-    const r = await actOnAlert(dbs.herald, engine, { id: n }, { kind: 'ack' }, () => by, clock.now(), config.alerts.tiers.length);
+    const r = await actOnAlert(dbs.herald, engine, { id: n }, { kind: 'ack' }, () => by, clock.now(), config.alerts.tiers.length, { events, via: 'command-line' });
     if (!r.ok && !r.alert) throw new InputError('alert-id', `no alert ${id}`);
     if (!r.ok) {
       out.write(`alert ${id}: ${r.reason}\n`);
@@ -106,7 +109,7 @@ export async function alertsAckCommand(config: HeraldConfig, id: string, o: { by
     }
     out.write(`alert ${id} (code ${r.alert.code}) acknowledged by ${by}; repeats and escalation stop${r.queued ? `; ${r.queued} notice(s) queued` : ''}\n`);
     return 0;
-  });
+  }).finally(() => events.shutdown()); // bounded: the acknowledgement is done whatever PostHog says
 }
 
 /** The top severity each rule can reach: a test goes through that route. */
@@ -123,6 +126,7 @@ export async function alertsTestCommand(config: HeraldConfig, rule: string, o: {
   if (!o.tenant?.trim()) throw new InputError('--tenant', 'required (a tenant id)');
   const channels = channelsFromEnv(config, env);
   const logger = createLogger({ level: env.HERALD_LOG_LEVEL || 'error' });
+  const events = heraldEventsFromEnv(env, logger);
   try {
     return await withDatabases(config, async (dbs) => {
       const business = new BusinessSource(dbs.source);
@@ -150,7 +154,7 @@ export async function alertsTestCommand(config: HeraldConfig, rule: string, o: {
         return 1;
       }
       const metrics = new HeraldMetrics();
-      const dispatcher = new OutboxDispatcher({ db: dbs.herald, channels, clock, logger, metrics, notices: new OperatorNotices({ db: dbs.herald, logger, metrics }), outboxIds: ids });
+      const dispatcher = new OutboxDispatcher({ db: dbs.herald, channels, clock, logger, metrics, notices: new OperatorNotices({ db: dbs.herald, logger, metrics }), outboxIds: ids, events });
       while ((await dispatcher.runOnce()) > 0) { /* its own notifications only; retries are the workers' */ }
       const { rows } = await dbs.herald.query<{ channel: string; name: string; status: string; provider_id: string | null; last_error: string | null }>(
         `SELECT o.channel, r.name, o.status, o.provider_id, o.last_error FROM herald.outbox o JOIN herald.recipients r ON r.id = o.recipient_id WHERE o.id = ANY($1::bigint[]) ORDER BY o.id`, [ids]);
@@ -160,5 +164,6 @@ export async function alertsTestCommand(config: HeraldConfig, rule: string, o: {
     });
   } finally {
     closeChannels(channels);
+    await events.shutdown();
   }
 }

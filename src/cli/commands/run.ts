@@ -8,6 +8,7 @@ import { OutboxDispatcher } from '../../delivery/OutboxDispatcher.js';
 import { produceBrief, type BriefOutcome } from '../../delivery/produceBrief.js';
 import { migrate, heraldMigrations } from '../../db/migrate.js';
 import { channelsFromEnv, closeChannels } from '../../worker/channelsFromEnv.js';
+import { heraldEventsFromEnv } from '../../ops/heraldEvents.js';
 import { completePeriod, lastCompletePeriod, parsePeriod, PeriodError, previousPeriod, type Period } from '../../time/periods.js';
 import type { ChannelName } from '../../delivery/Channel.js';
 import type { PeriodKind } from '../../report/types.js';
@@ -94,6 +95,7 @@ export async function runCommand(scheduleId: string, o: RunOptions, config: Hera
   const dbs = openDatabases(config, env);
   const pool = new BrowserPool({ size: config.report.pdf.pagePool });
   const metrics = new HeraldMetrics();
+  const events = heraldEventsFromEnv(env, logger);
   try {
     await migrate(dbs.herald, heraldMigrations);
     const ctx = reportContext(config, dbs);
@@ -144,7 +146,7 @@ export async function runCommand(scheduleId: string, o: RunOptions, config: Hera
     }
     const runIds = outcomes.flatMap((x) => (x.runId === null ? [] : [x.runId]));
     // This run's deliveries only: others due (a worker's retries, other schedules) are the workers'.
-    const dispatcher = new OutboxDispatcher({ db: dbs.herald, channels, clock: ctx.clock, logger, metrics, notices, concurrency: config.delivery.outboxConcurrency, runIds });
+    const dispatcher = new OutboxDispatcher({ db: dbs.herald, channels, clock: ctx.clock, logger, metrics, notices, concurrency: config.delivery.outboxConcurrency, runIds, events });
     let sent = 0;
     for (let n = await dispatcher.runOnce(); n > 0; n = await dispatcher.runOnce()) sent += n;
     const counts = await dbs.herald.query<{ status: string; n: number }>(
@@ -162,6 +164,7 @@ export async function runCommand(scheduleId: string, o: RunOptions, config: Hera
     return held > 0 || failed > 0 || (by.dead ?? 0) > 0 ? 1 : 0;
   } finally {
     closeChannels(channels);
+    await events.shutdown();
     await pool.close();
     await dbs.close();
   }
