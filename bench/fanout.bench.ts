@@ -44,6 +44,7 @@ import { htmlToPdf } from '../src/render/htmlToPdf.js';
 import { findChromium } from '../src/render/findChromium.js';
 import { Worker } from '../src/worker/Worker.js';
 import { channelsFromEnv } from '../src/worker/channelsFromEnv.js';
+import { scopeKey } from '../src/reports/Report.js';
 import { REPORT_JOBS } from '../src/scheduler/jobRegistry.js';
 import { scheduleHash } from '../src/scheduler/Scheduler.js';
 import { slotsBetween } from '../src/scheduler/slots.js';
@@ -138,24 +139,28 @@ function runningClock(start: Date): Clock {
 
 interface BriefTiming { tenant: string; load: number; charts: number; html: number; pdf: number; renderEnd: number }
 
-/** Wraps the weekly job's load and render to time each brief's stages (the job object is shared by the Worker). */
+/** Wraps the weekly job's report's load and render to time each brief's stages (the job object is shared by the Worker). */
 function instrumentWeeklyJob(timings: Map<string, BriefTiming>): () => void {
-  const job = REPORT_JOBS.find((j) => j.kind === 'week' && j.report === 'executive-summary');
+  const job = REPORT_JOBS.find((j) => j.kind === 'week' && j.report.id === 'executive-summary');
   if (!job) throw new Error('no weekly executive-summary job in the registry');
-  const { load, render } = job;
-  job.load = async (ctx, tenantId, period) => {
-    const t0 = performance.now();
-    const data = await load(ctx, tenantId, period);
-    timings.set(tenantId, { tenant: tenantId, load: performance.now() - t0, charts: 0, html: 0, pdf: 0, renderEnd: 0 });
-    return data;
+  const { report } = job;
+  job.report = {
+    ...report,
+    async load(ctx, scope, period) {
+      const t0 = performance.now();
+      const data = await report.load(ctx, scope, period);
+      const key = scopeKey(scope);
+      timings.set(key, { tenant: key, load: performance.now() - t0, charts: 0, html: 0, pdf: 0, renderEnd: 0 });
+      return data;
+    },
+    async render(data, opts) {
+      const brief = await report.render(data, opts);
+      const t = timings.get(data.tenant?.id ?? 'portfolio');
+      if (t) Object.assign(t, brief.timings, { renderEnd: performance.now() });
+      return brief;
+    },
   };
-  job.render = async (data, opts) => {
-    const brief = await render(data, opts);
-    const t = timings.get(data.tenant.id);
-    if (t) Object.assign(t, brief.timings, { renderEnd: performance.now() });
-    return brief;
-  };
-  return () => Object.assign(job, { load, render });
+  return () => Object.assign(job, { report });
 }
 
 /** A Worker whose scheduler marks when the tick starts and when it has enqueued its jobs. */

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig } from '../config/loadConfig.js';
+import { reportNames } from '../config/schema.js';
 import { InputError } from '../report/ReportContext.js';
 import { PeriodError } from '../time/periods.js';
 import { TemplateError } from '../render/templates.js';
@@ -28,13 +29,13 @@ export function buildProgram(): Command {
     .action(async () => (await import('./commands/migrate.js')).migrateCommand(await config()));
 
   program.command('preview <report>')
-    .description('render one report: --tenant ID --period P [--format pdf|html|json] [--out FILE]')
+    .description(`render one report (${reportNames.join(', ')}): --tenant ID|--portfolio --period P [--format pdf|html|json] [--out FILE]`)
     .option('--tenant <id>', 'tenant id')
     .option('--portfolio', 'portfolio scope (all tenants)')
-    .option('--period <period>', '2026-11-21 | 2026-W47 | 2026-11, in the tenant\'s time zone')
+    .option('--period <period>', '2026-11-21 | 2026-W47 | 2026-11, in the tenant\'s time zone (the portfolio: config timezone)')
     .option('--timezone <zone>', 'resolve the period in this IANA zone instead')
     .option('--format <format>', 'pdf | html | json', 'pdf')
-    .option('--out <file>', 'output file (pdf default: <tenant>-executive-summary-<period>.pdf; html/json default: stdout)')
+    .option('--out <file>', 'output file (pdf default: <tenant|portfolio>-<report>-<period>.pdf; html/json default: stdout)')
     .option('--untagged', 'untagged PDF: faster and smaller, less accessible')
     .option('--to-date', 'a period that is not over yet, so far (it says "to date")')
     .action(async (report: string, opts) => (await import('./commands/preview.js')).previewCommand(report, opts, await config()));

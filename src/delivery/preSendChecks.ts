@@ -1,6 +1,6 @@
-import type { ExecutiveSummaryData } from '../report/types.js';
+import { DateTime } from 'luxon';
+import type { ReportDataBase } from '../reports/Report.js';
 import { chartMarkCount } from '../charts/renderCharts.js';
-import { executiveChartValues } from '../charts/executiveChartValues.js';
 
 export interface FreshnessSettings {
   /** The newest business event may lag the period's end by this much. */
@@ -17,9 +17,10 @@ export interface CheckResult { ok: boolean; stale: boolean; problems: CheckProbl
  * A brief is checked, not trusted, before it is sent (SPEC §5): the PDF has the expected page
  * count, every chart that has data drew marks, and the data reaches the period's end. Pure.
  * `stale` separates "the data is not there yet" (wait, or send a delayed notice) from a broken brief.
+ * Any report: `chartRows` (its module's chartRows) says how many rows each chart draws.
  */
 export function preSendChecks(
-  input: { data: ExecutiveSummaryData; pageCount: number; charts: Record<string, string> },
+  input: { data: ReportDataBase; chartRows: Record<string, number>; pageCount: number; charts: Record<string, string> },
   opts: { pages: { min: number; max: number }; freshness: FreshnessSettings },
 ): CheckResult {
   const problems: CheckProblem[] = [];
@@ -27,9 +28,8 @@ export function preSendChecks(
   if (input.pageCount < opts.pages.min || input.pageCount > opts.pages.max) {
     problems.push({ check: 'pages', message: `PDF has ${input.pageCount} pages, expected ${opts.pages.min}–${opts.pages.max}` });
   }
-  const values = executiveChartValues(data);
-  for (const [name, rows] of Object.entries(values)) {
-    if (rows.length === 0) continue;                 // "No data" is a correct drawing of nothing
+  for (const [name, rows] of Object.entries(input.chartRows)) {
+    if (rows === 0) continue;                 // "No data" is a correct drawing of nothing
     const svg = input.charts[name];
     if (!svg) problems.push({ check: 'charts', message: `chart ${name} is missing` });
     else if (chartMarkCount(svg) === 0) problems.push({ check: 'charts', message: `chart ${name} has data but drew no marks` });
@@ -49,8 +49,7 @@ export function preSendChecks(
   return { ok: problems.length === 0, stale: stale && problems.every((p) => p.check === 'freshness'), problems };
 }
 
-/** The last local calendar day of the period (its end is exclusive). */
-function lastLocalDay(data: ExecutiveSummaryData): string {
-  const days = data.daily.map((d) => d.date);
-  return days[days.length - 1] ?? data.period.start.slice(0, 10);
+/** The last local calendar day of the period: the day of its last instant (its end is exclusive). */
+function lastLocalDay(data: ReportDataBase): string {
+  return DateTime.fromISO(data.period.end, { zone: data.period.timezone }).minus({ milliseconds: 1 }).toISODate() ?? data.period.start.slice(0, 10);
 }

@@ -12,16 +12,16 @@ import { TemplateError } from '../render/templates.js';
 import { RenderError } from '../render/htmlToPdf.js';
 import { recipientsForDelivery } from '../recipients/recipientsRepo.js';
 import { recipientAddress } from '../recipients/Recipient.js';
-import { executiveSummaryMessages } from '../report/executiveSummaryMessages.js';
-import { emailKeyChart } from './email/emailKeyChart.js';
-import type { ExecutiveSummaryData } from '../report/types.js';
+import { scopeFromKey, scopeTenantId } from '../reports/Report.js';
+import { loadReport } from '../reports/loadReport.js';
 import { archivePdf } from './archive.js';
 import { preSendChecks, type CheckResult } from './preSendChecks.js';
 import { deliveryKey, enqueueMessages, PRIORITY, type BatchDelivery } from './outboxRepo.js';
 
-/** One brief to produce: a schedule's report for one tenant and one period. */
+/** One brief to produce: a schedule's report for one scope (a tenant, or the portfolio) and one period. */
 export interface BriefJobData {
   scheduleId: string;
+  /** The scope's key (scopeKey): a tenant id, or 'portfolio'. */
   tenantId: string;
   periodLabel: string;
   timezone: string;
@@ -46,17 +46,21 @@ export interface BriefDeps {
 }
 
 /**
- * Renders, checks, archives and enqueues one brief (SPEC §5–§7). Idempotent: the outbox keys
+ * Renders, checks, archives and enqueues one brief of any report (SPEC §5–§7); the job's report
+ * module makes its data object and its views. Idempotent: the outbox keys
  * make a rerun (a retry, a second worker, a restart) enqueue nothing twice. A brief that fails its
  * checks is held and never sent; a stale one may send a "delayed" notice and is tried again later.
  */
 export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedule: ScheduleConfig, job: BriefJobData, opts: { dryRun?: boolean } = {}): Promise<BriefOutcome> {
   const { db, config, logger, metrics, notices } = deps;
   const log = logger.child({ schedule: schedule.id, tenant: job.tenantId, period: job.periodLabel });
+  const report = reportJob.report;
+  const scope = scopeFromKey(job.tenantId);
+  const tenantId = scopeTenantId(scope);   // null for the portfolio: the platform's own recipients
   const period = parsePeriod(job.periodLabel, job.timezone);
-  const data = await reportJob.load(deps.ctx, job.tenantId, period);
+  const data = await loadReport(deps.ctx, report, scope, period);
   const groups = schedule.deliver.flatMap((d) => d.to);
-  const { recipients, missingGroups } = await recipientsForDelivery(db, job.tenantId, [...new Set(groups)]);
+  const { recipients, missingGroups } = await recipientsForDelivery(db, tenantId, [...new Set(groups)]);
   if (missingGroups.length > 0) {
     await notices.raise({
       kind: 'missing-recipients',
@@ -66,15 +70,15 @@ export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedu
     });
   }
 
-  const runId = opts.dryRun ? null : await runStarted(db, { report: schedule.report, scope: job.tenantId, tenantId: job.tenantId, period: data.period, trigger: 'schedule' });
+  const runId = opts.dryRun ? null : await runStarted(db, { report: schedule.report, scope: job.tenantId, tenantId, period: data.period, trigger: 'schedule' });
   const runLog = log.child({ run: runId, job: reportJob.name });
   const started = performance.now();
   try {
-    const brief = await reportJob.render(data, {
+    const brief = await report.render(data, {
       pool: deps.pool, confidentiality: config.report.confidentiality, tagged: config.report.pdf.tagged, timeoutMs: config.report.pdf.timeoutMs,
     });
     metrics.renderSeconds.labels(schedule.report).observe((performance.now() - started) / 1000);
-    const check = preSendChecks({ data, pageCount: brief.pageCount, charts: brief.charts }, { pages: config.delivery.pages, freshness: config.delivery.freshness });
+    const check = preSendChecks({ data, chartRows: await report.chartRows(data), pageCount: brief.pageCount, charts: brief.charts }, { pages: config.delivery.pages, freshness: config.delivery.freshness });
     if (runId === null) return { status: 'dry-run', runId: null, recipients: recipients.length, check };
 
     const artifact = await archivePdf(config.archiveDir, { scope: job.tenantId, report: schedule.report, period: data.period.label, pdf: brief.pdf });
@@ -86,18 +90,18 @@ export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedu
 
     // The messages are rendered once per brief and stored with the deliveries: a channel only sends
     // them. A Slack delivery that fails for good falls back to the same brief by email. The email
-    // carries the key chart as a PNG, drawn from the PDF's own chart SVG; a picture that cannot be
-    // drawn leaves the email without it rather than hold the brief.
-    const keyChart = check.ok
-      ? await emailKeyChart(data as ExecutiveSummaryData, brief.charts, {
+    // carries the report's key chart (if it has one) as a PNG, drawn from the PDF's own chart SVG;
+    // a picture that cannot be drawn leaves the email without it rather than hold the brief.
+    const keyChart = check.ok && report.keyChart
+      ? await report.keyChart(data, brief.charts, {
         onFallback: (err) => runLog.warn({ err }, 'the email\'s key chart could not be laid out for phones; it shows the PDF\'s picture'),
       }).catch((err: unknown) => {
         runLog.warn({ err }, 'the email\'s key chart could not be drawn; the email goes without it');
         return null;
       })
       : null;
-    const batch = (kind: 'brief' | 'delayed-notice') => {
-      const views = executiveSummaryMessages(data as ExecutiveSummaryData, kind, { confidentiality: config.report.confidentiality, keyChart });
+    const batch = async (kind: 'brief' | 'delayed-notice') => {
+      const views = await report.messages(data, kind, { confidentiality: config.report.confidentiality, keyChart });
       const artifactRunId = kind === 'brief' ? runId : null;
       const deliveries: BatchDelivery[] = schedule.deliver.flatMap((d) =>
         recipients
@@ -105,7 +109,7 @@ export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedu
           .filter((r) => r.groups.some((g) => d.to.includes(g)) && recipientAddress(r, d.channel) !== null)
           .map((r) => ({
             deliveryKey: deliveryKey({ scheduleId: schedule.id, report: schedule.report, scope: job.tenantId, period: data.period.label, channel: d.channel, recipientId: r.id, kind }),
-            scheduleId: schedule.id, report: schedule.report, tenantId: job.tenantId, periodLabel: data.period.label,
+            scheduleId: schedule.id, report: schedule.report, tenantId, periodLabel: data.period.label,
             channel: d.channel, recipientId: r.id, runId, kind, priority: kind === 'brief' ? PRIORITY.brief : PRIORITY.notice,
             message: d.channel, fallback: d.channel === 'slack' ? 'email' : undefined,
           })),
@@ -122,7 +126,7 @@ export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedu
         ? new Date(deps.ctx.clock.now().getTime() + config.delivery.staleRetryMinutes * 60_000)
         : null;
       const noticesQueued = check.stale && schedule.onStale === 'send-delayed-notice'
-        ? (await enqueueMessages(db, batch('delayed-notice'), { dueAt: deps.ctx.clock.now() })).length
+        ? (await enqueueMessages(db, await batch('delayed-notice'), { dueAt: deps.ctx.clock.now() })).length
         : 0;
       await notices.raise({
         kind: 'brief-held',
@@ -134,7 +138,7 @@ export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedu
       return { status: 'held', runId, check, retryAt, noticesQueued };
     }
 
-    const planned = batch('brief');
+    const planned = await batch('brief');
     await enqueueMessages(db, planned, { dueAt: deps.ctx.clock.now(), force: job.force });
     metrics.briefs.labels(schedule.report, 'queued').inc();
     runLog.info({ deliveries: planned.deliveries.length, sha256: artifact.sha256 }, 'brief rendered and queued');

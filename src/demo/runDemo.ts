@@ -7,8 +7,6 @@ import { pgliteDb } from '../db/pgliteDb.js';
 import { migrate, heraldMigrations, sourceMigrations } from '../db/migrate.js';
 import { reportContext } from '../cli/context.js';
 import { progress } from '../cli/progress.js';
-import { loadExecutiveSummary } from '../report/loadExecutiveSummary.js';
-import { renderExecutiveBrief } from '../render/renderBrief.js';
 import { closeSharedBrowserPool } from '../render/BrowserPool.js';
 import { runFailed, runRendered, runStarted } from '../runs/runRecords.js';
 import { lastCompletePeriod } from '../time/periods.js';
@@ -19,8 +17,9 @@ import { loadSampleRecipients } from './sampleRecipients.js';
 import { localOutboxChannels } from './localOutbox.js';
 import { replayCrisis, type CrisisStep } from './crisisReplay.js';
 import { BLUEPEAK_ID } from './sampleTenants.js';
-import { executiveSummaryMessages } from '../report/executiveSummaryMessages.js';
-import { emailKeyChart } from '../delivery/email/emailKeyChart.js';
+import { registeredReports } from '../reports/registry.js';
+import { loadReport } from '../reports/loadReport.js';
+import { PORTFOLIO, scopeKey, scopeTenantId, type ReportDataBase, type ReportModule, type ReportScope } from '../reports/Report.js';
 import { recipientsForDelivery } from '../recipients/recipientsRepo.js';
 import { recipientAddress } from '../recipients/Recipient.js';
 import { enqueueMessages, type BatchDelivery } from '../delivery/outboxRepo.js';
@@ -32,19 +31,21 @@ import { silentLogger } from '../ops/logger.js';
 export interface DemoResult {
   database: string;
   outDir: string;
-  briefs: { tenant: string; kind: PeriodKind; period: string; file: string; pages: number }[];
+  /** `tenant`: the scope's key (a tenant id, or 'portfolio'). */
+  briefs: { report: string; tenant: string; kind: PeriodKind; period: string; file: string; pages: number }[];
   /** The local outbox: what would have been sent, by channel (files in each folder). */
   outbox: { dir: string; email: number; slack: number; sms: number };
   /** The crisis played through the alert path, step by step. */
   crisis: { tenant: string; steps: CrisisStep[] };
 }
 
-const KINDS: PeriodKind[] = ['day', 'week', 'month'];
 const KIND_WORD: Record<PeriodKind, string> = { day: 'daily', week: 'weekly', month: 'monthly' };
 
 /**
- * `herald demo`: sample data for three tenants (90 days), every executive-summary period kind of
- * each rendered to PDF in `outDir`. Runs on DATABASE_URL when set, else on an embedded PGlite.
+ * `herald demo`: sample data for three tenants (90 days); every registered report at each of its
+ * period kinds rendered to PDF in `outDir`, for each tenant (`<outDir>/<tenant>/`) and, for
+ * reports with portfolio scope, for the portfolio (`<outDir>/portfolio/`). Runs on DATABASE_URL
+ * when set, else on an embedded PGlite.
  */
 export async function runDemo(config: HeraldConfig, opts: { outDir: string; clock: Clock; env?: NodeJS.ProcessEnv; log?: NodeJS.WritableStream }): Promise<DemoResult> {
   const env = opts.env ?? process.env;
@@ -68,28 +69,36 @@ export async function runDemo(config: HeraldConfig, opts: { outDir: string; cloc
     const outDir = path.resolve(opts.outDir);
     const outboxDir = path.join(outDir, 'outbox');
     await rm(outboxDir, { recursive: true, force: true });
-    const bar = progress(sample.tenants.length * KINDS.length, log as NodeJS.WriteStream);
+    // Every registered report: each tenant (in its zone) at each of the report's period kinds, then
+    // the portfolio (in config `timezone`) for the reports that have that scope.
+    const work: { report: ReportModule; scope: ReportScope; timezone: string; kind: PeriodKind }[] = [];
+    for (const report of registeredReports()) {
+      const scopes: { scope: ReportScope; timezone: string }[] = [
+        ...(report.scopes.includes('tenant') ? sample.tenants.map((t) => ({ scope: { kind: 'tenant' as const, tenantId: t.id }, timezone: t.timezone })) : []),
+        ...(report.scopes.includes('portfolio') ? [{ scope: PORTFOLIO, timezone: config.timezone }] : []),
+      ];
+      for (const s of scopes) for (const kind of report.periodKinds) work.push({ report, ...s, kind });
+    }
+    const bar = progress(work.length, log as NodeJS.WriteStream);
     const briefs: DemoResult['briefs'] = [];
-    for (const tenant of sample.tenants) {
-      for (const kind of KINDS) {
-        const period = lastCompletePeriod(kind, now, tenant.timezone);
-        const data = await loadExecutiveSummary(ctx, tenant.id, period);
-        const runId = await runStarted(db, { report: 'executive-summary', scope: tenant.id, tenantId: tenant.id, period: data.period, trigger: 'demo' });
-        try {
-          const brief = await renderExecutiveBrief(data, { confidentiality: config.report.confidentiality, tagged: config.report.pdf.tagged, timeoutMs: config.report.pdf.timeoutMs });
-          const dir = path.join(outDir, tenant.id);
-          await mkdir(dir, { recursive: true });
-          const file = path.join(dir, `executive-summary-${KIND_WORD[kind]}-${data.period.label}.pdf`);
-          await writeFile(file, brief.pdf);
-          await writeFile(file.replace(/\.pdf$/, '.json'), JSON.stringify(data, null, 2));
-          await runRendered(db, runId, { path: file, sha256: brief.sha256, pageCount: brief.pageCount });
-          await queueBrief(db, config, data, runId, now, brief.charts);
-          briefs.push({ tenant: tenant.id, kind, period: data.period.label, file, pages: brief.pageCount });
-          bar.step(`${tenant.id} ${KIND_WORD[kind]} ${data.period.label}`);
-        } catch (err) {
-          await runFailed(db, runId, err);
-          throw err;
-        }
+    for (const w of work) {
+      const key = scopeKey(w.scope);
+      const data = await loadReport(ctx, w.report, w.scope, lastCompletePeriod(w.kind, now, w.timezone));
+      const runId = await runStarted(db, { report: w.report.id, scope: key, tenantId: scopeTenantId(w.scope), period: data.period, trigger: 'demo' });
+      try {
+        const brief = await w.report.render(data, { confidentiality: config.report.confidentiality, tagged: config.report.pdf.tagged, timeoutMs: config.report.pdf.timeoutMs });
+        const dir = path.join(outDir, key);
+        await mkdir(dir, { recursive: true });
+        const file = path.join(dir, `${w.report.id}-${KIND_WORD[w.kind]}-${data.period.label}.pdf`);
+        await writeFile(file, brief.pdf);
+        await writeFile(file.replace(/\.pdf$/, '.json'), JSON.stringify(data, null, 2));
+        await runRendered(db, runId, { path: file, sha256: brief.sha256, pageCount: brief.pageCount });
+        await queueBrief(db, config, w.report, w.scope, data, runId, now, brief.charts);
+        briefs.push({ report: w.report.id, tenant: key, kind: w.kind, period: data.period.label, file, pages: brief.pageCount });
+        bar.step(`${key} ${w.report.id} ${KIND_WORD[w.kind]} ${data.period.label}`);
+      } catch (err) {
+        await runFailed(db, runId, err);
+        throw err;
       }
     }
     bar.done();
@@ -118,15 +127,17 @@ export async function runDemo(config: HeraldConfig, opts: { outDir: string; cloc
 
 /**
  * A demo brief's deliveries, as a schedule would queue them: the email (PDF attached) to the
- * tenant's c-suite and the digest to their Slack channels. Forced: a rerun of the demo sends again.
+ * tenant's c-suite (the platform's, for the portfolio) and the digest to their Slack channels.
+ * Forced: a rerun of the demo sends again.
  */
-async function queueBrief(db: Db, config: HeraldConfig, data: Awaited<ReturnType<typeof loadExecutiveSummary>>, runId: number, now: Date, charts: Record<string, string>): Promise<void> {
-  const { recipients } = await recipientsForDelivery(db, data.tenant.id, ['c-suite']);
-  const keyChart = await emailKeyChart(data, charts);
-  const views = executiveSummaryMessages(data, 'brief', { confidentiality: config.report.confidentiality, keyChart });
+async function queueBrief(db: Db, config: HeraldConfig, report: ReportModule, scope: ReportScope, data: ReportDataBase, runId: number, now: Date, charts: Record<string, string>): Promise<void> {
+  const tenantId = scopeTenantId(scope);
+  const { recipients } = await recipientsForDelivery(db, tenantId, ['c-suite']);
+  const keyChart = (await report.keyChart?.(data, charts, {})) ?? null;
+  const views = await report.messages(data, 'brief', { confidentiality: config.report.confidentiality, keyChart });
   const deliveries: BatchDelivery[] = (['email', 'slack'] as const).flatMap((channel) => recipients.filter((r) => recipientAddress(r, channel)).map((r) => ({
-    deliveryKey: `demo:executive-summary:${data.tenant.id}:${data.period.label}:${channel}:${r.id}`, message: channel, channel, recipientId: r.id,
-    tenantId: data.tenant.id, kind: 'brief' as const, report: 'executive-summary', periodLabel: data.period.label, runId,
+    deliveryKey: `demo:${report.id}:${scopeKey(scope)}:${data.period.label}:${channel}:${r.id}`, message: channel, channel, recipientId: r.id,
+    tenantId, kind: 'brief' as const, report: report.id, periodLabel: data.period.label, runId,
   })));
   await enqueueMessages(db, { messages: { email: { message: views.email, artifactRunId: runId }, slack: { message: views.slack, artifactRunId: runId } }, deliveries }, { dueAt: now, force: true });
 }

@@ -1,11 +1,12 @@
 import type { ScheduleConfig } from '../config/schema.js';
 import type { PeriodKind } from '../report/types.js';
 import type { ReportJob } from './reportJob.js';
+import { reportSupports } from '../reports/registry.js';
 import executiveSummaryDaily from '../../jobs/executive-summary-daily.js';
 import executiveSummaryWeekly from '../../jobs/executive-summary-weekly.js';
 import executiveSummaryMonthly from '../../jobs/executive-summary-monthly.js';
 
-/** Every job in jobs/, by name. */
+/** Every job in jobs/, by name (a new file in jobs/ is listed here). */
 export const REPORT_JOBS: readonly ReportJob[] = [executiveSummaryDaily, executiveSummaryWeekly, executiveSummaryMonthly];
 
 const KIND: Record<string, PeriodKind> = { daily: 'day', weekly: 'week', monthly: 'month' };
@@ -15,9 +16,12 @@ export function scheduleKind(s: Pick<ScheduleConfig, 'every'>): PeriodKind {
   return s.every ? KIND[s.every] : 'day';
 }
 
-/** The job that produces a schedule's briefs, or undefined when this version has none for it. */
+/**
+ * The job that produces a schedule's briefs, or undefined when this version has none for it: no
+ * job of its report for its kind of period, or a report without the schedule's scope.
+ */
 export function jobForSchedule(s: Pick<ScheduleConfig, 'report' | 'every' | 'scope'>): ReportJob | undefined {
-  if (s.scope === 'portfolio') return undefined;
   const kind = scheduleKind(s);
-  return REPORT_JOBS.find((j) => j.report === s.report && j.kind === kind);
+  const job = REPORT_JOBS.find((j) => j.report.id === s.report && j.kind === kind);
+  return job && !reportSupports(job.report, s.scope === 'portfolio' ? 'portfolio' : 'tenant', kind) ? job : undefined;
 }

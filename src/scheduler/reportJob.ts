@@ -1,21 +1,18 @@
-import type { ScheduleConfig } from '../config/schema.js';
-import type { ReportContext } from '../report/ReportContext.js';
-import type { ExecutiveSummaryData, PeriodKind } from '../report/types.js';
-import type { BriefOptions, RenderedBrief } from '../render/renderBrief.js';
-import type { Period } from '../time/periods.js';
+import type { PeriodKind } from '../report/types.js';
+import type { ReportModule } from '../reports/Report.js';
 
 /**
- * A scheduled job as jobs/ declares it: which report, for which kind of period, and the engine
- * parts that compute and render it. The Agenda job name is the module's file name.
+ * A scheduled job as jobs/ declares it: which report (its module computes and renders it) for
+ * which kind of period. The Agenda job name is the module's file name. A job serves every scope
+ * its report has: a schedule's `scope` picks tenants or the portfolio.
  */
 export interface ReportJob {
   name: string;
-  report: ScheduleConfig['report'];
+  report: ReportModule;
   kind: PeriodKind;
-  load(ctx: ReportContext, tenantId: string, period: Period): Promise<ExecutiveSummaryData>;
-  render(data: ExecutiveSummaryData, opts: BriefOptions): Promise<RenderedBrief>;
 }
 
 export function defineReportJob(job: ReportJob): ReportJob {
+  if (!job.report.periodKinds.includes(job.kind)) throw new Error(`job ${job.name}: ${job.report.id} has no ${job.kind} period`);
   return job;
 }

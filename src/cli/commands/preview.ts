@@ -1,8 +1,9 @@
 import { access, constants, stat, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { HeraldConfig } from '../../config/schema.js';
-import { reportNames } from '../../config/schema.js';
 import { InputError } from '../../report/ReportContext.js';
+import { reportModule, reportSupports } from '../../reports/registry.js';
+import { PORTFOLIO, scopeKey, scopeOfData, scopeTenantId, type ReportScope } from '../../reports/Report.js';
 import { assertTimezone } from '../../time/periods.js';
 import type { BrowserPool } from '../../render/BrowserPool.js';
 // The rest is imported once the options are good (below): a PDF's Chromium starts before most
@@ -22,14 +23,14 @@ export interface PreviewOptions {
 
 const FORMATS = ['pdf', 'html', 'json'] as const;
 
-/** `herald preview <report> --tenant ID --period P [--format pdf|html|json] [--out FILE]` */
+/** `herald preview <report> --tenant ID|--portfolio --period P [--format pdf|html|json] [--out FILE]`, any registered report. */
 export async function previewCommand(report: string, o: PreviewOptions, config: HeraldConfig, out: NodeJS.WritableStream = process.stdout): Promise<void> {
-  if (!(reportNames as readonly string[]).includes(report)) {
-    throw new InputError('report', `unknown report "${report}" (expected one of: ${reportNames.join(', ')})`);
-  }
-  if (report !== 'executive-summary') throw new InputError('report', `"${report}" is not available in this version (available: executive-summary)`);
-  if (o.portfolio) throw new InputError('--portfolio', 'executive-summary is a per-tenant report; use --tenant ID');
-  if (!o.tenant) throw new InputError('--tenant', 'required (the tenant id)');
+  const mod = reportModule(report);
+  if (o.portfolio && o.tenant) throw new InputError('--portfolio', 'use either --tenant ID or --portfolio');
+  const unsupported = reportSupports(mod, o.portfolio ? 'portfolio' : 'tenant');
+  if (o.portfolio && unsupported) throw new InputError('--portfolio', unsupported);
+  if (!o.portfolio && !o.tenant) throw new InputError('--tenant', mod.scopes.includes('portfolio') ? 'required (the tenant id), or --portfolio' : 'required (the tenant id)');
+  const scope: ReportScope = o.portfolio ? PORTFOLIO : { kind: 'tenant', tenantId: o.tenant! };
   if (!o.period) throw new InputError('--period', 'required (2026-11-21, 2026-W47 or 2026-11)');
   if (!(FORMATS as readonly string[]).includes(o.format)) throw new InputError('--format', `"${o.format}" (expected pdf, html or json)`);
   if (o.timezone) assertTimezone(o.timezone);
@@ -46,22 +47,23 @@ export async function previewCommand(report: string, o: PreviewOptions, config: 
       pool = new (await import('../../render/BrowserPool.js')).BrowserPool({ size: 1 });
       pool.warm().catch(() => undefined);
     }
-    const { loadExecutiveSummary } = await import('../../report/loadExecutiveSummary.js');
-    const loading = loadExecutiveSummary(reportContext(config, dbs), o.tenant, o.period, o.timezone, { complete: true, toDate: o.toDate });
+    const { loadReport } = await import('../../reports/loadReport.js');
+    const loading = loadReport(reportContext(config, dbs), mod, scope, o.period, { timezone: o.timezone, complete: true, toDate: o.toDate });
     loading.catch(() => undefined); // its error is thrown below: the renderer loads while PostgreSQL answers
-    const [{ executiveSummaryHtml, renderExecutiveBrief }, { runFailed, runRendered, runStarted }] = await Promise.all([
-      import('../../render/renderBrief.js'),
+    const [{ runFailed, runRendered, runStarted }] = await Promise.all([
       import('../../runs/runRecords.js'),
+      o.format === 'json' ? null : mod.warm?.(), // the views' modules load while PostgreSQL answers
     ]);
     const data = await loading;
     const pdfOpts = { confidentiality: config.report.confidentiality, tagged: o.untagged ? false : config.report.pdf.tagged, timeoutMs: config.report.pdf.timeoutMs, pool };
     if (o.format === 'json') return await emit(JSON.stringify(data, null, 2) + '\n', o.out, out);
-    if (o.format === 'html') return await emit((await executiveSummaryHtml(data, pdfOpts)).html, o.out, out);
+    if (o.format === 'html') return await emit((await mod.html(data, pdfOpts)).html, o.out, out);
 
-    const file = o.out ?? `${data.tenant.id}-executive-summary-${data.period.label}.pdf`;
-    const runId = await runStarted(dbs.herald, { report, scope: data.tenant.id, tenantId: data.tenant.id, period: data.period, trigger: 'preview' });
+    const key = scopeKey(scopeOfData(data));
+    const file = o.out ?? `${key}-${mod.id}-${data.period.label}.pdf`;
+    const runId = await runStarted(dbs.herald, { report: mod.id, scope: key, tenantId: scopeTenantId(scope), period: data.period, trigger: 'preview' });
     try {
-      const brief = await renderExecutiveBrief(data, pdfOpts);
+      const brief = await mod.render(data, pdfOpts);
       await mkdir(path.dirname(path.resolve(file)), { recursive: true });
       await writeFile(file, brief.pdf);
       await runRendered(dbs.herald, runId, { path: path.resolve(file), sha256: brief.sha256, pageCount: brief.pageCount });
