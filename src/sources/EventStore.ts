@@ -1,4 +1,4 @@
-import type { AlertCandidateEvent, EventFacts } from './types.js';
+import type { AlertCandidateEvent, DecisionLog, EventFacts } from './types.js';
 
 /** A half-open instant range [start, end). */
 export interface InstantRange { start: Date; end: Date }
@@ -14,6 +14,14 @@ export interface EventStore {
    * deduplicated by event uuid; one answer per range, in order.
    */
   eventFacts(tenantId: string, ranges: InstantRange[]): Promise<EventFacts[]>;
+
+  /**
+   * The decision log (SPEC §4 strategic decisions): every strategic_decision_event and
+   * decision_outcome_event with timestamp < until, of one tenant (null: every tenant), once per
+   * uuid, by time. The decision review needs decisions older than its period: one is due for
+   * review when decision_date + outcome_timeframe falls inside it.
+   */
+  decisionLog(tenantId: string | null, until: Date): Promise<DecisionLog>;
 
   // The alert poller reads every tenant's events of `names` by time (SPEC §8): first who is in its
   // window (cheap: uuid and timestamp), then in full only the events it has not seen.

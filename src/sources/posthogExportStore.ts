@@ -1,6 +1,6 @@
 import type { Db } from '../db/Db.js';
 import type { EventStore, InstantRange } from './EventStore.js';
-import type { AlertCandidateEvent, DecisionEvent, EventFacts, OptimizationEvent } from './types.js';
+import type { AlertCandidateEvent, DecisionEvent, DecisionLog, EventFacts, OptimizationEvent } from './types.js';
 import { quoteTableName } from './sqlIdentifier.js';
 
 /**
@@ -97,6 +97,26 @@ export class PosthogExportStore implements EventStore {
     });
   }
 
+  /**
+   * Decisions and outcome events before `until`, of tenant $1 (null: every tenant with a
+   * tenant_id), one row per uuid (the export may hold an event twice), by time. Parsed here as
+   * eventFacts parses decisions, so both stores hand the metrics the same values.
+   */
+  async decisionLog(tenantId: string | null, until: Date): Promise<DecisionLog> {
+    const { rows } = await this.db.query<{ uuid: string; event: string; timestamp: Date; properties: Record<string, unknown> | null; tenant_id: string }>(
+      `SELECT * FROM (
+         SELECT DISTINCT ON (uuid) uuid, event, "timestamp", properties, properties->>'tenant_id' AS tenant_id
+           FROM ${this.table}
+          WHERE event = ANY($3::text[]) AND "timestamp" < $2 AND uuid IS NOT NULL
+            AND coalesce(properties->>'tenant_id', '') <> ''
+            AND ($1::text IS NULL OR properties->>'tenant_id' = $1)
+          ORDER BY uuid, "timestamp") e
+        ORDER BY "timestamp", uuid`,
+      [tenantId, until, [...DECISION_LOG_EVENTS]],
+    );
+    return decisionLogOf(rows.map((r) => ({ ...r, timestamp: new Date(r.timestamp), properties: r.properties && typeof r.properties === 'object' ? r.properties : {} })));
+  }
+
   async eventIds(names: readonly string[], after: Date, until: Date): Promise<{ uuid: string; timestamp: Date }[]> {
     const { rows } = await this.db.query<{ uuid: string; timestamp: Date }>(
       `SELECT DISTINCT ON (uuid) uuid, "timestamp" FROM ${this.table}
@@ -146,6 +166,32 @@ export class PosthogExportStore implements EventStore {
 const ALERT_CANDIDATE_EVENTS = ['email_deliverability_event', 'revenue_impact_event', 'operational_efficiency_event', 'cost_optimization_event'] as const;
 /** Every event the executive summary reads. */
 const FACT_EVENTS = [...new Set([...ALERT_CANDIDATE_EVENTS, 'resource_usage_event', 'strategic_decision_event'])];
+
+/** The decision review's events (SPEC §2.2). */
+export const DECISION_LOG_EVENTS = ['strategic_decision_event', 'decision_outcome_event'] as const;
+
+/** Raw decision-log events (any store) → the decision log, parsed the one way. Rows come by time. */
+export function decisionLogOf(rows: { uuid: string; event: string; timestamp: Date; properties: Record<string, unknown>; tenant_id: string }[]): DecisionLog {
+  const log: DecisionLog = { decisions: [], outcomes: [] };
+  for (const r of rows) {
+    if (r.event === 'strategic_decision_event') {
+      log.decisions.push({ ...toDecision(r), tenant_id: r.tenant_id, uuid: r.uuid, tracked_at: r.timestamp });
+    } else if (r.event === 'decision_outcome_event') {
+      const p = r.properties;
+      log.outcomes.push({
+        uuid: r.uuid,
+        tenant_id: r.tenant_id,
+        decision_id: text(p.decision_id),
+        actual_revenue: finite(p.actual_revenue_impact),
+        actual_cost: finite(p.actual_cost_impact),
+        outcome_status: text(p.outcome_status),
+        notes: text(p.notes),
+        recorded_at: r.timestamp,
+      });
+    }
+  }
+  return log;
+}
 
 function text(v: unknown): string | null {
   return typeof v === 'string' && v.trim() !== '' ? v : null;

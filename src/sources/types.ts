@@ -73,6 +73,35 @@ export interface DecisionEvent {
   outcome_timeframe: string | null;
 }
 
+/** A strategic_decision_event of the decision log: the decision, its tenant and when it was tracked (the event's time). */
+export interface LoggedDecision extends DecisionEvent {
+  tenant_id: string;
+  uuid: string;
+  tracked_at: Date;
+}
+
+/**
+ * A decision_outcome_event (SPEC §2.2), read defensively: a number that is missing, not a plain
+ * number or a trillion or more is null (the report leaves the outcome out and says so). Its time
+ * is when the outcome was recorded.
+ */
+export interface OutcomeEventRow {
+  uuid: string;
+  tenant_id: string;
+  decision_id: string | null;
+  actual_revenue: number | null;
+  actual_cost: number | null;
+  outcome_status: string | null;
+  notes: string | null;
+  recorded_at: Date;
+}
+
+/** What the decision review reads from an event store: decisions and outcome events up to an instant. */
+export interface DecisionLog {
+  decisions: LoggedDecision[];
+  outcomes: OutcomeEventRow[];
+}
+
 /** An event that one of the alert rules may classify (SPEC §8). */
 export interface AlertCandidateEvent {
   uuid: string;

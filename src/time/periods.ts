@@ -288,3 +288,56 @@ export function formatInZone(instant: Date, timezone: string, fmt: string): stri
   }
   return DateTime.fromJSDate(instant, { zone }).setLocale(LOCALE).toFormat(fmt);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Outcome timeframes of strategic decisions (SPEC §4: "3 months", "6 weeks")
+
+/** A decision's outcome timeframe as calendar units: added to a local date-time it keeps the wall-clock time. */
+export interface Timeframe { unit: 'days' | 'weeks' | 'months' | 'years'; count: number }
+
+const TIMEFRAME_UNITS: Record<string, Timeframe['unit'] | 'quarters'> = {
+  d: 'days', day: 'days', days: 'days',
+  w: 'weeks', wk: 'weeks', wks: 'weeks', week: 'weeks', weeks: 'weeks',
+  m: 'months', mo: 'months', mos: 'months', mth: 'months', mths: 'months', month: 'months', months: 'months',
+  q: 'quarters', quarter: 'quarters', quarters: 'quarters',
+  y: 'years', yr: 'years', yrs: 'years', year: 'years', years: 'years',
+};
+const TIMEFRAME_WORDS: Record<string, number> = {
+  a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12,
+  eighteen: 18, twenty: 20, thirty: 30, sixty: 60, ninety: 90,
+};
+/** The longest timeframe taken at its word: a review 10 years out is a typo, not a plan. */
+const MAX_TIMEFRAME_DAYS = 3660;
+
+/**
+ * "3 months", "6 weeks", "10 days", "1 year", "two quarters", "90d", "12-month" → a timeframe;
+ * anything else (a range "3-6 months", "Q1", "soon", fractions, zero, more than 10 years) → null,
+ * and the report says it could not tell when the decision is due.
+ */
+export function parseTimeframe(text: unknown): Timeframe | null {
+  if (typeof text !== 'string' || text.length > 40) return null;
+  const m = /^\s*(\d{1,4}|[a-z]+)\s*-?\s*([a-z]+)\s*$/i.exec(text);
+  if (!m) return null;
+  const n = /^\d+$/.test(m[1]) ? Number(m[1]) : TIMEFRAME_WORDS[m[1].toLowerCase()];
+  const unit = TIMEFRAME_UNITS[m[2].toLowerCase()];
+  if (n === undefined || unit === undefined || !Number.isInteger(n) || n < 1) return null;
+  const tf: Timeframe = unit === 'quarters' ? { unit: 'months', count: n * 3 } : { unit, count: n };
+  const days = tf.count * { days: 1, weeks: 7, months: 31, years: 366 }[tf.unit];
+  return days > MAX_TIMEFRAME_DAYS ? null : tf;
+}
+
+/**
+ * `instant` plus a timeframe in `timezone`'s calendar: 1 Sep 00:00 Europe/Berlin (CEST) plus 3
+ * months is 1 Dec 00:00 Berlin (CET), not 23:00; 31 Jan plus 1 month is the last day of February.
+ */
+export function addTimeframe(instant: Date, tf: Timeframe, timezone: string): Date {
+  const zone = assertTimezone(timezone);
+  return DateTime.fromJSDate(instant, { zone }).plus({ [tf.unit]: tf.count }).toJSDate();
+}
+
+/** Whole local calendar days from `from`'s date to `to`'s date in `timezone` (negative when `to` is earlier). */
+export function localDaysBetween(from: Date, to: Date, timezone: string): number {
+  const a = localCivil(from, assertTimezone(timezone));
+  const b = localCivil(to, timezone);
+  return Math.round(b.diff(a, 'days').days);
+}
