@@ -1,5 +1,6 @@
-import type { CostOptimization } from '../report/types.js';
-import type { OptimizationEvent } from '../sources/types.js';
+import type { CostOptimization, DataNote } from '../report/types.js';
+import { formatList, formatUsd, pluralize } from '../report/format.js';
+import type { OptimizationEvent, OptimizationGroup } from '../sources/types.js';
 import { cents } from './cost.js';
 import { ratio } from './trend.js';
 
@@ -60,4 +61,76 @@ export function computeCostOptimization(events: OptimizationEvent[], monthlyTota
     savings_rate: ratio(realized, baseline),
     excluded_events: excluded,
   };
+}
+
+/**
+ * computeCostOptimization from events an event store has already judged and summed by category
+ * and type (OptimizationGroup, the cost-optimization report's set-based read): the same SPEC §4
+ * rules, the same figures. The groups of one tenant and one range.
+ */
+export function costOptimizationFromGroups(groups: readonly OptimizationGroup[], monthlyTotalCost: number): CostOptimization {
+  const byCategory = new Map<string, { realized: number; identified: number; flagged: number }>();
+  let realized = 0, identified = 0, baseline = 0, roiSum = 0, roiCount = 0;
+  const excluded = { invalid_amount: 0, above_baseline: 0 };
+  const flagged: number[] = [];
+  for (const g of groups) {
+    excluded.invalid_amount += g.invalid_amount;
+    excluded.above_baseline += g.above_baseline;
+    if (g.kept === 0) continue;
+    const c = byCategory.get(g.category) ?? { realized: 0, identified: 0, flagged: 0 };
+    if (g.type === 'implemented') {
+      c.realized += g.savings;
+      realized += g.savings;
+      baseline += g.baseline;
+    } else if (g.type === 'identified') {
+      c.identified += g.savings;
+      identified += g.savings;
+      for (const amount of g.identified_amounts) {
+        if (amount > monthlyTotalCost) {
+          c.flagged += amount;
+          flagged.push(amount);
+        }
+      }
+    }
+    roiSum += g.roi_sum;
+    roiCount += g.roi_count;
+    byCategory.set(g.category, c);
+  }
+  const by_category = [...byCategory.entries()]
+    .map(([category, v]) => ({ category, realized: cents(v.realized), identified: cents(v.identified), identified_flagged: cents(v.flagged) }))
+    .sort((a, b) => b.realized + b.identified - (a.realized + a.identified) || a.category.localeCompare(b.category));
+  return {
+    realized_savings: cents(realized),
+    identified_savings: cents(identified),
+    identified_flagged: { count: flagged.length, total: cents(flagged.reduce((a, b) => a + b, 0)), amounts: flagged.map(cents).sort((a, b) => a - b) },
+    by_category,
+    average_roi: ratio(roiSum, roiCount),
+    implemented_baseline_cost: cents(baseline),
+    savings_rate: ratio(realized, baseline),
+    excluded_events: excluded,
+  };
+}
+
+/**
+ * The data notes of the savings (SPEC §4, §5): events left out and identified savings flagged, one
+ * line each, in the words of the executive summary's notes.
+ */
+export function savingsDataNotes(co: CostOptimization, monthlyTotalCost: number): DataNote[] {
+  const notes: DataNote[] = [];
+  const events = (n: number, what: string) => `${pluralize(n, what)} left out`;
+  const x = co.excluded_events;
+  if (x.invalid_amount > 0) {
+    notes.push({ code: 'optimization-invalid-amount', count: x.invalid_amount, text: `${events(x.invalid_amount, 'cost optimization event')}: a savings amount that is negative or not a number.` });
+  }
+  if (x.above_baseline > 0) {
+    notes.push({ code: 'optimization-above-baseline', count: x.above_baseline, text: `${events(x.above_baseline, 'cost optimization event')}: savings larger than the baseline cost they were measured against.` });
+  }
+  const f = co.identified_flagged;
+  if (f.count > 0) {
+    notes.push({
+      code: 'identified-above-monthly-cost', count: f.count,
+      text: `${f.count === 1 ? 'An identified saving' : `${f.count} identified savings`} (${formatList(f.amounts.map((a) => formatUsd(a)))}) ${f.count === 1 ? 'is' : 'are each'} larger than the monthly total cost of ${formatUsd(monthlyTotalCost)}: flagged, not counted as a saving a month.`,
+    });
+  }
+  return notes;
 }

@@ -39,6 +39,31 @@ export function recommendActions(
       priority: 'high',
     });
   }
+  out.push(...costRules({ vps: input.vps, ips: input.ips, optimization: input.optimization, monthlyTotalCost: input.monthlyTotalCost }, s)
+    .map(({ resources: _r, basis: _b, ...r }) => r));
+  return out
+    .sort((a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || (b.estimated_monthly_saving ?? Number.MAX_SAFE_INTEGER) - (a.estimated_monthly_saving ?? Number.MAX_SAFE_INTEGER))
+    .slice(0, limit);
+}
+
+/** A cost rule's recommendation, with the resources it names and how its saving was estimated. */
+export interface CostRule extends Recommendation {
+  /** VPS ids, IP ids, or the savings category. */
+  resources: string[];
+  basis: string;
+}
+
+/**
+ * The cost rules of SPEC §4, in this order: right-size active VPS instances whose average CPU is
+ * under the line (a share of their cost), release the IPs of those instances but one each (their
+ * cost), implement identified savings by category (those that can be a monthly saving). The
+ * executive summary's recommended actions and the cost-optimization report both read these.
+ */
+export function costRules(
+  input: { vps: VpsRow[]; ips: IpRow[]; optimization: CostOptimization; monthlyTotalCost?: number },
+  s: MetricSettings,
+): CostRule[] {
+  const out: CostRule[] = [];
   // One line per rule, not per instance: an executive acts on "right-size 4 instances", and the
   // detail names them.
   const underused = activeInstances(input.vps)
@@ -52,6 +77,8 @@ export function recommendActions(
       detail: `Average CPU under ${s.rightSize.cpuBelowPercent}%: ${listInstances(underused.map((v) => `${v.id} (${v.cpu_utilization!.toFixed(0)}% CPU, ${formatUsd(v.monthly_cost)}/month)`))}.`,
       estimated_monthly_saving: saving,
       priority: saving >= 500 ? 'high' : saving >= 100 ? 'medium' : 'low',
+      resources: underused.map((v) => v.id),
+      basis: `${Math.round(s.rightSize.savingShare * 100)}% of the monthly cost of each active instance with average CPU under ${s.rightSize.cpuBelowPercent}%`,
     });
   }
   // An under-used instance rarely needs more than one sending IP: release the rest.
@@ -66,6 +93,8 @@ export function recommendActions(
       detail: `Keep one IP on each of ${listInstances([...hosts])}.`,
       estimated_monthly_saving: ipSaving,
       priority: ipSaving >= 500 ? 'high' : ipSaving >= 100 ? 'medium' : 'low',
+      resources: releasable.map((ip) => ip.id),
+      basis: 'the monthly cost of every IP but the dearest on each under-used instance',
     });
   }
   // Identified savings, by category. One larger than the whole monthly cost cannot be saved each
@@ -87,11 +116,11 @@ export function recommendActions(
       detail: `${formatUsd(c.identified)} identified, ${formatUsd(c.realized)} realized so far${notes.length ? `; ${notes.join('; ')}` : ''}.`,
       estimated_monthly_saving: saving,
       priority: size >= 5000 ? 'high' : size >= 1000 ? 'medium' : 'low',
+      resources: [c.category],
+      basis: 'identified savings of the period not yet implemented, less any opportunity larger than the monthly total cost',
     });
   }
-  return out
-    .sort((a, b) => PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] || (b.estimated_monthly_saving ?? Number.MAX_SAFE_INTEGER) - (a.estimated_monthly_saving ?? Number.MAX_SAFE_INTEGER))
-    .slice(0, limit);
+  return out;
 }
 
 /** "ip_pool" → "IP pool": category ids read as words in a title. */

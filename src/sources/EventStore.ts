@@ -1,4 +1,4 @@
-import type { AlertCandidateEvent, DecisionLog, EventFacts } from './types.js';
+import type { AlertCandidateEvent, DecisionLog, EventFacts, OptimizationGroup } from './types.js';
 
 /** A half-open instant range [start, end). */
 export interface InstantRange { start: Date; end: Date }
@@ -22,6 +22,14 @@ export interface EventStore {
    * review when decision_date + outcome_timeframe falls inside it.
    */
   decisionLog(tenantId: string | null, until: Date): Promise<DecisionLog>;
+
+  /**
+   * The cost optimization events of these tenants in each range, aggregated by tenant, range,
+   * category and type (see OptimizationGroup), and the newest timestamp of any event of these
+   * tenants (the report's freshness), null when they have none. One round trip for any number of
+   * tenants; the ids are bound values, never spliced into the query.
+   */
+  optimizationTotals(tenantIds: readonly string[], ranges: readonly InstantRange[]): Promise<{ groups: OptimizationGroup[]; newest_event_at: Date | null }>;
 
   // The alert poller reads every tenant's events of `names` by time (SPEC §8): first who is in its
   // window (cheap: uuid and timestamp), then in full only the events it has not seen.

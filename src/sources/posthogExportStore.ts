@@ -1,6 +1,6 @@
 import type { Db } from '../db/Db.js';
 import type { EventStore, InstantRange } from './EventStore.js';
-import type { AlertCandidateEvent, DecisionEvent, DecisionLog, EventFacts, OptimizationEvent } from './types.js';
+import type { AlertCandidateEvent, DecisionEvent, DecisionLog, EventFacts, OptimizationEvent, OptimizationGroup } from './types.js';
 import { quoteTableName } from './sqlIdentifier.js';
 
 /**
@@ -117,6 +117,59 @@ export class PosthogExportStore implements EventStore {
     return decisionLogOf(rows.map((r) => ({ ...r, timestamp: new Date(r.timestamp), properties: r.properties && typeof r.properties === 'object' ? r.properties : {} })));
   }
 
+  /**
+   * Two statements whatever the number of tenants. The events: each tenant's cost optimization
+   * events of the ranges through the (tenant, event, timestamp) index, one per uuid, each judged
+   * (SPEC §4 exclusions) and summed by tenant, range, category and type. The newest event: for
+   * each tenant and event name, the index's last entry (a backward probe each), the newest of all.
+   */
+  async optimizationTotals(tenantIds: readonly string[], ranges: readonly InstantRange[]): Promise<{ groups: OptimizationGroup[]; newest_event_at: Date | null }> {
+    if (tenantIds.length === 0) return { groups: [], newest_event_at: null };
+    const starts = ranges.map((r) => r.start), ends = ranges.map((r) => r.end);
+    const [groups, newest] = await Promise.all([
+      ranges.length === 0 ? { rows: [] as OptimizationGroup[] } : this.db.query<OptimizationGroup>(
+        `WITH ev AS (
+           SELECT DISTINCT ON (e.uuid) e.properties->>'tenant_id' AS tenant_id, (r.i - 1)::int AS range,
+                  coalesce(nullif(e.properties->>'optimization_category', ''), 'uncategorized') AS category,
+                  coalesce(e.properties->>'optimization_type', 'unknown') AS type,
+                  ${num('savings_amount')} AS savings, ${num('baseline_cost')} AS baseline, ${num('roi')} AS roi
+             FROM ${this.table} e
+             JOIN unnest($2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS r(start_at, end_at, i)
+               ON e."timestamp" >= r.start_at AND e."timestamp" < r.end_at
+            WHERE e.properties->>'tenant_id' = ANY($1::text[]) AND e.event = 'cost_optimization_event'
+              AND e."timestamp" >= (SELECT min(x) FROM unnest($2::timestamptz[]) x)
+              AND e."timestamp" < (SELECT max(x) FROM unnest($3::timestamptz[]) x)
+            ORDER BY e.uuid, e."timestamp"
+         ), judged AS (
+           SELECT *, CASE WHEN savings IS NULL OR savings < 0 THEN 'invalid'
+                          WHEN baseline IS NOT NULL AND savings > baseline THEN 'above' ELSE 'kept' END AS verdict
+             FROM ev
+         )
+         SELECT tenant_id, range, category, type,
+                count(*) FILTER (WHERE verdict = 'kept')::int AS kept,
+                coalesce(sum(savings) FILTER (WHERE verdict = 'kept'), 0)::float8 AS savings,
+                coalesce(sum(baseline) FILTER (WHERE verdict = 'kept' AND baseline >= 0), 0)::float8 AS baseline,
+                coalesce(sum(roi) FILTER (WHERE verdict = 'kept'), 0)::float8 AS roi_sum,
+                count(roi) FILTER (WHERE verdict = 'kept')::int AS roi_count,
+                count(*) FILTER (WHERE verdict = 'invalid')::int AS invalid_amount,
+                count(*) FILTER (WHERE verdict = 'above')::int AS above_baseline,
+                coalesce(array_agg(savings ORDER BY savings) FILTER (WHERE verdict = 'kept' AND type = 'identified'), '{}')::float8[] AS identified_amounts
+           FROM judged
+          GROUP BY tenant_id, range, category, type
+          ORDER BY tenant_id, range, category, type`, [tenantIds, starts, ends]),
+      this.db.query<{ at: Date | null }>(
+        `SELECT max(x.at) AS at FROM unnest($1::text[]) t(id) CROSS JOIN unnest($2::text[]) n(name),
+                LATERAL (SELECT e."timestamp" AS at FROM ${this.table} e
+                          WHERE e.properties->>'tenant_id' = t.id AND e.event = n.name
+                          ORDER BY e."timestamp" DESC LIMIT 1) x`, [tenantIds, [...KNOWN_EVENTS]]),
+    ]);
+    const at = newest.rows[0]?.at;
+    return {
+      groups: groups.rows.map((g) => ({ ...g, identified_amounts: (g.identified_amounts ?? []).map(Number) })),
+      newest_event_at: at ? new Date(at) : null,
+    };
+  }
+
   async eventIds(names: readonly string[], after: Date, until: Date): Promise<{ uuid: string; timestamp: Date }[]> {
     const { rows } = await this.db.query<{ uuid: string; timestamp: Date }>(
       `SELECT DISTINCT ON (uuid) uuid, "timestamp" FROM ${this.table}
@@ -164,6 +217,9 @@ export class PosthogExportStore implements EventStore {
 
 /** Events an alert rule may fire on (SPEC §8), listed in the brief's alert section. */
 const ALERT_CANDIDATE_EVENTS = ['email_deliverability_event', 'revenue_impact_event', 'operational_efficiency_event', 'cost_optimization_event'] as const;
+/** Every business event of SPEC §2.2 (a tenant's newest event is the newest of these). */
+const KNOWN_EVENTS = ['revenue_impact_event', 'cost_optimization_event', 'operational_efficiency_event', 'strategic_decision_event',
+  'email_deliverability_event', 'resource_usage_event', 'decision_outcome_event'] as const;
 /** Every event the executive summary reads. */
 const FACT_EVENTS = [...new Set([...ALERT_CANDIDATE_EVENTS, 'resource_usage_event', 'strategic_decision_event'])];
 

@@ -62,6 +62,32 @@ export interface OptimizationEvent {
   roi: number | null;
 }
 
+/**
+ * cost_optimization_event of one tenant, range, category and type, aggregated on the event
+ * store's side (the cost-optimization report, tenant and portfolio scope). The exclusions of
+ * SPEC §4 are applied per event before summing: `invalid_amount` (savings_amount negative or not
+ * a number) and `above_baseline` (savings larger than its baseline_cost) are counted and left
+ * out; the sums are over the events kept. Events are deduplicated by uuid.
+ */
+export interface OptimizationGroup {
+  tenant_id: string;
+  /** Index (0-based) of the range the events fall in. */
+  range: number;
+  category: string;                   // optimization_category, '' → 'uncategorized'
+  type: string;                       // optimization_type, missing → 'unknown'
+  /** Events kept. */
+  kept: number;
+  savings: number;
+  /** Sum of the kept events' baseline_cost that are numbers ≥ 0. */
+  baseline: number;
+  roi_sum: number;
+  roi_count: number;
+  invalid_amount: number;
+  above_baseline: number;
+  /** The kept `identified` events' savings, ascending (each is compared with the tenant's monthly cost). */
+  identified_amounts: number[];
+}
+
 export interface DecisionEvent {
   decision_id: string;
   title: string;

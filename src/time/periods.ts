@@ -257,10 +257,17 @@ export function addDays(date: string, n: number): string {
   return isoDate(c.plus({ days: n }));
 }
 
+/** Days in the month of dates already seen: a portfolio of 1,000 tenants prorates the same days thousands of times. */
+const monthLengths = new Map<string, number>();
+
 export function daysInMonth(date: string): number {
+  const known = monthLengths.get(date);
+  if (known !== undefined) return known;
   const c = civilFromIso(date);
   if (!c) throw new PeriodError('date', `date "${date}": not a calendar date`);
-  return c.daysInMonth as number;
+  const length = c.daysInMonth as number;
+  if (monthLengths.size < 20_000) monthLengths.set(date, length);
+  return length;
 }
 
 /**
