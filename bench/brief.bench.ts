@@ -1,6 +1,6 @@
 /**
  * Benchmark of the executive brief (issue 2): warm render with its breakdown against the floor of
- * Chromium printing the same final HTML with Puppeteer's defaults on a warm page. The floor and
+ * Chromium printing the same final HTML on the same browser binary (Puppeteer's defaults otherwise) on a warm page. The floor and
  * both pipeline variants are interleaved run by run, so machine drift hits them alike.
  * Figures and ratios only; nothing here passes or fails. `npm run bench` (BENCH_RUNS=40 default).
  */
@@ -38,13 +38,12 @@ async function main() {
     await loadSampleData(t.db, { now: NOW });
     const ctx = reportContext(parseConfig({}), { herald: t.db, source: t.db }, fixedClock(NOW));
 
-    // Floor: Puppeteer's defaults (new headless, the full Chromium binary), same final HTML and
-    // header/footer, one warm page.
+    // Floor: the same browser binary as herald's (like with like), otherwise Puppeteer's defaults,
+    // printing the same final HTML and header/footer on one warm page.
     const data = await loadExecutiveSummary(ctx, TENANT, PERIOD);
     const { html } = await executiveSummaryHtml(data);
     const chromium = findChromium();
-    const fullChromium = chromium.path.replace('chromium-headless-shell', 'chromium');
-    const browser = await puppeteer.launch({ executablePath: fullChromium, args: ['--no-sandbox'] });
+    const browser = await puppeteer.launch({ executablePath: chromium.path, headless: chromium.headless, args: ['--no-sandbox'] });
     const page = await browser.newPage();
     const printFloor = async () => {
       const t0 = performance.now();
@@ -93,7 +92,7 @@ async function main() {
 
     const floorP50 = percentile(floor, 50);
     console.log(`Executive brief, ${TENANT} ${PERIOD}: ${RUNS} interleaved warm runs after ${WARMUP} warm-up; herald's browser ${chromium.path}`);
-    console.log(`floor  Puppeteer defaults (${fullChromium}), same HTML, warm page, tagged: p50 ${fmt(floorP50)}  p95 ${fmt(percentile(floor, 95))} | Chromium PSS ${Math.round(floorPss / 1024)} MB`);
+    console.log(`floor  Puppeteer defaults on the same binary, same HTML, warm page, tagged: p50 ${fmt(floorP50)}  p95 ${fmt(percentile(floor, 95))} | Chromium PSS ${Math.round(floorPss / 1024)} MB`);
     for (const v of variants) {
       const p = (k: keyof Row, q = 50) => percentile(v.rows.map((r) => r[k]), q);
       console.log(`herald ${v.tagged ? 'tagged (default)' : 'untagged'}: p50 ${fmt(p('total'))}  p95 ${fmt(p('total', 95))}  = ${(p('total') / floorP50).toFixed(2)} × floor p50` +
