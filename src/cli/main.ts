@@ -6,6 +6,7 @@ import { PeriodError } from '../time/periods.js';
 import { TemplateError } from '../render/templates.js';
 import { systemClock } from '../time/clock.js';
 import { registerRecipientsCommands } from './commands/recipients.js';
+import { registerDecisionsCommands } from './commands/decisions.js';
 import { oneLine } from './oneLine.js';
 import { logLevelFromEnv } from '../ops/logger.js';
 
@@ -95,6 +96,7 @@ export function buildProgram(): Command {
     .action(async (runId: string) => (await import('./commands/runs.js')).runsShowCommand(await config(), runId));
 
   registerRecipientsCommands(program, config);
+  registerDecisionsCommands(program, config);
   const alerts = program.command('alerts').description('alerts: list, show, acknowledge, test a route');
   const alertsCli = () => import('./commands/alerts.js');
   alerts.command('list').description('recent alerts, newest first')

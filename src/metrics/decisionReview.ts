@@ -52,6 +52,8 @@ export interface DecisionReviewInput {
 }
 
 export interface DecisionReviewMetrics {
+  /** Every decision of the tenants tracked by the period's end, as of its end (the decisions list; not in the data object). */
+  all: ReviewDecision[];
   summary: DecisionReviewSummary;
   reviewed: ReviewDecision[];
   awaiting: ReviewDecision[];
@@ -141,6 +143,7 @@ export function computeDecisionReview(input: DecisionReviewInput): DecisionRevie
   const awaiting: ReviewDecision[] = [];
   const comingUp: ReviewDecision[] = [];
   const due: ReviewDecision[] = [];
+  const everyDecision: ReviewDecision[] = [];
   for (const [k, d] of decisions) {
     const zone = zoneOf(d.tenant_id);
     const tf = parseTimeframe(d.outcome_timeframe);
@@ -180,6 +183,7 @@ export function computeDecisionReview(input: DecisionReviewInput): DecisionRevie
     } else if (dueAt !== null && dueAt < period.end) {
       item.days_overdue = localDaysBetween(dueAt, period.end, zone);
     }
+    everyDecision.push(item);
     const inReview = item.due_in_period || outcomeInPeriod;
     if (inReview) {
       due.push(item);
@@ -260,7 +264,9 @@ export function computeDecisionReview(input: DecisionReviewInput): DecisionRevie
     coming_up: comingUp.length,
   };
 
+  everyDecision.sort(byDue);
   return {
+    all: everyDecision,
     summary,
     reviewed,
     awaiting,

@@ -22,7 +22,7 @@ export const LONG_OVERDUE_DAYS = 30;
 
 export function buildDecisionReview(f: DecisionReviewFacts): DecisionReviewData {
   const range = (p: Period) => ({ start: p.start.toJSDate(), end: p.end.toJSDate() });
-  const m = computeDecisionReview({ ...f, period: range(f.period), next: range(f.next) });
+  const { all: _all, ...m } = computeDecisionReview({ ...f, period: range(f.period), next: range(f.next) });
   const tenant = f.scope === 'tenant' ? f.tenants[0] : null;
   if (f.scope === 'tenant' && !tenant) throw new Error('buildDecisionReview: a tenant review needs its tenant');
   const scopeName = tenant ? tenant.name : 'Portfolio';
@@ -59,7 +59,7 @@ function shortTitle(d: ReviewDecision, scope: 'tenant' | 'portfolio'): string {
  * fewer than half succeeded, one lost money, or one is a month overdue, monitor when one fell
  * short or awaits an outcome, else ok.
  */
-export function decisionHeadline(m: DecisionReviewMetrics, scope: 'tenant' | 'portfolio', threshold: number, hasData: boolean): { headline: string; level: RiskLevel } {
+export function decisionHeadline(m: Omit<DecisionReviewMetrics, 'all'>, scope: 'tenant' | 'portfolio', threshold: number, hasData: boolean): { headline: string; level: RiskLevel } {
   const s = m.summary;
   if (!hasData) return { headline: 'No strategic decisions were due for review, awaiting an outcome or made in this period.', level: 'ok' };
   const parts: string[] = [];
