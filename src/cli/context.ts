@@ -4,6 +4,8 @@ import { pgDb } from '../db/pgDb.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { BusinessSource } from '../sources/BusinessSource.js';
 import { PosthogExportStore } from '../sources/posthogExportStore.js';
+import { PosthogApiStore } from '../sources/posthogApiStore.js';
+import { hogqlOptionsFromEnv } from '../sources/hogqlClient.js';
 import type { EventStore } from '../sources/EventStore.js';
 import { InputError, type ReportContext } from '../report/ReportContext.js';
 import { systemClock, type Clock } from '../time/clock.js';
@@ -31,10 +33,13 @@ export function openDatabases(config: HeraldConfig, env: NodeJS.ProcessEnv = pro
   };
 }
 
-export function eventStoreFor(config: HeraldConfig, source: Db): EventStore {
-  if (config.sources.events.kind === 'posthog-api') {
-    throw new InputError('sources.events.kind', 'posthog-api is not available in this version; use posthog-export');
-  }
+/**
+ * The configured event store (SPEC §2.2): the export table in the business database, or
+ * PostHog's query API (POSTHOG_HOST, POSTHOG_PROJECT_ID, POSTHOG_PERSONAL_API_KEY; a missing one
+ * is an InputError naming it).
+ */
+export function eventStoreFor(config: HeraldConfig, source: Db, env: NodeJS.ProcessEnv = process.env): EventStore {
+  if (config.sources.events.kind === 'posthog-api') return new PosthogApiStore(hogqlOptionsFromEnv(env));
   return new PosthogExportStore(source, config.sources.events.table);
 }
 
