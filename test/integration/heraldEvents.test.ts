@@ -19,6 +19,7 @@ import { startSlackStandIn, type SlackStandIn } from '../helpers/slackStandIn.js
 import { inboundSmsParams, signTwilioRequest, startTwilioStandIn, type TwilioStandIn } from '../helpers/twilioStandIn.js';
 import { startPosthogCaptureStandIn, type CapturedEvent, type PosthogCaptureStandIn } from '../helpers/posthogCaptureStandIn.js';
 import { herald } from '../helpers/cli.js';
+import { insertAcmeFixture } from '../helpers/fixture.js';
 import { startWorker, type WorkerProcess } from '../helpers/workerProcess.js';
 import { parseConfig } from '../../src/config/loadConfig.js';
 import { addRecipient } from '../../src/recipients/recipientsRepo.js';
@@ -330,6 +331,39 @@ describe('herald events from real processes', () => {
     expect([ack2.code, ack2.stderr]).toEqual([0, '']);
     expect(twilio.messages).toHaveLength(2);
     expect(posthog.requests).toEqual([]);
+  }, 120_000);
+
+  it('herald run: a rendered brief delivered by email through the outbox, its event sent before the command exits', async () => {
+    // Its own database: the fixture's business data (a brief worth reading) for tenant acme.
+    const b = await createTestDatabase();
+    try {
+      await insertAcmeFixture(b.db);
+      const ada = (await addRecipient(b.db, { tenantId: 'acme', name: 'Ada CEO', role: 'CEO', email: 'ada@acme.test', groups: ['c-suite'] })).id;
+      const runConfig = path.join(dir, 'run.yaml');
+      await writeFile(runConfig, YAML.stringify({
+        timezone: 'UTC', archiveDir: path.join(dir, 'archive'), delivery: { from: 'Herald <herald@test>' },
+        schedules: [{ id: 'monthly-exec', report: 'executive-summary', every: 'monthly', at: '08:00', deliver: [{ channel: 'email', to: ['c-suite'] }] }],
+      }));
+      const r = await herald(['--config', runConfig, 'run', 'monthly-exec', '--period', '2026-11'],
+        { ...env({ POSTHOG_API_KEY: KEY }), DATABASE_URL: b.url, SOURCE_DATABASE_URL: '', SLACK_TOKEN: '' });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('[1/1] acme 2026-11: queued\n'); // its progress line, and nothing from PostHog
+      expect(smtp.messages.map((m) => m.envelope.rcptTo)).toEqual([['ada@acme.test']]);
+      const row = (await b.db.query<{ id: number; run_id: number }>(`SELECT id::int AS id, run_id::int AS run_id FROM herald.outbox`)).rows;
+      expect(row).toHaveLength(1);
+      expect(posthog.events).toHaveLength(1);
+      expect(posthog.events[0]).toMatchObject({
+        event: 'herald_report_delivered', distinct_id: 'herald:tenant:acme',
+        properties: {
+          tenant_id: 'acme', report: 'executive-summary', schedule_id: 'monthly-exec', period_label: '2026-11', channel: 'email',
+          outbox_id: row[0].id, run_id: row[0].run_id, attempt: 1, fallback: false,
+        },
+      });
+      expectIdsOnly(posthog.events, posthog.requests.map((q) => q.text));
+      expect(posthog.requests[0].text).not.toContain('Ada');
+    } finally {
+      await b.drop();
+    }
   }, 120_000);
 
   it('herald worker: an alert texted and emailed, acknowledged by SMS reply; SIGTERM drains and the events are sent before it exits 0', async () => {
