@@ -17,6 +17,12 @@ export type ChartName =
   | 'efficiency-components'
   | 'kpi-sparklines';
 
+/** The cost-optimization report's charts (src/reports/cost-optimization/charts.ts). */
+export type CostChartName = 'cost-margin-trend' | 'cost-resources' | 'budget-projection' | 'portfolio-margin-ranking';
+
+/** Every chart spec in templates/charts/. */
+export type AnyChartName = ChartName | CostChartName;
+
 export const CHART_NAMES: readonly ChartName[] = [
   'deliverability-trend',
   'cost-breakdown',
@@ -56,7 +62,7 @@ interface ChartDef {
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-const CHARTS: Record<ChartName, ChartDef> = {
+const CHARTS: Record<AnyChartName, ChartDef> = {
   'deliverability-trend': {
     hasData: (rows) => rows.some((r) => r.kind === 'series' && finite(r.value)),
     signals: (rows, theme) => dayLabels(rows, theme, TREND_PLOT_WIDTH),
@@ -73,7 +79,27 @@ const CHARTS: Record<ChartName, ChartDef> = {
     signals: (rows, theme) => dayLabels(rows, theme, DAILY_PLOT_WIDTH),
     shape: (rows) => [...new Set(rows.map((r) => String(r.measure)))].sort().join('|'),
   },
+  'cost-margin-trend': { hasData: (rows) => rows.some((r) => (r.kind === 'cost' || r.kind === 'revenue') && finite(r.value) && r.value !== 0) },
+  // Room right of the longest bar for its label.
+  'cost-resources': { hasData: (rows) => rows.some((r) => finite(r.value) && r.value > 0), signals: (rows) => ({ xMax: roomFor(rows, 'total', 1.6) }) },
+  'budget-projection': { hasData: (rows) => rows.some((r) => finite(r.value) && r.value > 0), signals: (rows) => ({ xMax: roomFor(rows, 'value', 1.35) }) },
+  'portfolio-margin-ranking': {
+    hasData: (rows) => rows.some((r) => r.kind === 'tenant'),
+    signals: (rows) => {
+      const values = rows.filter((r) => r.kind === 'tenant' || r.kind === 'rule').map((r) => r.value).filter(finite);
+      // From the lowest margin (at most −100%, a scale a reader can still read; lower bars are clamped and labelled) to past the target, with room for the labels.
+      const lo = Math.max(-1, Math.min(0, ...values));
+      const hi = Math.max(1, ...values);
+      return { xMin: Math.floor(lo * 10) / 10, xMax: Math.ceil(hi * 10) / 10 + 0.3 };
+    },
+  },
 };
+
+/** The x domain's end that leaves room for labels right of the longest bar: `factor` × the largest `field`. */
+function roomFor(rows: Row[], field: string, factor: number): number {
+  const max = Math.max(0, ...rows.map((r) => r[field]).filter(finite));
+  return max > 0 ? max * factor : 1;
+}
 
 /** Full width of the page column the specs are sized for. */
 const FULL_WIDTH = 680;
@@ -120,7 +146,7 @@ interface Compiled {
 }
 
 let theme: Config | null = null;
-const compiled = new Map<ChartName, Compiled>();
+const compiled = new Map<AnyChartName, Compiled>();
 
 function loadTheme(): Config {
   theme ??= JSON.parse(readFileSync(new URL('theme.json', TEMPLATE_DIR), 'utf8')) as Config;
@@ -163,7 +189,7 @@ function makeLogger(onError: (error: unknown) => void, onWarning: (message: stri
 // fit-x with a step height (which is what we ask for), and its dataflow optimizer may stop early.
 const HARMLESS_COMPILE_WARNINGS = [/^Dropping "fit-y" because spec has discrete height/, /^Maximum optimization runs/];
 
-function compileLogger(name: ChartName): Logger {
+function compileLogger(name: AnyChartName): Logger {
   return makeLogger(
     (error) => {
       throw new Error(`chart spec ${name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
@@ -178,7 +204,7 @@ function compileLogger(name: ChartName): Logger {
  * Vega-Lite compilation (a few ms) and vega's parse (up to ~17 ms for the faceted trend) depend
  * only on the spec: do both once per process and chart.
  */
-function compiledChart(name: ChartName): Compiled {
+function compiledChart(name: AnyChartName): Compiled {
   let c = compiled.get(name);
   if (!c) {
     const vl = JSON.parse(readFileSync(new URL(`${name}.vl.json`, TEMPLATE_DIR), 'utf8')) as TopLevelSpec & {
@@ -342,7 +368,7 @@ function releaseView(runtime: Runtime, pooled: PooledView, reusable: boolean, sh
 }
 
 async function renderSpec(
-  name: ChartName,
+  name: AnyChartName,
   runtime: Runtime,
   rows: Row[] | null,
   signals: Record<string, unknown>,
@@ -397,7 +423,7 @@ function stableIds(svg: string): string {
  * it). `values` are the chart's rows, see each spec's description; none to plot gives a framed
  * "No data for this period" instead of an empty frame.
  */
-export async function renderChart(name: ChartName, values: object[], opts: RenderChartOptions = {}): Promise<string> {
+export async function renderChart(name: AnyChartName, values: object[], opts: RenderChartOptions = {}): Promise<string> {
   if (!Object.hasOwn(CHARTS, name)) throw new TypeError(`unknown chart: ${String(name)}`);
   const def = CHARTS[name];
   if (!Array.isArray(values)) throw new TypeError(`chart ${name}: values must be an array`);

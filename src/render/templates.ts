@@ -290,6 +290,8 @@ function registerHelpers(hb: typeof Handlebars): void {
 
   // Words.
   h('humanize', (s) => fmt.humanize(s));
+  // A report's id as people read it: "executive-summary" → "Executive summary".
+  h('reportTitle', (id) => REPORT_TITLES[String(id)] ?? fmt.humanize(String(id)));
   // Names of missing efficiency components, by the labels the components carry.
   h('componentLabels', (names, components) => {
     const list = Array.isArray(names) ? names : [];
@@ -439,6 +441,15 @@ function printedAlerts(data: ExecutiveSummaryData): { data: ExecutiveSummaryData
 }
 
 /**
+ * A report's printable page, `templates/<name>.hbs`, with its chart SVGs (by chart name, read by
+ * `trustedChartSvg`): the executive summary's rules (escaping, strictness, TemplateError) for any
+ * report.
+ */
+export function renderReportHtml(name: string, data: unknown, charts: Record<string, string>, opts?: RenderOptions): string {
+  return render(name, data, viewData(opts, charts ?? {}));
+}
+
+/**
  * Any other view of a report data object, `templates/<name>.hbs` (e.g. "email/executive-summary.html"),
  * with the same helpers, strictness and TemplateError as the brief. `@confidentiality` is the
  * configured line or null. `format: 'text'` writes values unescaped (see ViewFormat).
@@ -447,12 +458,22 @@ export function renderView(name: string, data: unknown, opts?: RenderOptions & {
   return render(name, data, viewData(opts, {}), opts?.format ?? 'html');
 }
 
+/** What a PDF's header and footer print: the report, whom it is for (a tenant, or the portfolio by its name) and the period. */
+export interface BriefFrame { report: string; tenant: { name: string }; period: { words: string } }
+
+/** Reports' titles in headers ("Herald · Cost optimization · …"). */
+const REPORT_TITLES: Record<string, string> = {
+  'executive-summary': 'Executive summary',
+  'cost-optimization': 'Cost optimization',
+  'decision-review': 'Decision review',
+};
+
 /** Puppeteer `footerTemplate`: tenant · period on the left; confidentiality and "Page X of Y" on the right. */
-export function briefFooterTemplate(data: ExecutiveSummaryData, opts?: RenderOptions): string {
+export function briefFooterTemplate(data: ExecutiveSummaryData | BriefFrame, opts?: RenderOptions): string {
   return render('brief-footer', data, viewData(opts, {}));
 }
 
-/** Puppeteer `headerTemplate`: report name on the left, generation time on the right. */
-export function briefHeaderTemplate(data: ExecutiveSummaryData): string {
+/** Puppeteer `headerTemplate`: "Herald · <report> · <tenant>". */
+export function briefHeaderTemplate(data: ExecutiveSummaryData | BriefFrame): string {
   return render('brief-header', data, viewData(undefined, {}));
 }

@@ -66,7 +66,7 @@ describe('tenant scope, November 2026 (UTC)', () => {
     expect(data.cost.cost_per_email_delivered).toBeCloseTo(960 / 288_000, 12);
     expect(data.cost.efficiency_ratio).toBeCloseTo(1200 / 960, 12);
     expect(data.margin_status).toBe('warning'); // 20% is more than 10 pp under the 70% target
-    expect(data.targets.gross_margin).toEqual({ target: '> 70%', met: false });
+    expect(data.targets.gross_margin).toEqual({ target: '> 70%', met: false, polarity: 'higher_is_better' });
   });
 
   it('six months of trend, oldest first, each calendar month exactly its monthly rates whatever its length', () => {

@@ -159,15 +159,18 @@ function amountBasis(s: MetricSettings, current: Period, previous: Period): Tren
   return { unit: 'pct', stableBelow: s.trendStableBelow, perMonthShare: { current: current.days, previous: previous.days } };
 }
 
-function changes(cur: CostTrendPoint, prev: CostTrendPoint, current: Period, previous: Period, s: MetricSettings): CostChange[] {
-  const c = (key: CostChange['key'], label: string, unit: CostChange['unit'], polarity: Polarity, basis: TrendBasis): CostChange => ({
-    key, label, value: cur[key], unit, polarity, trend: trend(cur[key], prev[key], polarity, basis),
+function changes(cur: CostTrendPoint, prev: CostTrendPoint, current: Period, previous: Period, s: MetricSettings, status: { cost: Status; margin: Status }): CostChange[] {
+  const c = (key: CostChange['key'], label: string, unit: CostChange['unit'], polarity: Polarity, basis: TrendBasis, st: Status, target?: { text: string; met: boolean | null }): CostChange => ({
+    key, label, value: cur[key], unit, polarity, status: cur[key] === null ? 'neutral' : st,
+    trend: trend(cur[key], prev[key], polarity, basis), target: target?.text ?? null, target_met: cur[key] === null ? null : target?.met ?? null,
   });
+  const m = cur.gross_margin;
   return [
-    c('total_cost', 'Total cost', 'usd', 'lower_is_better', amountBasis(s, current, previous)),
-    c('recognized_revenue', 'Recognized revenue', 'usd', 'higher_is_better', amountBasis(s, current, previous)),
-    c('gross_margin', 'Gross margin', 'ratio', 'higher_is_better', { unit: 'pp', stableBelow: s.trendStableBelowPp.otherRates }),
-    c('realized_savings', 'Realized savings', 'usd', 'higher_is_better', { unit: 'pct', stableBelow: s.trendStableBelow }),
+    c('total_cost', 'Total cost', 'usd', 'lower_is_better', amountBasis(s, current, previous), status.cost),
+    c('recognized_revenue', 'Recognized revenue', 'usd', 'higher_is_better', amountBasis(s, current, previous), 'neutral'),
+    c('gross_margin', 'Gross margin', 'ratio', 'higher_is_better', { unit: 'pp', stableBelow: s.trendStableBelowPp.otherRates }, status.margin,
+      { text: `> ${pct(s.grossMarginTarget)}`, met: m === null ? null : m > s.grossMarginTarget }),
+    c('realized_savings', 'Realized savings', 'usd', 'higher_is_better', { unit: 'pct', stableBelow: s.trendStableBelow }, 'neutral'),
   ];
 }
 
@@ -250,11 +253,12 @@ export function buildTenantCostReport(f: TenantCostFacts, o: BuildOptions): Cost
     headline_level: headline.level,
     cost: cur.cost,
     margin_status: status,
+    margin_target: s.grossMarginTarget,
     targets: {
-      gross_margin: { target: `> ${pct(s.grossMarginTarget)}`, met: margin === null ? null : margin > s.grossMarginTarget },
-      savings_rate: { target: `${+(s.savingsRateTarget.min * 100).toFixed(1)}–${pct(s.savingsRateTarget.max)} a month`, met: cur.savings.savings_rate === null ? null : cur.savings.savings_rate >= s.savingsRateTarget.min },
+      gross_margin: { target: `> ${pct(s.grossMarginTarget)}`, met: margin === null ? null : margin > s.grossMarginTarget, polarity: 'higher_is_better' },
+      savings_rate: { target: `${+(s.savingsRateTarget.min * 100).toFixed(1)}–${pct(s.savingsRateTarget.max)} a month`, met: cur.savings.savings_rate === null ? null : cur.savings.savings_rate >= s.savingsRateTarget.min, polarity: 'higher_is_better' },
     },
-    changes: changes(cur.point, prev.point, period, previous, s),
+    changes: changes(cur.point, prev.point, period, previous, s, { cost: budget.status, margin: status }),
     trend: figures.map((x) => x.point),
     trend_basis: TREND_BASIS,
     breakdown: breakdown(f, period, facts, s),
@@ -414,7 +418,9 @@ export function buildPortfolioCostReport(tenants: TenantCostFacts[], o: BuildOpt
     headline: headline.text,
     headline_level: headline.level,
     totals,
-    changes: changes(cur, trendPoints[n - 2], period, previous, s),
+    margin_status: marginStatus(totals.gross_margin, totals.net, s),
+    margin_target: s.grossMarginTarget,
+    changes: changes(cur, trendPoints[n - 2], period, previous, s, { cost: 'neutral', margin: marginStatus(totals.gross_margin, totals.net, s) }),
     trend: trendPoints,
     trend_basis: TREND_BASIS,
     ranking: lines,

@@ -5,7 +5,7 @@
  * (snake_case); rates are fractions (0.12), money is USD, and a figure whose denominator is zero
  * is null (SPEC §9).
  */
-import type { CostMetrics, CostOptimization, DataNote, PeriodInfo, Polarity, Recommendation, RiskLevel, Status, Trend } from '../../report/types.js';
+import type { CostMetrics, CostOptimization, DataNote, PeriodInfo, Polarity, Recommendation, RiskLevel, Status, TargetCheck, Trend } from '../../report/types.js';
 
 /** One period of the trend (the report's period is the last of them). */
 export interface CostTrendPoint {
@@ -33,14 +33,17 @@ export interface CostTrendPoint {
   has_activity: boolean;
 }
 
-/** A figure against the previous period (SPEC §3), as the executive summary's KPIs compare. */
+/** A figure against the previous period (SPEC §3), as the executive summary's KPIs compare (a KPI card). */
 export interface CostChange {
   key: 'total_cost' | 'recognized_revenue' | 'gross_margin' | 'realized_savings';
   label: string;
   value: number | null;
   unit: 'usd' | 'ratio';
   polarity: Polarity;
+  status: Status;
   trend: Trend;
+  target: string | null;
+  target_met: boolean | null;
 }
 
 /** An IP address on an instance, with its share of the period's cost. */
@@ -130,7 +133,9 @@ export interface CostOptimizationTenantData {
   /** The period's costs and margins (SPEC §4 Cost). */
   cost: CostMetrics;
   margin_status: Status;
-  targets: { gross_margin: { target: string; met: boolean | null }; savings_rate: { target: string; met: boolean | null } };
+  /** SPEC §4: gross margin target (0.7). */
+  margin_target: number;
+  targets: { gross_margin: TargetCheck; savings_rate: TargetCheck };
   changes: CostChange[];
   /** The last six periods of the kind, oldest first; the report's period is the last. */
   trend: CostTrendPoint[];
@@ -211,6 +216,8 @@ export interface CostOptimizationPortfolioData {
   headline: string;
   headline_level: RiskLevel;
   totals: PortfolioTotals;
+  margin_status: Status;
+  margin_target: number;
   changes: CostChange[];
   trend: CostTrendPoint[];
   trend_basis: string;
