@@ -49,6 +49,8 @@ export interface DecisionReviewInput {
   settings: Pick<MetricSettings, 'decisionSuccessAtPercent' | 'decisionVelocityTargetHours'>;
   /** Zone of a tenant without one. */
   defaultTimezone: string;
+  /** The zone the period is read in: days overdue are counted on its calendar (default: each tenant's). */
+  timezone?: string;
 }
 
 export interface DecisionReviewMetrics {
@@ -181,7 +183,7 @@ export function computeDecisionReview(input: DecisionReviewInput): DecisionRevie
       item.success = roi === null ? null : roi >= settings.decisionSuccessAtPercent;
       item.state = roi === null ? 'not_rated' : item.success ? 'met' : 'missed';
     } else if (dueAt !== null && dueAt < period.end) {
-      item.days_overdue = localDaysBetween(dueAt, period.end, zone);
+      item.days_overdue = localDaysBetween(dueAt, period.end, input.timezone ?? zone);
     }
     everyDecision.push(item);
     const inReview = item.due_in_period || outcomeInPeriod;

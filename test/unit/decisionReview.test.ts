@@ -211,13 +211,13 @@ describe('decision review, a tenant in Berlin, November 2026', () => {
 describe('decision review, portfolio (UTC), November 2026', () => {
   const m = computeDecisionReview({
     period: range('2026-11', 'UTC'), next: range('2026-12', 'UTC'),
-    tenants: [URAL, BERLIN], log: { decisions, outcomes }, recorded: commands, settings, defaultTimezone: 'UTC',
+    tenants: [URAL, BERLIN], log: { decisions, outcomes }, recorded: commands, settings, defaultTimezone: 'UTC', timezone: 'UTC',
   });
 
   it('reads the period in the portfolio\'s zone: Berlin\'s 1 Dec 00:00 is 30 Nov 23:00 UTC, inside it', () => {
     const d1 = m.awaiting.find((d) => d.decision_id === 'd1')!;
     expect(d1.due_in_period).toBe(true);
-    expect(d1.days_overdue).toBe(0);   // due on Berlin's 1 Dec, the day the period ends there
+    expect(d1.days_overdue).toBe(1);   // due 30 Nov on the portfolio's (UTC) calendar, a day before its end
   });
 
   it('gives one row per tenant, by name, and names each decision\'s tenant', () => {

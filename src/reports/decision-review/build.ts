@@ -22,7 +22,7 @@ export const LONG_OVERDUE_DAYS = 30;
 
 export function buildDecisionReview(f: DecisionReviewFacts): DecisionReviewData {
   const range = (p: Period) => ({ start: p.start.toJSDate(), end: p.end.toJSDate() });
-  const { all: _all, ...m } = computeDecisionReview({ ...f, period: range(f.period), next: range(f.next) });
+  const { all: _all, ...m } = computeDecisionReview({ ...f, period: range(f.period), next: range(f.next), timezone: f.period.timezone });
   const tenant = f.scope === 'tenant' ? f.tenants[0] : null;
   if (f.scope === 'tenant' && !tenant) throw new Error('buildDecisionReview: a tenant review needs its tenant');
   const scopeName = tenant ? tenant.name : 'Portfolio';

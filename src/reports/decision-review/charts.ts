@@ -1,0 +1,88 @@
+/**
+ * The decision review's charts: rows from its data object (pure), and the Vega-Lite specs of
+ * templates/charts/ rendered to SVG on the server with the brief's theme and measured fonts.
+ */
+import { readFileSync } from 'node:fs';
+import { parse, View, type Runtime } from 'vega';
+import { compile, type Config, type TopLevelSpec } from 'vega-lite';
+import { formatUsdCompact, humanize } from '../../report/format.js';
+import { installTextMetrics } from '../../charts/textMetrics.js';
+import { wrapLabel } from '../../charts/executiveChartValues.js';
+import type { DecisionReviewData } from './types.js';
+
+export type DecisionChartName = 'decision-net-impact' | 'decision-success-by-type';
+export const DECISION_CHARTS: readonly DecisionChartName[] = ['decision-net-impact', 'decision-success-by-type'];
+
+/** Most decisions drawn in the net-impact chart (the table lists them all). */
+export const CHARTED_DECISIONS = 12;
+const LABEL_WIDTH = 220;
+
+/** Rows of each chart. */
+export function decisionChartValues(data: DecisionReviewData): Record<DecisionChartName, object[]> {
+  const charted = data.reviewed.filter((d) => d.outcome && d.expected_net !== null).slice(0, CHARTED_DECISIONS);
+  const seen = new Map<string, number>();
+  const net = charted.flatMap((d, order) => {
+    const name = data.scope === 'portfolio' ? `${d.tenant_name}: ${d.title}` : d.title;
+    const short = name.length > 70 ? `${name.slice(0, 69)}…` : name;
+    // Each decision is a row of its own: two that share a title are told apart by a number.
+    const times = (seen.get(short) ?? 0) + 1;
+    seen.set(short, times);
+    const decision = wrapLabel(times > 1 ? `${short} (${times})` : short, LABEL_WIDTH);
+    return [
+      { decision, order, kind: 'Expected', value: d.expected_net, display: formatUsdCompact(d.expected_net) },
+      { decision, order, kind: 'Actual', value: d.outcome!.actual_net, display: formatUsdCompact(d.outcome!.actual_net) },
+    ];
+  });
+  const target = data.success_threshold_percent / 100;
+  const byType = data.by_type.filter((t) => t.rated > 0).map((t, order) => ({
+    type: humanize(t.decision_type),
+    rate: t.success_rate,
+    tone: t.success_rate! >= target ? 'good' : t.success_rate! >= 0.5 ? 'warning' : 'critical',
+    display: `${t.met} of ${t.rated}`,
+    order,
+  }));
+  return { 'decision-net-impact': net, 'decision-success-by-type': byType };
+}
+
+const TEMPLATE_DIR = new URL('../../../templates/charts/', import.meta.url);
+let theme: Config | null = null;
+const runtimes = new Map<DecisionChartName, Runtime>();
+
+function runtime(name: DecisionChartName): Runtime {
+  let r = runtimes.get(name);
+  if (!r) {
+    theme ??= JSON.parse(readFileSync(new URL('theme.json', TEMPLATE_DIR), 'utf8')) as Config;
+    const spec = JSON.parse(readFileSync(new URL(`${name}.vl.json`, TEMPLATE_DIR), 'utf8')) as TopLevelSpec;
+    r = parse(compile(spec, { config: theme }).spec);
+    runtimes.set(name, r);
+  }
+  return r;
+}
+
+/** One chart as an SVG string; null when it has no rows (the page says so in words instead). */
+export async function renderDecisionChart(name: DecisionChartName, rows: object[]): Promise<string | null> {
+  if (rows.length === 0) return null;
+  installTextMetrics();
+  const errors: unknown[] = [];
+  const view = new View(runtime(name), { renderer: 'none', logLevel: 1 });
+  try {
+    view.data('values', rows.map((r) => ({ ...r })));
+    const svg = await view.toSVG();
+    if (errors.length) throw new Error(`chart ${name} failed to render`);
+    // Distinct ids per chart: two SVGs inlined in one page must not share clip paths.
+    return svg.replace(/(\sid="|url\(#|href="#)([^")]+)/g, (_m, a: string, id: string) => `${a}${name}-${id}`);
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Every chart of the review that has rows, by name. */
+export async function renderDecisionCharts(data: DecisionReviewData): Promise<Record<string, string>> {
+  const values = decisionChartValues(data);
+  const out: Record<string, string> = {};
+  for (const name of DECISION_CHARTS) {
+    const svg = await renderDecisionChart(name, values[name]);
+    if (svg) out[name] = svg;
+  }
+  return out;
+}
