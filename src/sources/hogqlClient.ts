@@ -154,10 +154,10 @@ export class HogqlClient {
           signal: AbortSignal.timeout(this.timeoutMs),
         });
       } catch (err) {
-        const e = err as Error & { cause?: { code?: string } };
+        const e = err as Error & { cause?: { code?: string; message?: string } };
         last = e.name === 'TimeoutError' || e.name === 'AbortError'
           ? `no answer from ${this.origin} within ${seconds(this.timeoutMs)}`
-          : `could not reach ${this.origin} (${e.cause?.code ?? e.message})`;
+          : `could not reach ${this.origin} (${e.cause?.code ?? e.cause?.message ?? e.message})`;
       }
       if (res) {
         const text = await res.text().catch(() => '');

@@ -137,6 +137,13 @@ export class PosthogApiStore implements EventStore {
     return a.rows;
   }
 
+  /** A query of exactly one row (a count, a newest instant): none is an error. */
+  private async scalar(hogql: string, values: Values, what: string): Promise<Row> {
+    const rows = await this.aggregate(hogql, values, what, 2);
+    if (rows.length !== 1) throw new PosthogApiError(`posthog-api: the ${what} answer has no row; refusing it`, 200);
+    return rows[0];
+  }
+
   /**
    * Every row of `inner`, in the order of its columns `keys`, read in keyset pages (PostHog
    * refuses OFFSET to personal API keys): each page asks for the rows after the last one it has.
@@ -174,10 +181,10 @@ export class PosthogApiStore implements EventStore {
     const values: Values = {};
     if (o.names) { where.push('has({names}, event)'); values.names = [...o.names]; }
     if (o.tenants) { where.push(`has({tenant_ids}, ${tenantIs('properties')})`); values.tenant_ids = [...o.tenants]; }
-    const [row] = await this.aggregate(
+    const { at } = await this.scalar(
       `SELECT if(count() = 0, NULL, toUnixTimestamp64Milli(max(timestamp))) AS at FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`,
-      values, what, 2);
-    return row?.at === null || row?.at === undefined ? null : instant(row.at, what);
+      values, what);
+    return at === null || at === undefined ? null : instant(at, what);
   }
 
   async eventFacts(tenantId: string, ranges: InstantRange[]): Promise<EventFacts[]> {
@@ -324,10 +331,10 @@ export class PosthogApiStore implements EventStore {
 
   async countEvents(names: readonly string[], after: Date, until: Date): Promise<number> {
     if (names.length === 0) return 0;
-    const [row] = await this.aggregate(
+    const { n } = await this.scalar(
       'SELECT uniqExact(uuid) AS n FROM events WHERE has({names}, event) AND timestamp > toDateTime({after}) AND timestamp <= toDateTime({until})',
-      { names: [...names], after: iso(after), until: iso(until) }, 'event count', 2);
-    return row ? int(row.n, 'event count') : 0;
+      { names: [...names], after: iso(after), until: iso(until) }, 'event count');
+    return int(n, 'event count');
   }
 
   async newestEventAt(names: readonly string[]): Promise<Date | null> {
