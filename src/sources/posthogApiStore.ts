@@ -42,6 +42,9 @@ const LISTED_EVENTS = [...new Set(['cost_optimization_event', 'strategic_decisio
 /** The export store's number pattern: at most 12 integer digits, so under a trillion. */
 const NUMBER_PATTERN = '^-?[0-9]{1,12}(\\.[0-9]+)?$';
 
+/** What an optimization event without a category or a type is filed under (the export store's words). */
+const OPTIMIZATION_DEFAULTS = { no_category: 'uncategorized', no_type: 'unknown' };
+
 /** PostHog's most rows per query with a LIMIT (MAX_SELECT_RETURNED_ROWS). */
 export const POSTHOG_MAX_ROWS = 50_000;
 
@@ -214,14 +217,14 @@ export class PosthogApiStore implements EventStore {
       'event facts', ranges.length + 1);
     const rows = this.list(
       `SELECT r, id, ev, toUnixTimestamp64Milli(ts) AS at, props,
-              if(ev = {ev_cost}, coalesce(nullIf(${text('props', 'optimization_category')}, ''), 'uncategorized'), NULL) AS category,
-              if(ev = {ev_cost}, coalesce(${text('props', 'optimization_type')}, 'unknown'), NULL) AS type,
+              if(ev = {ev_cost}, coalesce(nullIf(${text('props', 'optimization_category')}, ''), {no_category}), NULL) AS category,
+              if(ev = {ev_cost}, coalesce(${text('props', 'optimization_type')}, {no_type}), NULL) AS type,
               if(ev = {ev_cost}, ${num('props', 'savings_amount')}, NULL) AS savings,
               if(ev = {ev_cost}, ${num('props', 'baseline_cost')}, NULL) AS baseline,
               if(ev = {ev_cost}, ${num('props', 'roi')}, NULL) AS roi
          FROM (${ranged}) WHERE has({listed_events}, ev)`,
       'r, id, ev, at, props, category, type, savings, baseline, roi', ['at', 'id'],
-      { ...values, ev_cost: 'cost_optimization_event', listed_events: LISTED_EVENTS }, 'event facts');
+      { ...values, ev_cost: 'cost_optimization_event', listed_events: LISTED_EVENTS, ...OPTIMIZATION_DEFAULTS }, 'event facts');
     const [sumRows, listRows, newestAt] = await Promise.all([sums, rows, this.newest('newest event', { tenants: [tenantId] })]);
     return ranges.map((_, i): EventFacts => {
       const s = sumRows.find((x) => int(x.r, 'event facts') === i + 1);
@@ -261,9 +264,9 @@ export class PosthogApiStore implements EventStore {
     if (tenantIds.length === 0) return { groups: [], newest_event_at: null };
     const newest = this.newest('newest event', { names: KNOWN_EVENTS, tenants: tenantIds });
     if (ranges.length === 0) return { groups: [], newest_event_at: await newest };
-    const values: Values = { tenant_ids: [...tenantIds], ev_cost: 'cost_optimization_event', number_pattern: NUMBER_PATTERN };
+    const values: Values = { tenant_ids: [...tenantIds], ev_cost: 'cost_optimization_event', number_pattern: NUMBER_PATTERN, ...OPTIMIZATION_DEFAULTS, identified: 'identified' };
     const { inRange, rangeOf } = rangeClauses(ranges, values);
-    const kept = "verdict = 'kept'";
+    const kept = 'verdict = 0';
     const groups = this.list(
       `SELECT tenant_id, r - 1 AS range, category, type,
               countIf(${kept}) AS kept,
@@ -271,18 +274,18 @@ export class PosthogApiStore implements EventStore {
               coalesce(sumIf(baseline, ${kept} AND baseline >= 0), 0) AS baseline,
               coalesce(sumIf(roi, ${kept}), 0) AS roi_sum,
               countIf(${kept} AND roi IS NOT NULL) AS roi_count,
-              countIf(verdict = 'invalid') AS invalid_amount,
-              countIf(verdict = 'above') AS above_baseline,
-              arraySort(groupArrayIf(savings, ${kept} AND type = 'identified')) AS identified_amounts
+              countIf(verdict = 1) AS invalid_amount,
+              countIf(verdict = 2) AS above_baseline,
+              arraySort(groupArrayIf(savings, ${kept} AND type = {identified})) AS opportunities
          FROM (SELECT tenant_id, r, category, type, savings, baseline, roi,
-                      multiIf(savings IS NULL OR savings < 0, 'invalid', baseline IS NOT NULL AND savings > baseline, 'above', 'kept') AS verdict
+                      multiIf(savings IS NULL OR savings < 0, 1, baseline IS NOT NULL AND savings > baseline, 2, 0) AS verdict
                  FROM (SELECT ${tenantOf('props')} AS tenant_id, multiIf(${rangeOf}, 0) AS r,
-                              coalesce(nullIf(${text('props', 'optimization_category')}, ''), 'uncategorized') AS category,
-                              coalesce(${text('props', 'optimization_type')}, 'unknown') AS type,
+                              coalesce(nullIf(${text('props', 'optimization_category')}, ''), {no_category}) AS category,
+                              coalesce(${text('props', 'optimization_type')}, {no_type}) AS type,
                               ${num('props', 'savings_amount')} AS savings, ${num('props', 'baseline_cost')} AS baseline, ${num('props', 'roi')} AS roi
                          FROM (${deduped(`event = {ev_cost} AND has({tenant_ids}, ${tenantIs('properties')}) AND timestamp >= toDateTime({from}) AND timestamp < toDateTime({to}) AND (${inRange})`)})))
         GROUP BY tenant_id, range, category, type`,
-      'tenant_id, range, category, type, kept, savings, baseline, roi_sum, roi_count, invalid_amount, above_baseline, identified_amounts',
+      'tenant_id, range, category, type, kept, savings, baseline, roi_sum, roi_count, invalid_amount, above_baseline, opportunities',
       ['tenant_id', 'range', 'category', 'type'], values, 'optimization totals');
     const [rows, newestAt] = await Promise.all([groups, newest]);
     return {
@@ -298,7 +301,7 @@ export class PosthogApiStore implements EventStore {
         roi_count: int(g.roi_count, 'optimization totals'),
         invalid_amount: int(g.invalid_amount, 'optimization totals'),
         above_baseline: int(g.above_baseline, 'optimization totals'),
-        identified_amounts: Array.isArray(g.identified_amounts) ? g.identified_amounts.map((x) => int(x, 'optimization totals')) : [],
+        identified_amounts: Array.isArray(g.opportunities) ? g.opportunities.map((x) => int(x, 'optimization totals')) : [],
       })),
       newest_event_at: newestAt,
     };

@@ -25,6 +25,11 @@ import { parseConfig } from '../../src/config/loadConfig.js';
 import { fixedClock } from '../../src/time/clock.js';
 import { loadExecutiveSummary } from '../../src/report/loadExecutiveSummary.js';
 import type { Db } from '../../src/db/Db.js';
+import { loadCostOptimization } from '../../src/reports/cost-optimization/load.js';
+import { loadDecisionReview } from '../../src/reports/decision-review/load.js';
+import { registeredReports } from '../../src/reports/registry.js';
+import type { ReportScope } from '../../src/reports/Report.js';
+import { parsePeriod } from '../../src/time/periods.js';
 
 let t: TestDatabase;
 let standIn: PosthogQueryStandIn;
@@ -252,6 +257,39 @@ describe('the report is the same from both stores', () => {
       expect(api).toEqual(exp);
       expect(JSON.stringify(api)).toBe(JSON.stringify(exp));
     });
+  }
+
+  const scopes: [string, ReportScope, string][] = [
+    ['acme', { kind: 'tenant', tenantId: 'acme' }, 'America/New_York'],
+    ['the hostile tenant', { kind: 'tenant', tenantId: EVIL }, 'Europe/Berlin'],
+    ['the portfolio', { kind: 'portfolio' }, 'UTC'],
+  ];
+  const loaders = [['cost-optimization', loadCostOptimization], ['decision-review', loadDecisionReview]] as const;
+  for (const [report, load] of loaders) {
+    for (const [who, scope, zone] of scopes) {
+      it(`${report}, ${who}, November and week 47`, async () => {
+        for (const label of ['2026-11', '2026-W47']) {
+          const exp = await load(ctx(stores['posthog-export']), scope, parsePeriod(label, zone));
+          const api = await load(ctx(stores['posthog-api']), scope, parsePeriod(label, zone));
+          expect(api, label).toEqual(exp);
+          expect(JSON.stringify(api)).toBe(JSON.stringify(exp));
+        }
+      });
+    }
+  }
+
+  // Whatever reports are registered (the CLI, jobs and the demo load them so), each scope it has.
+  for (const mod of registeredReports()) {
+    for (const [who, scope, zone] of scopes.filter(([, sc]) => mod.scopes.includes(sc.kind))) {
+      it(`registered report ${mod.id}, ${who}, ${mod.periodKinds.join(' and ')}`, async () => {
+        for (const kind of mod.periodKinds) {
+          const period = parsePeriod(kind === 'month' ? '2026-11' : kind === 'week' ? '2026-W47' : '2026-11-21', zone);
+          const exp = await mod.load(ctx(stores['posthog-export']), scope, period);
+          const api = await mod.load(ctx(stores['posthog-api']), scope, period);
+          expect(JSON.stringify(api), kind).toBe(JSON.stringify(exp));
+        }
+      });
+    }
   }
 
   it('the stand-in saw only well-formed requests (HogQLQuery, bearer key, every value a placeholder, force_blocking)', () => {
