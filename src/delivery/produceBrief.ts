@@ -12,7 +12,7 @@ import { TemplateError } from '../render/templates.js';
 import { RenderError } from '../render/htmlToPdf.js';
 import { recipientsForDelivery } from '../recipients/recipientsRepo.js';
 import { recipientAddress } from '../recipients/Recipient.js';
-import { scopeFromKey, scopeTenantId } from '../reports/Report.js';
+import { scheduleScope, scopeTenantId } from '../reports/Report.js';
 import { loadReport } from '../reports/loadReport.js';
 import { archivePdf } from './archive.js';
 import { preSendChecks, type CheckResult } from './preSendChecks.js';
@@ -21,8 +21,8 @@ import { deliveryKey, enqueueMessages, PRIORITY, type BatchDelivery } from './ou
 /** One brief to produce: a schedule's report for one scope (a tenant, or the portfolio) and one period. */
 export interface BriefJobData {
   scheduleId: string;
-  /** The scope's key (scopeKey): a tenant id, or 'portfolio'. */
-  tenantId: string;
+  /** The scope's key (scopeKey): a tenant id, or 'portfolio' for a portfolio schedule. */
+  scope: string;
   periodLabel: string;
   timezone: string;
   /** The slot this brief belongs to (ISO), for the deadline and the stale give-up. */
@@ -53,9 +53,9 @@ export interface BriefDeps {
  */
 export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedule: ScheduleConfig, job: BriefJobData, opts: { dryRun?: boolean } = {}): Promise<BriefOutcome> {
   const { db, config, logger, metrics, notices } = deps;
-  const log = logger.child({ schedule: schedule.id, tenant: job.tenantId, period: job.periodLabel });
+  const log = logger.child({ schedule: schedule.id, tenant: job.scope, period: job.periodLabel });
   const report = reportJob.report;
-  const scope = scopeFromKey(job.tenantId);
+  const scope = scheduleScope(schedule, job.scope);
   const tenantId = scopeTenantId(scope);   // null for the portfolio: the platform's own recipients
   const period = parsePeriod(job.periodLabel, job.timezone);
   const data = await loadReport(deps.ctx, report, scope, period);
@@ -64,13 +64,13 @@ export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedu
   if (missingGroups.length > 0) {
     await notices.raise({
       kind: 'missing-recipients',
-      dedupeKey: `missing-groups:${schedule.id}:${job.tenantId}:${missingGroups.join(',')}`,
-      message: `schedule ${schedule.id}: tenant ${job.tenantId} has no recipient group ${missingGroups.join(', ')}`,
-      details: { schedule: schedule.id, tenant: job.tenantId, groups: missingGroups },
+      dedupeKey: `missing-groups:${schedule.id}:${job.scope}:${missingGroups.join(',')}`,
+      message: `schedule ${schedule.id}: ${tenantId === null ? 'the platform' : `tenant ${tenantId}`} has no recipient group ${missingGroups.join(', ')}`,
+      details: { schedule: schedule.id, tenant: job.scope, groups: missingGroups },
     });
   }
 
-  const runId = opts.dryRun ? null : await runStarted(db, { report: schedule.report, scope: job.tenantId, tenantId, period: data.period, trigger: 'schedule' });
+  const runId = opts.dryRun ? null : await runStarted(db, { report: schedule.report, scope: job.scope, tenantId, period: data.period, trigger: 'schedule' });
   const runLog = log.child({ run: runId, job: reportJob.name });
   const started = performance.now();
   try {
@@ -81,7 +81,7 @@ export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedu
     const check = preSendChecks({ data, chartRows: await report.chartRows(data), pageCount: brief.pageCount, charts: brief.charts }, { pages: config.delivery.pages, freshness: config.delivery.freshness });
     if (runId === null) return { status: 'dry-run', runId: null, recipients: recipients.length, check };
 
-    const artifact = await archivePdf(config.archiveDir, { scope: job.tenantId, report: schedule.report, period: data.period.label, pdf: brief.pdf });
+    const artifact = await archivePdf(config.archiveDir, { scope: job.scope, report: schedule.report, period: data.period.label, pdf: brief.pdf });
     await db.query(
       `UPDATE herald.runs SET status = $2, finished_at = now(), schedule_id = $3, artifact_path = $4, artifact_sha256 = $5,
               page_count = $6, checks = $7, data = $8 WHERE id = $1`,
@@ -108,7 +108,7 @@ export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedu
           // A member without an address for this channel (no Slack channel, say) simply gets the others.
           .filter((r) => r.groups.some((g) => d.to.includes(g)) && recipientAddress(r, d.channel) !== null)
           .map((r) => ({
-            deliveryKey: deliveryKey({ scheduleId: schedule.id, report: schedule.report, scope: job.tenantId, period: data.period.label, channel: d.channel, recipientId: r.id, kind }),
+            deliveryKey: deliveryKey({ scheduleId: schedule.id, report: schedule.report, scope: job.scope, period: data.period.label, channel: d.channel, recipientId: r.id, kind }),
             scheduleId: schedule.id, report: schedule.report, tenantId, periodLabel: data.period.label,
             channel: d.channel, recipientId: r.id, runId, kind, priority: kind === 'brief' ? PRIORITY.brief : PRIORITY.notice,
             message: d.channel, fallback: d.channel === 'slack' ? 'email' : undefined,
@@ -130,9 +130,9 @@ export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedu
         : 0;
       await notices.raise({
         kind: 'brief-held',
-        dedupeKey: `held:${schedule.id}:${job.tenantId}:${data.period.label}:${retryAt ? 'waiting' : 'final'}`,
-        message: `brief ${schedule.id} for ${job.tenantId} ${data.period.label} held: ${check.problems.map((p) => p.message).join('; ')}`,
-        details: { schedule: schedule.id, tenant: job.tenantId, period: data.period.label, problems: check.problems, retry_at: retryAt?.toISOString() ?? null },
+        dedupeKey: `held:${schedule.id}:${job.scope}:${data.period.label}:${retryAt ? 'waiting' : 'final'}`,
+        message: `brief ${schedule.id} for ${job.scope} ${data.period.label} held: ${check.problems.map((p) => p.message).join('; ')}`,
+        details: { schedule: schedule.id, tenant: job.scope, period: data.period.label, problems: check.problems, retry_at: retryAt?.toISOString() ?? null },
       });
       runLog.warn({ problems: check.problems, retry_at: retryAt }, 'brief held by its pre-send checks');
       return { status: 'held', runId, check, retryAt, noticesQueued };

@@ -84,7 +84,7 @@ export function scopeTenantId(scope: ReportScope): string | null {
   return scope.kind === 'tenant' ? scope.tenantId : null;
 }
 
-/** The scope of a slot's or job's key (what scopeKey wrote). */
-export function scopeFromKey(key: string): ReportScope {
-  return key === 'portfolio' ? PORTFOLIO : { kind: 'tenant', tenantId: key };
+/** The scope of a schedule's job: the portfolio for a portfolio schedule, else the tenant its key names. */
+export function scheduleScope(schedule: { scope: 'all' | 'portfolio' | { tenants: string[] } }, key: string): ReportScope {
+  return schedule.scope === 'portfolio' ? PORTFOLIO : { kind: 'tenant', tenantId: key };
 }

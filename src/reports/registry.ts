@@ -7,9 +7,11 @@ import { InputError } from '../report/ReportContext.js';
 import type { ReportId, ReportModule, ScopeKind } from './Report.js';
 import type { PeriodKind } from '../report/types.js';
 import { executiveSummary } from './executive-summary/index.js';
+import { costOptimization } from './cost-optimization/index.js';
 
 const REPORTS: Partial<Record<ReportId, ReportModule>> = {
   'executive-summary': executiveSummary as unknown as ReportModule,
+  'cost-optimization': costOptimization as unknown as ReportModule,
 };
 
 /** Every registered report, in the order of SPEC §5. */

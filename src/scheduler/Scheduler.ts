@@ -10,7 +10,8 @@ import type { OperatorNotices } from '../ops/operatorNotices.js';
 import type { BriefJobData } from '../delivery/produceBrief.js';
 import { slotsBetween } from './slots.js';
 import { slotsToFire } from './catchUp.js';
-import { jobForSchedule } from './jobRegistry.js';
+import { jobForSchedule, whyNoJob } from './jobRegistry.js';
+import { PORTFOLIO, scopeKey } from '../reports/Report.js';
 
 export interface SchedulerDeps {
   db: Db;
@@ -42,8 +43,8 @@ export function scheduleHash(s: ScheduleConfig): string {
   return createHash('sha256').update(JSON.stringify({ id, report, every, cron, at, timezone, scope, deliver, catchUp, deadline, onStale })).digest('hex').slice(0, 16);
 }
 
-export function slotKey(job: Pick<BriefJobData, 'scheduleId' | 'tenantId' | 'periodLabel'>): string {
-  return `${job.scheduleId}:${job.tenantId}:${job.periodLabel}`;
+export function slotKey(job: Pick<BriefJobData, 'scheduleId' | 'scope' | 'periodLabel'>): string {
+  return `${job.scheduleId}:${job.scope}:${job.periodLabel}`;
 }
 
 /**
@@ -81,20 +82,29 @@ export async function syncSchedules(deps: Pick<SchedulerDeps, 'db' | 'config' | 
   return result;
 }
 
+/**
+ * What a schedule fans out to, each with the zone its slots are read in: one job per tenant in
+ * scope (the schedule's zone, else the tenant's, else config `timezone`), or, for a portfolio
+ * schedule, ONE job with no tenant, in the schedule's zone or config `timezone` (SPEC §6, §9).
+ */
+async function scopesOf(deps: SchedulerDeps, s: ScheduleConfig): Promise<{ key: string; name: string; timezone: string }[]> {
+  if (s.scope === 'portfolio') return [{ key: scopeKey(PORTFOLIO), name: 'the portfolio', timezone: s.timezone ?? deps.config.timezone }];
+  return (await tenantsInScope(deps, s.id, s.scope)).map((t) => ({ key: t.id, name: `tenant ${t.id}`, timezone: s.timezone ?? (t.timezone || deps.config.timezone) }));
+}
+
 /** The tenants a schedule fans out to, with unknown ids reported. */
-async function tenantsInScope(deps: SchedulerDeps, s: ScheduleConfig): Promise<TenantRow[]> {
+async function tenantsInScope(deps: SchedulerDeps, scheduleId: string, scope: 'all' | { tenants: string[] }): Promise<TenantRow[]> {
   const all = await deps.business.tenants();
-  if (s.scope === 'all') return all;
-  if (s.scope === 'portfolio') return [];
-  const wanted = new Set(s.scope.tenants);
+  if (scope === 'all') return all;
+  const wanted = new Set(scope.tenants);
   const found = all.filter((t) => wanted.has(t.id));
-  const missing = s.scope.tenants.filter((id) => !found.some((t) => t.id === id));
+  const missing = scope.tenants.filter((id) => !found.some((t) => t.id === id));
   if (missing.length > 0) {
     await deps.notices.raise({
       kind: 'missing-recipients',
-      dedupeKey: `unknown-tenants:${s.id}:${missing.join(',')}`,
-      message: `schedule ${s.id} names unknown tenant(s) ${missing.join(', ')}`,
-      details: { schedule: s.id, tenants: missing },
+      dedupeKey: `unknown-tenants:${scheduleId}:${missing.join(',')}`,
+      message: `schedule ${scheduleId} names unknown tenant(s) ${missing.join(', ')}`,
+      details: { schedule: scheduleId, tenants: missing },
     });
   }
   return found;
@@ -102,7 +112,7 @@ async function tenantsInScope(deps: SchedulerDeps, s: ScheduleConfig): Promise<T
 
 /**
  * One scheduler tick: for each schedule, the slots between its cursor and now, per tenant in its
- * own time zone; on-time slots fire, missed ones follow `catchUp`. A slot fires once across
+ * own time zone (or once for the portfolio); on-time slots fire, missed ones follow `catchUp`. A slot fires once across
  * workers and restarts: its (schedule, tenant, period) row is unique. Then every slot that is due
  * (just fired, or waiting to be tried again) is dispatched to the job queue. Returns the briefs
  * fired now.
@@ -116,11 +126,11 @@ export async function tick(deps: SchedulerDeps): Promise<BriefJobData[]> {
       await deps.notices.raise({
         kind: 'brief-failed',
         dedupeKey: `unsupported:${s.id}:${s.report}:${JSON.stringify(s.scope)}`,
-        message: `schedule ${s.id}: ${s.report} with scope ${JSON.stringify(s.scope)} is not available in this version; it does not run`,
+        message: `schedule ${s.id}: ${whyNoJob(s)}; it does not run`,
       });
       continue;
     }
-    const tenants = await tenantsInScope(deps, s);
+    const scopes = await scopesOf(deps, s);
     const jobs = await deps.db.transaction(async (tx) => {
       const cursor = (await tx.query<{ considered_until: Date }>(
         `SELECT considered_until FROM herald.schedule_cursors WHERE schedule_id = $1 FOR UPDATE`, [s.id])).rows[0];
@@ -131,8 +141,7 @@ export async function tick(deps: SchedulerDeps): Promise<BriefJobData[]> {
       const after = new Date(cursor.considered_until);
       if (after >= now) return [];   // a clock that went back must not fire anything twice
       const out: BriefJobData[] = [];
-      for (const tenant of tenants) {
-        const timezone = s.timezone ?? (tenant.timezone || deps.config.timezone);
+      for (const { key, name, timezone } of scopes) {
         let due: ReturnType<typeof slotsToFire>;
         try {
           due = slotsToFire(slotsBetween(s, timezone, after, now), s.catchUp, now, graceMs);
@@ -140,20 +149,20 @@ export async function tick(deps: SchedulerDeps): Promise<BriefJobData[]> {
           // One tenant's bad data (an unknown time zone) must not stop the others' briefs.
           await deps.notices.raise({
             kind: 'brief-failed',
-            dedupeKey: `slots:${s.id}:${tenant.id}:${(err as Error).message}`,
-            message: `schedule ${s.id}: tenant ${tenant.id} skipped: ${(err as Error).message}`,
-            details: { schedule: s.id, tenant: tenant.id },
+            dedupeKey: `slots:${s.id}:${key}:${(err as Error).message}`,
+            message: `schedule ${s.id}: ${name} skipped: ${(err as Error).message}`,
+            details: { schedule: s.id, tenant: key },
           });
           continue;
         }
         const { fire, skipped } = due;
-        if (skipped.length > 0) deps.logger.info({ schedule: s.id, tenant: tenant.id, skipped: skipped.map((x) => x.period.label) }, 'missed slots not caught up (catchUp policy)');
+        if (skipped.length > 0) deps.logger.info({ schedule: s.id, tenant: key, skipped: skipped.map((x) => x.period.label) }, 'missed slots not caught up (catchUp policy)');
         for (const slot of fire) {
-          const job: BriefJobData = { scheduleId: s.id, tenantId: tenant.id, periodLabel: slot.period.label, timezone, slotAt: slot.at.toISOString() };
+          const job: BriefJobData = { scheduleId: s.id, scope: key, periodLabel: slot.period.label, timezone, slotAt: slot.at.toISOString() };
           const { rows } = await tx.query(
             `INSERT INTO herald.schedule_slots (schedule_id, scope, slot_at, period_label, timezone, deadline_at, next_attempt_at, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7) ON CONFLICT DO NOTHING RETURNING schedule_id`,
-            [s.id, tenant.id, slot.at, slot.period.label, timezone, slot.deadlineAt, now]);
+            [s.id, key, slot.at, slot.period.label, timezone, slot.deadlineAt, now]);
           if (rows.length > 0) out.push(job);
         }
       }
@@ -191,7 +200,7 @@ export async function dispatchDueSlots(deps: SchedulerDeps, now: Date): Promise<
   for (const r of rows.sort((a, b) => +new Date(a.slot_at) - +new Date(b.slot_at))) {
     if (r.dispatches > 1) deps.logger.info({ schedule: r.schedule_id, tenant: r.scope, period: r.period_label, dispatch: r.dispatches }, 'brief dispatched again');
     // A failure here leaves the slot's lease to expire: the next dispatch queues it.
-    await deps.enqueueBrief({ scheduleId: r.schedule_id, tenantId: r.scope, periodLabel: r.period_label, timezone: r.timezone, slotAt: new Date(r.slot_at).toISOString() }, r.dispatches);
+    await deps.enqueueBrief({ scheduleId: r.schedule_id, scope: r.scope, periodLabel: r.period_label, timezone: r.timezone, slotAt: new Date(r.slot_at).toISOString() }, r.dispatches);
   }
   return rows.length;
 }
@@ -199,6 +208,7 @@ export async function dispatchDueSlots(deps: SchedulerDeps, now: Date): Promise<
 /**
  * Dead-man's switch (SPEC §7): a slot whose deliveries all went out is marked delivered (also
  * when that was after its deadline); one whose deadline passed before that raises one notice.
+ * A slot's scope is its deliveries' tenant, or 'portfolio' for deliveries of tenant NULL.
  */
 export async function checkDeadlines(deps: Pick<SchedulerDeps, 'db' | 'notices' | 'metrics'>, now: Date): Promise<void> {
   // One statement marks every slot whose deliveries all went out (a fan-out completes thousands).
@@ -206,7 +216,7 @@ export async function checkDeadlines(deps: Pick<SchedulerDeps, 'db' | 'notices' 
     `WITH done AS (
        SELECT s.schedule_id, s.scope, s.period_label, max(o.sent_at) AS last_sent
          FROM herald.schedule_slots s
-         JOIN herald.outbox o ON o.schedule_id = s.schedule_id AND o.tenant_id = s.scope AND o.period_label = s.period_label AND o.kind = 'brief'
+         JOIN herald.outbox o ON o.schedule_id = s.schedule_id AND coalesce(o.tenant_id, 'portfolio') = s.scope AND o.period_label = s.period_label AND o.kind = 'brief'
                              AND o.status <> 'superseded' -- its recipient was removed: nobody waits for it
         WHERE s.status <> 'delivered'
         GROUP BY s.schedule_id, s.scope, s.period_label
@@ -222,7 +232,7 @@ export async function checkDeadlines(deps: Pick<SchedulerDeps, 'db' | 'notices' 
     `SELECT s.schedule_id, s.scope, s.period_label, s.deadline_at,
             count(o.id)::int AS total, count(o.id) FILTER (WHERE o.status = 'sent')::int AS sent
        FROM herald.schedule_slots s
-       LEFT JOIN herald.outbox o ON o.schedule_id = s.schedule_id AND o.tenant_id = s.scope AND o.period_label = s.period_label AND o.kind = 'brief'
+       LEFT JOIN herald.outbox o ON o.schedule_id = s.schedule_id AND coalesce(o.tenant_id, 'portfolio') = s.scope AND o.period_label = s.period_label AND o.kind = 'brief'
                                   AND o.status <> 'superseded'
       WHERE s.status <> 'delivered' AND s.deadline_at < $1 AND NOT s.deadline_alerted
       GROUP BY s.schedule_id, s.scope, s.period_label, s.deadline_at`, [now]);

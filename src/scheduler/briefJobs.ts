@@ -47,7 +47,7 @@ export class BriefJobs {
     this.#agenda = agenda;
     const { config } = this.#o;
     for (const reportJob of REPORT_JOBS) {
-      agenda.define(reportJob.name, (job: Job<BriefJob>) => this.run(job.attrs.data),
+      agenda.define(reportJob.name, (job: Job<BriefJob>) => this.run(withScope(job.attrs.data)),
         { concurrency: config.report.pdf.pagePool + 1, lockLifetime: config.scheduler.briefLockSeconds * 1000 });
     }
   }
@@ -73,7 +73,7 @@ export class BriefJobs {
   /** Runs one brief job and records its outcome on its slot. Throws what failed (Agenda records it too). */
   async run(data: BriefJob): Promise<void> {
     const o = this.#o;
-    const log = o.logger.child({ schedule: data.scheduleId, tenant: data.tenantId, period: data.periodLabel, dispatch: data.dispatch });
+    const log = o.logger.child({ schedule: data.scheduleId, tenant: data.scope, period: data.periodLabel, dispatch: data.dispatch });
     const schedule = o.config.schedules.find((s) => s.id === data.scheduleId);
     const reportJob = schedule && jobForSchedule(schedule);
     if (!schedule || !reportJob) {
@@ -109,14 +109,14 @@ export class BriefJobs {
     const o = this.#o;
     const { rows } = await o.db.query<{ failures: number }>(
       `UPDATE herald.schedule_slots SET failures = failures + 1 WHERE schedule_id = $1 AND scope = $2 AND period_label = $3 RETURNING failures`,
-      [data.scheduleId, data.tenantId, data.periodLabel]);
+      [data.scheduleId, data.scope, data.periodLabel]);
     const failures = rows[0]?.failures ?? 1;
     const retryable = isRetryableBriefError(err);
     const verdict = nextRetry(failures, retryable, undefined, o.random() * 2 - 1, 'brief');
     const retryAt = verdict.kind === 'retry' ? new Date(o.clock.now().getTime() + verdict.delayMs) : null;
     const status = `failure ${failures}, ${retryAt ? `retrying at ${retryAt.toISOString()}` : 'given up'}`;
     await this.#slot(data, { status: 'failed', next: retryAt, error: `${err.message.slice(0, 900)} (${status})` });
-    const log = o.logger.child({ schedule: data.scheduleId, tenant: data.tenantId, period: data.periodLabel });
+    const log = o.logger.child({ schedule: data.scheduleId, tenant: data.scope, period: data.periodLabel });
     if (retryAt) {
       log.warn({ err: err.message, failures, retry_at: retryAt.toISOString() }, 'brief failed; will try again');
       return;
@@ -125,7 +125,7 @@ export class BriefJobs {
       kind: 'brief-failed',
       dedupeKey: `failed:${slotKey(data)}`,
       message: `brief ${slotKey(data)} failed (${status}): ${err.message}`,
-      details: { schedule: data.scheduleId, tenant: data.tenantId, period: data.periodLabel, failures, retryable },
+      details: { schedule: data.scheduleId, tenant: data.scope, period: data.periodLabel, failures, retryable },
     });
   }
 
@@ -135,6 +135,12 @@ export class BriefJobs {
       `UPDATE herald.schedule_slots SET status = coalesce($4, status), next_attempt_at = $5,
               error = CASE WHEN $6::bool THEN $7 ELSE error END, updated_at = $8
         WHERE schedule_id = $1 AND scope = $2 AND period_label = $3`,
-      [data.scheduleId, data.tenantId, data.periodLabel, s.status ?? null, s.next, s.error !== undefined, s.error ?? null, this.#o.clock.now()]);
+      [data.scheduleId, data.scope, data.periodLabel, s.status ?? null, s.next, s.error !== undefined, s.error ?? null, this.#o.clock.now()]);
   }
+}
+
+/** A job queued by a version that named the scope `tenantId` (before portfolio schedules) runs as it was meant to. */
+function withScope(data: BriefJob): BriefJob {
+  const legacy = data as BriefJob & { tenantId?: string };
+  return data.scope === undefined && legacy.tenantId !== undefined ? { ...data, scope: legacy.tenantId } : data;
 }

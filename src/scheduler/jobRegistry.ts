@@ -5,9 +5,11 @@ import { reportSupports } from '../reports/registry.js';
 import executiveSummaryDaily from '../../jobs/executive-summary-daily.js';
 import executiveSummaryWeekly from '../../jobs/executive-summary-weekly.js';
 import executiveSummaryMonthly from '../../jobs/executive-summary-monthly.js';
+import costOptimizationWeekly from '../../jobs/cost-optimization-weekly.js';
+import costOptimizationMonthly from '../../jobs/cost-optimization-monthly.js';
 
 /** Every job in jobs/, by name (a new file in jobs/ is listed here). */
-export const REPORT_JOBS: readonly ReportJob[] = [executiveSummaryDaily, executiveSummaryWeekly, executiveSummaryMonthly];
+export const REPORT_JOBS: readonly ReportJob[] = [executiveSummaryDaily, executiveSummaryWeekly, executiveSummaryMonthly, costOptimizationWeekly, costOptimizationMonthly];
 
 const KIND: Record<string, PeriodKind> = { daily: 'day', weekly: 'week', monthly: 'month' };
 

@@ -100,7 +100,7 @@ const until = async (what: () => Promise<boolean>, ms = 10_000) => {
   }
 };
 
-const job = { scheduleId: 'monthly-exec', tenantId: 'acme', periodLabel: '2026-11', timezone: 'America/New_York', slotAt: '2026-12-01T13:00:00Z' };
+const job = { scheduleId: 'monthly-exec', scope: 'acme', periodLabel: '2026-11', timezone: 'America/New_York', slotAt: '2026-12-01T13:00:00Z' };
 const outbox = async () => (await t.db.query<{ delivery_key: string; channel: string; status: string; attempts: number; provider_id: string | null; error_reason: string | null }>(
   `SELECT delivery_key, channel, status, attempts, provider_id, error_reason FROM herald.outbox ORDER BY id`)).rows;
 

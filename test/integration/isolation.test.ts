@@ -99,3 +99,50 @@ describe('the database keeps tenants apart', () => {
     expect(rows[0]).toEqual({ recipients: 'a:Ann Smith,b:Bob', outbox: `a:${ids.recipientA}:${ids.runA}:${ids.messageA}`, members: '1', intents: '0' });
   });
 });
+
+describe('a portfolio report goes only to the platform\'s own people (issue 11)', () => {
+  const p: Record<string, number> = {};
+  const one = async (sql: string, values: unknown[] = []) => Number((await t.db.query<{ id: string }>(sql, values)).rows[0].id);
+  const runOf = (scope: string, tenant: string | null) =>
+    `INSERT INTO herald.runs (report, scope, tenant_id, period_label, period_start, period_end, timezone, trigger, status)
+     VALUES ('cost-optimization', '${scope}', ${tenant === null ? 'NULL' : `'${tenant}'`}, '2026-W47', '2026-11-16Z', '2026-11-23Z', 'UTC', 'schedule', 'rendered') RETURNING id`;
+  const outbox = (key: string, tenant: string | null, recipient: number, run: number | null, message: number | null) => [
+    `INSERT INTO herald.outbox (delivery_key, report, tenant_id, period_label, channel, recipient_id, run_id, message_id)
+     VALUES ($1, 'cost-optimization', $2, '2026-W47', 'email', $3, $4, $5) RETURNING id`, [key, tenant, recipient, run, message]] as const;
+
+  beforeAll(async () => {
+    p.board = await one(`INSERT INTO herald.recipients (tenant_id, name, email) VALUES (NULL, 'Pia Platform', 'pia@platform.test') RETURNING id`);
+    p.run = await one(runOf('portfolio', null));
+    p.message = await one(`INSERT INTO herald.messages (channel, content, artifact_run_id) VALUES ('email', '{"channel":"email","subject":"s","html":"h","text":"t"}', $1) RETURNING id`, [p.run]);
+    // The platform's recipient: accepted.
+    p.outbox = await one(...outbox('w:cost-optimization:portfolio:2026-W47:email:p', null, p.board, p.run, p.message));
+  });
+
+  it('its delivery cannot be addressed to a tenant\'s recipient, by insert or by update', async () => {
+    expect(await refused(...outbox('w:cost-optimization:portfolio:2026-W47:email:a', null, ids.recipientA, p.run, p.message)))
+      .toMatch(/tenant isolation: delivery w:cost-optimization:portfolio:2026-W47:email:a of tenant platform cannot go to recipient \d+ of tenant a/);
+    expect(await refused(`UPDATE herald.outbox SET recipient_id = $2 WHERE id = $1`, [p.outbox, ids.recipientA])).toMatch(/of tenant platform cannot go to recipient \d+ of tenant a/);
+  });
+
+  it('a tenant\'s delivery cannot carry the portfolio run, nor attach its PDF, nor become one of its deliveries', async () => {
+    expect(await refused(...outbox('w:cost-optimization:a:2026-W47:email:1', 'a', ids.recipientA, p.run, null))).toMatch(/delivery .* of tenant a cannot carry run \d+ of tenant platform/);
+    expect(await refused(...outbox('w:cost-optimization:a:2026-W47:email:2', 'a', ids.recipientA, null, p.message))).toMatch(/cannot attach another tenant's artifact/);
+    expect(await refused(`UPDATE herald.outbox SET tenant_id = 'a', recipient_id = $2 WHERE id = $1`, [p.outbox, ids.recipientA])).toContain('tenant isolation');
+    expect(await refused(`UPDATE herald.messages SET artifact_run_id = $2 WHERE id = $1`, [ids.messageA, p.run])).toMatch(/message \d+ is sent for another tenant/);
+  });
+
+  it('a run\'s tenant is its scope: a portfolio run recorded under a tenant (which would reach that tenant\'s people) is refused', async () => {
+    expect(await refused(runOf('portfolio', 'a'))).toMatch(/runs_scope_is_tenant/);
+    expect(await refused(runOf('a', null))).toMatch(/runs_scope_is_tenant/);
+    expect(await refused(runOf('b', 'a'))).toMatch(/runs_scope_is_tenant/);
+    expect(await refused(`UPDATE herald.runs SET scope = 'portfolio' WHERE id = $1`, [ids.runA])).toMatch(/runs_scope_is_tenant/);
+    expect(await refused(`UPDATE herald.runs SET tenant_id = 'a' WHERE id = $1`, [p.run])).toContain('the tenant of runs');
+  });
+
+  it('left behind: the platform\'s one delivery of the portfolio run, nothing else', async () => {
+    const { rows } = await t.db.query<{ tenant_id: string | null; recipient_id: string; run_id: string }>(
+      `SELECT tenant_id, recipient_id, run_id FROM herald.outbox WHERE report = 'cost-optimization'`);
+    expect(rows).toEqual([{ tenant_id: null, recipient_id: String(p.board), run_id: String(p.run) }]);
+    expect((await t.db.query(`SELECT 1 FROM herald.runs WHERE report = 'cost-optimization'`)).rows).toHaveLength(1);
+  });
+});

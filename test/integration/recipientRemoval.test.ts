@@ -36,7 +36,7 @@ const schedule = {
   id: 'monthly-exec', report: 'executive-summary', every: 'monthly', at: '08:00', scope: 'all', catchUp: 'latest', onStale: 'hold',
   deliver: [{ channel: 'email', to: ['c-suite'] }],
 } as ScheduleConfig;
-const job = (periodLabel: string, force = false) => ({ scheduleId: 'monthly-exec', tenantId: 'acme', periodLabel, timezone: 'America/New_York', slotAt: '2026-12-01T13:00:00Z', force });
+const job = (periodLabel: string, force = false) => ({ scheduleId: 'monthly-exec', scope: 'acme', periodLabel, timezone: 'America/New_York', slotAt: '2026-12-01T13:00:00Z', force });
 const env = () => ({ DATABASE_URL: t.url, SOURCE_DATABASE_URL: '' });
 const outbox = async () => (await t.db.query<{ delivery_key: string; status: string; run_id: string; last_error: string | null }>(
   `SELECT delivery_key, status, run_id, last_error FROM herald.outbox ORDER BY id`)).rows;

@@ -35,7 +35,7 @@ function deps(schedules: object[], clock: Clock): SchedulerDeps & { fired: Brief
   return {
     db: t.db, config, business: new BusinessSource(t.db), clock, logger: silentLogger, metrics,
     notices: new OperatorNotices({ db: t.db, logger: silentLogger, metrics }),
-    enqueueBrief: async (job, dispatch) => { fired.push(job); dispatches.push(`${job.tenantId}:${job.periodLabel}#${dispatch}`); },
+    enqueueBrief: async (job, dispatch) => { fired.push(job); dispatches.push(`${job.scope}:${job.periodLabel}#${dispatch}`); },
     fired,
     dispatches,
   };
@@ -52,7 +52,7 @@ describe('scheduler tick', () => {
     const d2 = { ...d, fired: [] as BriefJobData[], enqueueBrief: async (j: BriefJobData) => { d2.fired.push(j); } };
     await Promise.all([tick(d), tick(d2)]);
     const all = [...d.fired, ...d2.fired];
-    expect(all.map((j) => `${j.tenantId}:${j.periodLabel}`).sort()).toEqual(['ny:2026-W47', 'tokyo:2026-W47']);
+    expect(all.map((j) => `${j.scope}:${j.periodLabel}`).sort()).toEqual(['ny:2026-W47', 'tokyo:2026-W47']);
     // New York's 07:00 is on time; Tokyo's Monday 07:00 was Sunday 22:00Z, 14 h before this tick:
     // missed (nobody ticked), so `latest` catches it up. Another tick fires nothing more.
     const before = d.fired.length + d2.fired.length;
@@ -153,7 +153,7 @@ describe('scheduler tick', () => {
       await syncSchedules(d);
       clock.set('2026-11-23T12:05:00Z');
       await tick(d);
-      expect(d.fired.map((j) => j.tenantId).sort()).toEqual(['ny', 'tokyo']);
+      expect(d.fired.map((j) => j.scope).sort()).toEqual(['ny', 'tokyo']);
       const notices = await t.db.query<{ message: string }>(`SELECT message FROM herald.operator_notices WHERE kind = 'brief-failed'`);
       expect(notices.rows.map((r) => r.message)).toEqual([expect.stringMatching(/^schedule weekly: tenant mars skipped: .*Mars\/Olympus/)]);
     } finally {
@@ -188,7 +188,7 @@ describe('scheduler tick', () => {
     await syncSchedules(d);
     clock.set('2026-11-23T12:01:00Z');
     await tick(d);
-    expect(d.fired.map((j) => j.tenantId).sort()).toEqual(['ny', 'tokyo']);
+    expect(d.fired.map((j) => j.scope).sort()).toEqual(['ny', 'tokyo']);
     const recipient = (tenant: string, name = 'ceo') => t.db.query<{ id: string }>(
       `INSERT INTO herald.recipients (tenant_id, name, email) VALUES ($1, $2, $3) RETURNING id`, [tenant, `${name} ${tenant}`, `${name}@${tenant}.test`]).then((r) => r.rows[0].id);
     const [ny, tokyo] = [await recipient('ny'), await recipient('tokyo')];

@@ -45,12 +45,12 @@ afterAll(async () => {
 
 describe('the brief queue (Agenda on PostgreSQL)', () => {
   it('holds one job per slot and dispatch however often it is enqueued, found by an index', async () => {
-    const job = { scheduleId: 'weekly', tenantId: 'nobody', periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' };
+    const job = { scheduleId: 'weekly', scope: 'nobody', periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' };
     await Promise.all([worker.briefs.enqueue(job, 1), worker.briefs.enqueue(job, 1)]);
     await worker.briefs.enqueue(job, 1);
     await worker.briefs.enqueue(job, 2);
     const { rows } = await t.db.query<{ key: string; n: number }>(
-      `SELECT data->>'key' AS key, count(*)::int AS n FROM agenda_jobs WHERE data->>'tenantId' = 'nobody' GROUP BY 1 ORDER BY 1`);
+      `SELECT data->>'key' AS key, count(*)::int AS n FROM agenda_jobs WHERE data->>'scope' = 'nobody' GROUP BY 1 ORDER BY 1`);
     expect(rows).toEqual([{ key: 'weekly:nobody:2026-W47#1', n: 1 }, { key: 'weekly:nobody:2026-W47#2', n: 1 }]);
     const { rows: indexes } = await t.db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE indexname = 'agenda_jobs_data_key'`);
     expect(indexes[0]?.indexdef).toMatch(/\(\(data ->> 'key'::text\)\)/);
@@ -65,7 +65,7 @@ describe('the brief queue (Agenda on PostgreSQL)', () => {
       await listener.query('LISTEN "agenda:jobs"');
       await listener.query('LISTEN "agenda:jobs:state"');
       // Due now, for a schedule this worker does not know (a newer config dispatched it): it runs at once and is handed back.
-      const job = { scheduleId: 'gone', tenantId: 'nobody', periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' };
+      const job = { scheduleId: 'gone', scope: 'nobody', periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' };
       await t.db.query(`INSERT INTO herald.schedule_slots (schedule_id, scope, slot_at, period_label, timezone, next_attempt_at, dispatches) VALUES ('gone', 'nobody', $1, '2026-W47', 'UTC', now() + interval '15 minutes', 1)`, [job.slotAt]);
       await t.db.query(`INSERT INTO agenda_jobs (name, next_run_at, data) VALUES ('executive-summary-weekly', now(), $1::jsonb)`, [JSON.stringify({ ...job, dispatch: 1, key: 'gone:nobody:2026-W47#1' })]);
       await t.db.query(`NOTIFY "agenda:jobs", '{}'`); // as a save by Agenda would: the worker looks now
@@ -89,10 +89,10 @@ describe('the brief queue (Agenda on PostgreSQL)', () => {
 });
 
 describe('a brief job that throws', () => {
-  const runJob = async (job: { scheduleId: string; tenantId: string; periodLabel: string; timezone: string; slotAt: string }, dispatch = 1) => {
+  const runJob = async (job: { scheduleId: string; scope: string; periodLabel: string; timezone: string; slotAt: string }, dispatch = 1) => {
     await worker.briefs.enqueue(job, dispatch);
     for (let i = 0; i < 100; i++) {
-      const { rows } = await t.db.query<{ done: boolean }>(`SELECT last_finished_at IS NOT NULL AS done FROM agenda_jobs WHERE data->>'key' = $1`, [`weekly:${job.tenantId}:${job.periodLabel}#${dispatch}`]);
+      const { rows } = await t.db.query<{ done: boolean }>(`SELECT last_finished_at IS NOT NULL AS done FROM agenda_jobs WHERE data->>'key' = $1`, [`weekly:${job.scope}:${job.periodLabel}#${dispatch}`]);
       if (rows[0]?.done) return;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -112,7 +112,7 @@ describe('a brief job that throws', () => {
     await t.db.exec(`ALTER TABLE deliverability_daily_summary RENAME TO dds_away`);
     const before = Date.now();
     try {
-      await runJob({ scheduleId: 'weekly', tenantId: 'blip', periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' });
+      await runJob({ scheduleId: 'weekly', scope: 'blip', periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' });
     } finally {
       await t.db.exec(`ALTER TABLE dds_away RENAME TO deliverability_daily_summary`);
     }
@@ -130,7 +130,7 @@ describe('a brief job that throws', () => {
     await t.db.exec(`INSERT INTO tenants (id, name, timezone) VALUES ('stale', 'Stale Co', 'UTC'), ('tired', 'Tired Co', 'UTC')`);
     await slotRow('stale', { dispatches: 8 });
     await slotRow('tired', { dispatches: 5, failures: 4 });
-    const job = (tenantId: string) => ({ scheduleId: 'weekly', tenantId, periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' });
+    const job = (scope: string) => ({ scheduleId: 'weekly', scope, periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' });
     await t.db.exec(`ALTER TABLE deliverability_daily_summary RENAME TO dds_away`);
     try {
       await runJob(job('stale'), 8);
@@ -147,7 +147,7 @@ describe('a brief job that throws', () => {
 
   it('for a reason that cannot pass (an unknown tenant) is not tried again, and the operator hears of it', async () => {
     await slotRow('ghost');
-    await runJob({ scheduleId: 'weekly', tenantId: 'ghost', periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' });
+    await runJob({ scheduleId: 'weekly', scope: 'ghost', periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' });
     const s = await slot('ghost');
     expect(s.error).toMatch(/unknown tenant "ghost" \(failure 1, given up\)/);
     expect(s.next_attempt_at).toBeNull();
@@ -168,7 +168,7 @@ describe('a database restart (connections terminated under the worker)', () => {
     expect(await listening()).toBe(1);
 
     // A job due now still runs (for a tenant that does not exist: it fails, and Agenda records that).
-    const job = { scheduleId: 'weekly', tenantId: 'after-restart', periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' };
+    const job = { scheduleId: 'weekly', scope: 'after-restart', periodLabel: '2026-W47', timezone: 'UTC', slotAt: '2026-11-23T07:00:00.000Z' };
     // The first statement after a restart may be handed a pooled connection that died with it (the
     // worker's dispatch would try again at its next tick): the test tries again the same way.
     for (let attempt = 1; ; attempt++) {

@@ -12,7 +12,8 @@ import { heraldEventsFromEnv } from '../../ops/heraldEvents.js';
 import { completePeriod, lastCompletePeriod, parsePeriod, PeriodError, previousPeriod, type Period } from '../../time/periods.js';
 import type { ChannelName } from '../../delivery/Channel.js';
 import type { PeriodKind } from '../../report/types.js';
-import { jobForSchedule } from '../../scheduler/jobRegistry.js';
+import { jobForSchedule, whyNoJob } from '../../scheduler/jobRegistry.js';
+import { PORTFOLIO, scopeKey, type ReportScope } from '../../reports/Report.js';
 import { openDatabases, reportContext } from '../context.js';
 import { progress } from '../progress.js';
 
@@ -64,8 +65,9 @@ const CHANNEL_ENV: Record<ChannelName, string> = { email: 'SMTP_URL', slack: 'SL
 
 /**
  * `herald run <schedule-id>`: produce the schedule's briefs now (one per tenant and period, in
- * order) and send them. Delivery keys still hold: what was sent is not sent again unless --force
- * (a resend with the same keys, so the same Message-ID). Bad input (schedule, periods, tenant,
+ * order; a portfolio schedule's one per period, to the platform's recipients) and send them.
+ * Delivery keys still hold: what was sent is not sent again unless --force (a resend with the
+ * same keys, so the same Message-ID). Bad input (schedule, periods, tenant,
  * a channel without credentials) is refused before anything is rendered. One brief that fails
  * does not stop the others. Returns 0 when every brief was queued and nothing is dead, 1 when a
  * brief was held or failed or a delivery is dead (SPEC §9); --dry-run returns 0 unless a brief
@@ -76,7 +78,7 @@ export async function runCommand(scheduleId: string, o: RunOptions, config: Hera
   const schedule = config.schedules.find((s) => s.id === scheduleId);
   if (!schedule) throw new InputError('schedule-id', `unknown schedule "${scheduleId}" (configured: ${config.schedules.map((s) => s.id).join(', ') || 'none'})`);
   const reportJob = jobForSchedule(schedule);
-  if (!reportJob) throw new InputError('schedule-id', `${schedule.report} with scope ${JSON.stringify(schedule.scope)} is not available in this version`);
+  if (!reportJob) throw new InputError('schedule-id', `schedule ${schedule.id}: ${whyNoJob(schedule)}`);
   const kind = reportJob.kind;
   // Labels do not depend on the zone: check the period flags before opening anything.
   periodLabels(kind, o, config.timezone, new Date());
@@ -88,6 +90,7 @@ export async function runCommand(scheduleId: string, o: RunOptions, config: Hera
     if (missing.length > 0) throw new InputError(CHANNEL_ENV[missing[0]], `not set: schedule ${schedule.id} delivers by ${missing[0]} (--dry-run renders without sending)`);
   }
   if (o.tenant !== undefined && o.tenant.trim() === '') throw new InputError('--tenant', 'required (a tenant id)');
+  if (o.tenant !== undefined && schedule.scope === 'portfolio') throw new InputError('--tenant', `schedule ${schedule.id} is a portfolio schedule: one brief for every tenant, no --tenant`);
 
   // The progress lines and the summary say what happened (a held brief with its reasons): log
   // lines on the same stderr would break the redrawn progress bar, so only errors by default.
@@ -101,19 +104,24 @@ export async function runCommand(scheduleId: string, o: RunOptions, config: Hera
     const ctx = reportContext(config, dbs);
     const notices = new OperatorNotices({ db: dbs.herald, logger, metrics });
     const deps = { db: dbs.herald, ctx, config, pool, logger, metrics, notices };
-    const all = await ctx.business.tenants();
-    const scoped = schedule.scope === 'all' ? all : all.filter((t) => (schedule.scope as { tenants: string[] }).tenants.includes(t.id));
-    const tenants = o.tenant !== undefined ? scoped.filter((t) => t.id === o.tenant) : scoped;
-    if (o.tenant !== undefined && tenants.length === 0) {
-      throw new InputError('--tenant', all.some((t) => t.id === o.tenant)
-        ? `"${o.tenant}" is not in the scope of schedule ${schedule.id}`
-        : `unknown tenant "${o.tenant}"`);
+    // What the schedule fans out to (as the scheduler does): its tenants, each in its zone, or the portfolio in config `timezone`.
+    let scopes: { scope: ReportScope; timezone: string }[];
+    if (schedule.scope === 'portfolio') {
+      scopes = [{ scope: PORTFOLIO, timezone: schedule.timezone ?? config.timezone }];
+    } else {
+      const all = await ctx.business.tenants();
+      const scoped = schedule.scope === 'all' ? all : all.filter((t) => (schedule.scope as { tenants: string[] }).tenants.includes(t.id));
+      const tenants = o.tenant !== undefined ? scoped.filter((t) => t.id === o.tenant) : scoped;
+      if (o.tenant !== undefined && tenants.length === 0) {
+        throw new InputError('--tenant', all.some((t) => t.id === o.tenant)
+          ? `"${o.tenant}" is not in the scope of schedule ${schedule.id}`
+          : `unknown tenant "${o.tenant}"`);
+      }
+      scopes = tenants.map((t) => ({ scope: { kind: 'tenant', tenantId: t.id }, timezone: schedule.timezone ?? (t.timezone || config.timezone) }));
     }
 
-    const work = tenants.flatMap((t) => {
-      const timezone = schedule.timezone ?? (t.timezone || config.timezone);
-      return periodLabels(kind, o, timezone, ctx.clock.now()).map((label) => ({ tenant: t, timezone, label }));
-    });
+    const work = scopes.flatMap(({ scope, timezone }) =>
+      periodLabels(kind, o, timezone, ctx.clock.now()).map((label) => ({ key: scopeKey(scope), timezone, label })));
     const bar = progress(work.length, err);
     const outcomes: BriefOutcome[] = [];
     const queued: typeof work = [];
@@ -122,18 +130,18 @@ export async function runCommand(scheduleId: string, o: RunOptions, config: Hera
     for (const w of work) {
       try {
         const outcome = await produceBrief(deps, reportJob, schedule, {
-          scheduleId: schedule.id, tenantId: w.tenant.id, periodLabel: w.label, timezone: w.timezone, slotAt: ctx.clock.now().toISOString(), force: o.force,
+          scheduleId: schedule.id, scope: w.key, periodLabel: w.label, timezone: w.timezone, slotAt: ctx.clock.now().toISOString(), force: o.force,
         }, { dryRun: o.dryRun });
         outcomes.push(outcome);
         if (outcome.status === 'queued') queued.push(w);
         const why = outcome.status === 'queued' || outcome.check.ok ? '' : ` (${outcome.check.problems.map((p) => p.message).join('; ')})`;
-        bar.step(`${w.tenant.id} ${w.label}: ${outcome.status === 'dry-run' && !outcome.check.ok ? 'dry-run, would be held' : outcome.status}${why}`);
+        bar.step(`${w.key} ${w.label}: ${outcome.status === 'dry-run' && !outcome.check.ok ? 'dry-run, would be held' : outcome.status}${why}`);
       } catch (e) {
         // One brief's failure (its run is recorded as failed) does not stop the others.
         failed += 1;
         const message = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-        firstFailure ||= `${w.tenant.id} ${w.label}: ${message}`;
-        bar.step(`${w.tenant.id} ${w.label}: failed: ${message}`);
+        firstFailure ||= `${w.key} ${w.label}: ${message}`;
+        bar.step(`${w.key} ${w.label}: failed: ${message}`);
       }
     }
     bar.done();
@@ -156,8 +164,8 @@ export async function runCommand(scheduleId: string, o: RunOptions, config: Hera
     const before = (await dbs.herald.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM herald.outbox
         WHERE schedule_id = $1 AND kind = 'brief' AND status = 'sent' AND NOT (run_id = ANY($2::bigint[]))
-          AND (tenant_id, period_label) IN (SELECT * FROM unnest($3::text[], $4::text[]))`,
-      [schedule.id, runIds, queued.map((w) => w.tenant.id), queued.map((w) => w.label)])).rows[0].n;
+          AND (coalesce(tenant_id, 'portfolio'), period_label) IN (SELECT * FROM unnest($3::text[], $4::text[]))`,
+      [schedule.id, runIds, queued.map((w) => w.key), queued.map((w) => w.label)])).rows[0].n;
     out.write(`${work.length} brief(s): ${queued.length} queued, ${held} held${failures}; `
       + `deliveries: ${by.sent ?? 0} sent, ${before} already sent before (not resent without --force), `
       + `${(by.pending ?? 0) + (by.sending ?? 0)} waiting to retry, ${by.dead ?? 0} dead (attempted now: ${sent})\n`);
