@@ -7,10 +7,12 @@ import { InputError } from '../report/ReportContext.js';
 import type { ReportId, ReportModule, ScopeKind } from './Report.js';
 import type { PeriodKind } from '../report/types.js';
 import { executiveSummary } from './executive-summary/index.js';
+import { decisionReview } from './decision-review/index.js';
 import { costOptimization } from './cost-optimization/index.js';
 
 const REPORTS: Partial<Record<ReportId, ReportModule>> = {
   'executive-summary': executiveSummary as unknown as ReportModule,
+  'decision-review': decisionReview as unknown as ReportModule,
   'cost-optimization': costOptimization as unknown as ReportModule,
 };
 

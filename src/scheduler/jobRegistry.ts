@@ -5,11 +5,13 @@ import { reportSupports } from '../reports/registry.js';
 import executiveSummaryDaily from '../../jobs/executive-summary-daily.js';
 import executiveSummaryWeekly from '../../jobs/executive-summary-weekly.js';
 import executiveSummaryMonthly from '../../jobs/executive-summary-monthly.js';
+import decisionReviewWeekly from '../../jobs/decision-review-weekly.js';
+import decisionReviewMonthly from '../../jobs/decision-review-monthly.js';
 import costOptimizationWeekly from '../../jobs/cost-optimization-weekly.js';
 import costOptimizationMonthly from '../../jobs/cost-optimization-monthly.js';
 
 /** Every job in jobs/, by name (a new file in jobs/ is listed here). */
-export const REPORT_JOBS: readonly ReportJob[] = [executiveSummaryDaily, executiveSummaryWeekly, executiveSummaryMonthly, costOptimizationWeekly, costOptimizationMonthly];
+export const REPORT_JOBS: readonly ReportJob[] = [executiveSummaryDaily, executiveSummaryWeekly, executiveSummaryMonthly, decisionReviewWeekly, decisionReviewMonthly, costOptimizationWeekly, costOptimizationMonthly];
 
 const KIND: Record<string, PeriodKind> = { daily: 'day', weekly: 'week', monthly: 'month' };
 

@@ -106,9 +106,9 @@ describe('a portfolio report goes only to the platform\'s own people (issue 11)'
   const runOf = (scope: string, tenant: string | null) =>
     `INSERT INTO herald.runs (report, scope, tenant_id, period_label, period_start, period_end, timezone, trigger, status)
      VALUES ('cost-optimization', '${scope}', ${tenant === null ? 'NULL' : `'${tenant}'`}, '2026-W47', '2026-11-16Z', '2026-11-23Z', 'UTC', 'schedule', 'rendered') RETURNING id`;
-  const outbox = (key: string, tenant: string | null, recipient: number, run: number | null, message: number | null) => [
+  const outbox = (key: string, tenant: string | null, recipient: number, run: number | null, message: number | null): [string, unknown[]] => [
     `INSERT INTO herald.outbox (delivery_key, report, tenant_id, period_label, channel, recipient_id, run_id, message_id)
-     VALUES ($1, 'cost-optimization', $2, '2026-W47', 'email', $3, $4, $5) RETURNING id`, [key, tenant, recipient, run, message]] as const;
+     VALUES ($1, 'cost-optimization', $2, '2026-W47', 'email', $3, $4, $5) RETURNING id`, [key, tenant, recipient, run, message]];
 
   beforeAll(async () => {
     p.board = await one(`INSERT INTO herald.recipients (tenant_id, name, email) VALUES (NULL, 'Pia Platform', 'pia@platform.test') RETURNING id`);

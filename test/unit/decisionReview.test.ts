@@ -260,3 +260,40 @@ describe('the data object', () => {
     expect(empty.headline_level).toBe('ok');
   });
 });
+
+describe('email and Slack', () => {
+  const period = parsePeriod('2026-11', 'Europe/Berlin');
+  const hostile = decisions.map((d) => (d.decision_id === 'd3' ? { ...d, title: '<img src=x onerror=alert(1)> & *bold* <!channel>' } : d));
+  const data = buildDecisionReview({
+    scope: 'tenant', period, next: nextPeriod(period), tenants: [{ ...BERLIN, name: 'Berliner\r\nBcc: x@evil.test' }], log: { decisions: hostile, outcomes }, recorded: commands,
+    settings: defaultMetricSettings, defaultTimezone: 'UTC', now: Z('2026-12-01T07:00:00Z'), newestEventAt: null, newestSummaryDate: null,
+  });
+
+  it('states the state in the subject and leads the body with the headline', async () => {
+    const { decisionReviewMessages } = await import('../../src/reports/decision-review/messages.js');
+    const { email, slack } = decisionReviewMessages(data, 'brief');
+    expect(email.subject).toBe('Warning · Berliner Bcc: x@evil.test · Decision review · November 2026');
+    const body = email.html.slice(email.html.indexOf('<body'));
+    expect(body.indexOf('lost $2,000 net')).toBeGreaterThan(-1);
+    expect(body.indexOf('lost $2,000 net')).toBeLessThan(body.indexOf('Success rate'));
+    expect(email.html).toContain('&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt; &amp; *bold*');
+    expect(email.html).not.toContain('<img src=x');
+    expect(email.text).toContain('Success rate          75% (3 of 4 decisions rated met 80% of the expected net)');
+    expect(email.text).toContain('- Twice reversed: Met, 80.0% (expected $5,000, actual $4,000)');
+    expect(email.text).toContain('- Old awaiting: due 1 Jul 2026, 153 days overdue (id d7)');
+    expect(slack.text).toMatch(/^Warning · Berliner Bcc: x@evil.test · Decision review · November 2026: “Zero net” lost/);
+    const json = JSON.stringify(slack.blocks);
+    expect(json).toContain('&lt;img src=x onerror=alert(1)&gt; &amp; *bold* &lt;!channel&gt;');
+    expect(json).not.toContain('<!channel>');
+    expect(json).toContain('*Success rate*\\n75% (3 of 4 decisions rated met 80% of the expected net)');
+  });
+
+  it('sends a short delayed notice instead of figures', async () => {
+    const { decisionReviewMessages } = await import('../../src/reports/decision-review/messages.js');
+    const { email, slack } = decisionReviewMessages(data, 'delayed-notice');
+    expect(email.subject).toBe('Delayed: decision review · Berliner Bcc: x@evil.test · November 2026');
+    expect(email.text).toContain('Your decision review for November 2026 is delayed.');
+    expect(email.text).not.toContain('$');
+    expect(JSON.stringify(slack.blocks)).toContain('your decision review is delayed');
+  });
+});

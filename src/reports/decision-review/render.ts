@@ -5,13 +5,14 @@
 import { createHash } from 'node:crypto';
 import { briefFooterTemplate, briefHeaderTemplate, renderReportHtml } from '../../render/templates.js';
 import { htmlToPdf } from '../../render/htmlToPdf.js';
+import { isolateBidi } from '../../render/bidi.js';
 import { sharedBrowserPool } from '../../render/BrowserPool.js';
 import type { BriefOptions, RenderedBrief } from '../../render/renderBrief.js';
 import { renderDecisionCharts } from './charts.js';
 import { reviewView } from './view.js';
 import type { DecisionReviewData } from './types.js';
 
-const confidentialityFor = (data: DecisionReviewData, text?: string) => text?.replaceAll('{tenant}', data.scope_name);
+const confidentialityFor = (data: DecisionReviewData, text?: string) => text?.replaceAll('{tenant}', isolateBidi(data.scope_name));
 
 /** What the header and footer print: the report, whom it is for, the period. */
 const frame = (data: DecisionReviewData) => ({ report: data.report, tenant: { name: data.scope_name }, period: { words: data.period.words } });

@@ -1,0 +1,30 @@
+/**
+ * The decision review (SPEC §4 "Strategic decisions", §5): for a tenant or the portfolio, a week
+ * or a month, the decisions due for review (expected vs actual, ROI achievement), success by
+ * decision type, and what still awaits an outcome. Views load on first use, so that
+ * `herald preview decision-review --format json` loads neither Vega nor Handlebars nor Puppeteer.
+ */
+import type { ReportModule } from '../Report.js';
+import { loadDecisionReview } from './load.js';
+import type { DecisionReviewData } from './types.js';
+
+export const decisionReview: ReportModule<DecisionReviewData> = {
+  id: 'decision-review',
+  title: 'Decision review',
+  scopes: ['tenant', 'portfolio'],
+  periodKinds: ['week', 'month'],
+  load: (ctx, scope, period) => loadDecisionReview(ctx, scope, period),
+  async html(data, opts) {
+    return (await import('./render.js')).decisionReviewHtml(data, opts);
+  },
+  async render(data, opts) {
+    return (await import('./render.js')).renderDecisionReview(data, opts);
+  },
+  async chartRows(data) {
+    const values = (await import('./charts.js')).decisionChartValues(data);
+    return Object.fromEntries(Object.entries(values).map(([name, rows]) => [name, rows.length]));
+  },
+  async messages(data, kind, opts) {
+    return (await import('./messages.js')).decisionReviewMessages(data, kind, opts);
+  },
+};
