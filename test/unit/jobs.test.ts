@@ -12,6 +12,8 @@ describe('jobs/', () => {
     expect(jobForSchedule({ report: 'executive-summary', every: 'weekly', scope: 'all' })?.name).toBe('executive-summary-weekly');
     expect(jobForSchedule({ report: 'executive-summary', every: undefined, scope: 'all' })?.name).toBe('executive-summary-daily');
     expect(jobForSchedule({ report: 'executive-summary', every: 'monthly', scope: 'portfolio' })).toBeUndefined();
-    expect(jobForSchedule({ report: 'decision-review', every: 'monthly', scope: 'all' })).toBeUndefined();
+    expect(jobForSchedule({ report: 'decision-review', every: 'monthly', scope: 'all' })?.name).toBe('decision-review-monthly');
+    expect(jobForSchedule({ report: 'decision-review', every: 'weekly', scope: 'portfolio' })?.name).toBe('decision-review-weekly');
+    expect(jobForSchedule({ report: 'decision-review', every: 'daily', scope: 'all' })).toBeUndefined();
   });
 });
