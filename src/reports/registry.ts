@@ -33,9 +33,13 @@ export function findReport(id: string): ReportModule | undefined {
 export function reportModule(id: string, field = 'report'): ReportModule {
   const mod = findReport(id);
   if (mod) return mod;
-  const available = registeredReports().map((r) => r.id).join(', ');
-  if (!(reportNames as readonly string[]).includes(id)) throw new InputError(field, `unknown report "${id}" (expected one of: ${reportNames.join(', ')})`);
-  throw new InputError(field, `"${id}" is not available in this version (available: ${available})`);
+  throw new InputError(field, notRegistered(id));
+}
+
+/** Why `id` has no module, in a line. */
+export function notRegistered(id: string): string {
+  if (!(reportNames as readonly string[]).includes(id)) return `unknown report "${id}" (expected one of: ${reportNames.join(', ')})`;
+  return `"${id}" is not available in this version (available: ${registeredReports().map((r) => r.id).join(', ')})`;
 }
 
 /** Whether a report supports a scope and a kind of period; else why not, in a line. */

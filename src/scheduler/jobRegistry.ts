@@ -1,7 +1,7 @@
 import type { ScheduleConfig } from '../config/schema.js';
 import type { PeriodKind } from '../report/types.js';
 import type { ReportJob } from './reportJob.js';
-import { reportSupports } from '../reports/registry.js';
+import { findReport, notRegistered, reportSupports } from '../reports/registry.js';
 import executiveSummaryDaily from '../../jobs/executive-summary-daily.js';
 import executiveSummaryWeekly from '../../jobs/executive-summary-weekly.js';
 import executiveSummaryMonthly from '../../jobs/executive-summary-monthly.js';
@@ -28,4 +28,12 @@ export function jobForSchedule(s: Pick<ScheduleConfig, 'report' | 'every' | 'sco
   const kind = scheduleKind(s);
   const job = REPORT_JOBS.find((j) => j.report.id === s.report && j.kind === kind);
   return job && !reportSupports(job.report, s.scope === 'portfolio' ? 'portfolio' : 'tenant', kind) ? job : undefined;
+}
+
+/** Why a schedule has no job, in a line: its report is not in this version, lacks its scope or kind of period, or has no job in jobs/ for it. */
+export function whyNoJob(s: Pick<ScheduleConfig, 'report' | 'every' | 'scope'>): string {
+  const report = findReport(s.report);
+  if (!report) return notRegistered(s.report);
+  const kind = scheduleKind(s);
+  return reportSupports(report, s.scope === 'portfolio' ? 'portfolio' : 'tenant', kind) ?? `no job in jobs/ delivers ${s.report} for a ${kind}`;
 }
