@@ -3,8 +3,13 @@
  * report's module before anything is opened; a report name that SPEC §5 knows but this build has
  * not registered, and one it does not know, are bad input (exit 2, one line naming the report).
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { herald } from '../helpers/cli.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/testDb.js';
+import { insertAcmeFixture } from '../helpers/fixture.js';
 import { reportNames } from '../../src/config/schema.js';
 import { findReport, registeredReports } from '../../src/reports/registry.js';
 
@@ -29,5 +34,36 @@ describe('herald preview: scope and report', () => {
       const r = await herald(['preview', name, '--tenant', 'acme', '--period', '2026-W47']);
       expect([r.code, r.stderr]).toEqual([2, `herald: report: "${name}" is not available in this version (available: ${available})\n`]);
     }
+  });
+});
+
+describe('herald preview --portfolio', () => {
+  let t: TestDatabase;
+  let dir: string;
+  let configFile: string;
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    await insertAcmeFixture(t.db);   // acme: America/New_York
+    await t.db.exec(`INSERT INTO tenants (id, name, timezone) VALUES ('kobe', 'Kobe KK', 'Asia/Tokyo')`);
+    dir = await mkdtemp(path.join(tmpdir(), 'herald-preview-portfolio-'));
+    configFile = path.join(dir, 'herald.yaml');
+    await writeFile(configFile, 'timezone: Europe/Berlin\n');
+  });
+  afterAll(async () => {
+    await t?.drop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  // Every registered report with portfolio scope and weeks: the period is read in config `timezone`, not a tenant's.
+  const portfolioReports = registeredReports().filter((m) => m.scopes.includes('portfolio') && m.periodKinds.includes('week')).map((m) => m.id);
+  it('has a report to show it with', () => expect(portfolioReports.length).toBeGreaterThan(0));
+  it.each(portfolioReports)('%s: the week is read in config timezone, or in --timezone; the data object has no tenant', async (id) => {
+    const r = await herald(['--config', configFile, 'preview', id, '--portfolio', '--period', '2026-W47', '--format', 'json'], { DATABASE_URL: t.url });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const data = JSON.parse(r.stdout);
+    expect([data.report, data.tenant]).toEqual([id, null]);
+    expect(data.period).toMatchObject({ label: '2026-W47', timezone: 'Europe/Berlin', start: '2026-11-16T00:00:00+01:00', end: '2026-11-23T00:00:00+01:00' });
+    const tokyo = await herald(['--config', configFile, 'preview', id, '--portfolio', '--period', '2026-W47', '--timezone', 'Asia/Tokyo', '--format', 'json'], { DATABASE_URL: t.url });
+    expect(JSON.parse(tokyo.stdout).period).toMatchObject({ timezone: 'Asia/Tokyo', start: '2026-11-16T00:00:00+09:00' });
   });
 });
