@@ -170,6 +170,14 @@ export function buildSampleData(opts: Pick<SampleDataOptions, 'now' | 'days' | '
     for (const e of [...all, ...dupes]) rows.posthog_events.push([e.uuid, e.event, JSON.stringify(e.properties), e.distinct_id, 1, e.timestamp]);
 
     if (tenant.id === BLUEPEAK_ID) rows['herald.alerts'].push(...crisisAlerts(tenant, all, now, rnd));
+
+    // Decisions still awaiting an outcome: a stream of their own, so the figures above stay as they were.
+    if (tenant.awaiting_decisions?.length) {
+      const own = mulberry32(hashSeed(seed, `${tenant.id}:awaiting-decisions`));
+      const awaiting = new EventSink(tenant.id, now, own);
+      decisionEvents(awaiting, { ...tenant, decisions: tenant.awaiting_decisions }, today, days, own);
+      for (const e of awaiting.rows) rows.posthog_events.push([e.uuid, e.event, JSON.stringify(e.properties), e.distinct_id, 1, e.timestamp]);
+    }
   }
   // Alerts were recorded from the first instant of the sample window on.
   rows['herald.alert_poller'].push([1, iso(windowStart!)]);

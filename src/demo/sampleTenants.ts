@@ -101,6 +101,12 @@ export interface SampleTenant {
   /** Emails sent on a typical weekday / weekend day. */
   volume: { weekday: number; weekend: number };
   decisions: SampleDecision[];
+  /**
+   * Decisions past their review date that nobody has closed (the decision review lists them as
+   * awaiting an outcome). Drawn from a random stream of their own, after everything else, so that
+   * adding one changes no other sample figure.
+   */
+  awaiting_decisions?: SampleDecision[];
 }
 
 const ip = (monthly_cost: number, warmup_progress: number, daily_capacity: number): SampleIp => ({ monthly_cost, warmup_progress, daily_capacity });
@@ -180,6 +186,15 @@ export const SAMPLE_TENANTS: readonly SampleTenant[] = [
         business_justification: 'Manual warmups cost two engineer-days per new IP',
       },
     ],
+    awaiting_decisions: [
+      {
+        decision_id: 'nw-dec-008', days_ago: 58, hour: 11, requested_hours_before: 36,
+        decision_type: 'pricing', decision_title: 'Raise the Growth plan price by 5%',
+        decision_maker: 'CFO', expected_revenue_impact: 22000, expected_cost_impact: 1500, outcome_timeframe: '6 weeks',
+        outcome_confidence: 'medium', selected_option: 'Raise at renewal, grandfather annual plans',
+        business_justification: 'Growth plan priced below comparable ESPs',
+      },
+    ],
   },
   {
     id: BLUEPEAK_ID,
@@ -245,6 +260,15 @@ export const SAMPLE_TENANTS: readonly SampleTenant[] = [
         business_justification: 'Mailbox-provider relationships needed to lift the blocks',
       },
     ],
+    awaiting_decisions: [
+      {
+        decision_id: 'bp-dec-007', days_ago: 40, hour: 15, requested_hours_before: 20,
+        decision_type: 'deliverability_policy', decision_title: 'Add seed-list monitoring of inbox placement',
+        decision_maker: 'CMO', expected_revenue_impact: 10000, expected_cost_impact: 2500, outcome_timeframe: '4 weeks',
+        outcome_confidence: 'medium', selected_option: 'A seed-list service on every campaign',
+        business_justification: 'Catch spam-folder placement before the bounce rate does',
+      },
+    ],
   },
   {
     id: COPPERLEAF_ID,
@@ -303,6 +327,15 @@ export const SAMPLE_TENANTS: readonly SampleTenant[] = [
         decision_maker: 'CTO', expected_revenue_impact: 0, expected_cost_impact: -16000, outcome_timeframe: '4 weeks',
         outcome_confidence: 'high', selected_option: 'Halve four instances, keep one for peaks',
         business_justification: 'Four instances average under 25% CPU',
+      },
+    ],
+    awaiting_decisions: [
+      {
+        decision_id: 'cl-dec-006', days_ago: 88, hour: 9, requested_hours_before: 30,
+        decision_type: 'budget_allocation', decision_title: 'Consolidate the staging environments',
+        decision_maker: 'CTO', expected_revenue_impact: 0, expected_cost_impact: -6000, outcome_timeframe: '6 weeks',
+        outcome_confidence: 'high', selected_option: 'One shared staging VPS',
+        business_justification: 'Three staging instances idle most of the month',
       },
     ],
   },

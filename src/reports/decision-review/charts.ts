@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse, View, type Runtime } from 'vega';
 import { compile, type Config, type TopLevelSpec } from 'vega-lite';
 import { formatUsdCompact, humanize } from '../../report/format.js';
-import { installTextMetrics } from '../../charts/textMetrics.js';
+import { installTextMetrics, measureText } from '../../charts/textMetrics.js';
 import { wrapLabel } from '../../charts/executiveChartValues.js';
 import type { DecisionReviewData } from './types.js';
 
@@ -15,7 +15,24 @@ export const DECISION_CHARTS: readonly DecisionChartName[] = ['decision-net-impa
 
 /** Most decisions drawn in the net-impact chart (the table lists them all). */
 export const CHARTED_DECISIONS = 12;
-const LABEL_WIDTH = 220;
+/** Widest line of a decision's label (px, 10 px Liberation Sans): the spec's labelLimit leaves a little more. */
+const LABEL_WIDTH = 250;
+
+/**
+ * A label on at most two measured lines (a pair of bars is 26 px high): a longer one ends its
+ * second line with "…" at a word (the table beside the chart has the whole title).
+ */
+export function twoLines(text: string): string {
+  const lines = wrapLabel(text, LABEL_WIDTH).split('\n');
+  if (lines.length <= 2) return lines.join('\n');
+  const words = lines[1].split(' ');
+  let second = `${lines[1]}…`;
+  while (words.length > 1 && measureText(second, 10) > LABEL_WIDTH) {
+    words.pop();
+    second = `${words.join(' ')}…`;
+  }
+  return `${lines[0]}\n${second}`;
+}
 
 /** Rows of each chart. */
 export function decisionChartValues(data: DecisionReviewData): Record<DecisionChartName, object[]> {
@@ -23,11 +40,10 @@ export function decisionChartValues(data: DecisionReviewData): Record<DecisionCh
   const seen = new Map<string, number>();
   const net = charted.flatMap((d, order) => {
     const name = data.scope === 'portfolio' ? `${d.tenant_name}: ${d.title}` : d.title;
-    const short = name.length > 70 ? `${name.slice(0, 69)}…` : name;
     // Each decision is a row of its own: two that share a title are told apart by a number.
-    const times = (seen.get(short) ?? 0) + 1;
-    seen.set(short, times);
-    const decision = wrapLabel(times > 1 ? `${short} (${times})` : short, LABEL_WIDTH);
+    const times = (seen.get(name) ?? 0) + 1;
+    seen.set(name, times);
+    const decision = twoLines(times > 1 ? `${name} (${times})` : name);
     return [
       { decision, order, kind: 'Expected', value: d.expected_net, display: formatUsdCompact(d.expected_net) },
       { decision, order, kind: 'Actual', value: d.outcome!.actual_net, display: formatUsdCompact(d.outcome!.actual_net) },
