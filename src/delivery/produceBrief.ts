@@ -78,7 +78,7 @@ export async function produceBrief(deps: BriefDeps, reportJob: ReportJob, schedu
       pool: deps.pool, confidentiality: config.report.confidentiality, tagged: config.report.pdf.tagged, timeoutMs: config.report.pdf.timeoutMs,
     });
     metrics.renderSeconds.labels(schedule.report).observe((performance.now() - started) / 1000);
-    const check = preSendChecks({ data, chartRows: await report.chartRows(data), pageCount: brief.pageCount, charts: brief.charts }, { pages: config.delivery.pages, freshness: config.delivery.freshness });
+    const check = preSendChecks({ data, chartRows: await report.chartRows(data), pageCount: brief.pageCount, charts: brief.charts }, { pages: report.pages?.(data, config.delivery.pages) ?? config.delivery.pages, freshness: config.delivery.freshness });
     if (runId === null) return { status: 'dry-run', runId: null, recipients: recipients.length, check };
 
     const artifact = await archivePdf(config.archiveDir, { scope: job.scope, report: schedule.report, period: data.period.label, pdf: brief.pdf });

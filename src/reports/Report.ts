@@ -59,6 +59,12 @@ export interface ReportModule<Data extends ReportDataBase = ReportDataBase> {
   html(data: Data, opts: BriefOptions): Promise<ReportHtml>;
   /** data → charts → HTML → PDF; throws rather than return a bad PDF. */
   render(data: Data, opts: BriefOptions): Promise<RenderedBrief>;
+  /**
+   * The page count its PDF may have for this data object (pre-send check), from the configured
+   * `delivery.pages`; absent: the configured range. A report whose length grows with its data (a
+   * portfolio listing every tenant) says how.
+   */
+  pages?(data: Data, configured: { min: number; max: number }): { min: number; max: number };
   /** How many rows each chart draws, by chart name: a chart with rows must have marks (pre-send check). */
   chartRows(data: Data): Promise<Record<string, number>>;
   /** The outgoing email (the PDF is attached from the archive) and Slack digest of a brief or of its delayed notice. */
