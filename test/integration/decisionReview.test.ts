@@ -18,6 +18,10 @@ import { renderDecisionReview } from '../../src/reports/decision-review/render.j
 import { recordOutcome } from '../../src/reports/decision-review/outcomes.js';
 import type { DecisionReviewData } from '../../src/reports/decision-review/types.js';
 import type { ReportContext } from '../../src/report/ReportContext.js';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { herald } from '../helpers/cli.js';
 
 const pool = new BrowserPool({ size: 1 });
 let t: TestDatabase;
@@ -172,4 +176,32 @@ describe('portfolio scope (UTC), November 2026', () => {
     const layout = await pdfLayout(pdf);
     layout.slice(0, -1).forEach((p, i) => expect(p.fill, `page ${i + 1}`).toBeGreaterThan(0.33));
   });
+});
+
+describe('herald preview decision-review', () => {
+  it('prints the data object as JSON, renders the portfolio PDF, and refuses a day (exit 2, naming --period)', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'herald-dr-'));
+    try {
+      const env = { DATABASE_URL: t.url, SOURCE_DATABASE_URL: '' };
+      const out = path.join(dir, 'portfolio.pdf');
+      const [json, pdf, day, executive] = await Promise.all([
+        herald(['preview', 'decision-review', '--tenant', 't-b', '--period', '2026-11', '--format', 'json'], env),
+        herald(['preview', 'decision-review', '--portfolio', '--period', '2026-11', '--out', out], env),
+        herald(['preview', 'decision-review', '--tenant', 't-b', '--period', '2026-11-05', '--format', 'json'], env),
+        herald(['preview', 'executive-summary', '--portfolio', '--period', '2026-11', '--format', 'json'], env),
+      ]);
+      expect(json.code, json.stderr).toBe(0);
+      const data = JSON.parse(json.stdout) as DecisionReviewData;
+      expect(data.report).toBe('decision-review');
+      expect(data.period).toMatchObject({ start: '2026-11-01T00:00:00+01:00', end: '2026-12-01T00:00:00+01:00', timezone: 'Europe/Berlin' });
+      expect(data.summary).toMatchObject({ due_for_review: 6, success_rate: 0.75, roi_achievement_total: 73.2, awaiting_outcome: 2 });
+      expect(pdf.code, pdf.stderr).toBe(0);
+      expect(flat((await pdfText(await readFile(out))).text)).toContain('Herald · Decision review · Portfolio');
+      expect(day.code).toBe(2);
+      expect(day.stderr).toMatch(/^herald: --period: decision-review covers a week, a month, not a day\n$/);
+      expect(executive.code).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
