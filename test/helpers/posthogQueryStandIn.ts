@@ -48,42 +48,42 @@ const INSTALL = `
 CREATE SCHEMA IF NOT EXISTS ${STANDIN_SCHEMA};
 CREATE TABLE IF NOT EXISTS ${STANDIN_SCHEMA}.events (
   uuid text NOT NULL, event text NOT NULL, distinct_id text NOT NULL DEFAULT '',
-  properties text NOT NULL DEFAULT '{}',  -- the JSON text, as ClickHouse's String column holds it
+  -- The JSON text, as ClickHouse's String column holds it; PostHog only ever stores valid JSON.
+  properties text NOT NULL DEFAULT '{}',
+  -- Parsed once (ClickHouse parses JSON fast; PostgreSQL does not): queries read this copy, and
+  -- answer it as JSON text. Visible differences: none for the JSON functions but JSONExtractRaw of
+  -- a number (canonical: 1e3 → 1000); argMin's tie-break on properties compares jsonb, not text.
+  _props_jsonb jsonb GENERATED ALWAYS AS (properties::jsonb) STORED,
   "timestamp" timestamptz NOT NULL
 );
-CREATE OR REPLACE FUNCTION ${STANDIN_SCHEMA}.json_value(doc text, key text) RETURNS jsonb LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE j jsonb;
-BEGIN
-  BEGIN j := doc::jsonb; EXCEPTION WHEN others THEN RETURN NULL; END;
-  IF jsonb_typeof(j) <> 'object' THEN RETURN NULL; END IF;
-  RETURN j -> key;
-END $$;
--- JSONType: 'Null' for a missing key or invalid JSON, as ClickHouse answers.
-CREATE OR REPLACE FUNCTION ${STANDIN_SCHEMA}.json_type(doc text, key text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+CREATE INDEX IF NOT EXISTS events_time ON ${STANDIN_SCHEMA}.events ("timestamp");
+-- The value of a key of a JSON document (text or parsed); NULL when missing or not an object.
+-- Plain SQL (no exception blocks: each would be a subtransaction a row), inlined by the planner.
+CREATE OR REPLACE FUNCTION ${STANDIN_SCHEMA}.jv(doc text, key text) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$ SELECT doc::jsonb -> key $$;
+CREATE OR REPLACE FUNCTION ${STANDIN_SCHEMA}.jv(doc jsonb, key text) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$ SELECT doc -> key $$;
+-- JSONType: 'Null' for a missing key, as ClickHouse answers.
+CREATE OR REPLACE FUNCTION ${STANDIN_SCHEMA}.jtype(v jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $$
   SELECT CASE jsonb_typeof(v)
     WHEN 'string' THEN 'String' WHEN 'boolean' THEN 'Bool' WHEN 'object' THEN 'Object' WHEN 'array' THEN 'Array'
     WHEN 'number' THEN CASE WHEN v::text ~ '^-?[0-9]+$' AND v::text::numeric BETWEEN -9223372036854775808 AND 9223372036854775807 THEN 'Int64'
                             WHEN v::text ~ '^[0-9]+$' AND v::text::numeric <= 18446744073709551615 THEN 'UInt64' ELSE 'Double' END
-    ELSE 'Null' END
-  FROM (SELECT ${STANDIN_SCHEMA}.json_value(doc, key) AS v) x $$;
+    ELSE 'Null' END $$;
 -- JSONExtractString: the string, '' when the value is not a string.
-CREATE OR REPLACE FUNCTION ${STANDIN_SCHEMA}.json_extract_string(doc text, key text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-  SELECT CASE WHEN jsonb_typeof(v) = 'string' THEN v #>> '{}' ELSE '' END FROM (SELECT ${STANDIN_SCHEMA}.json_value(doc, key) AS v) x $$;
-CREATE OR REPLACE FUNCTION ${STANDIN_SCHEMA}.json_extract_raw(doc text, key text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-  SELECT coalesce(v::text, '') FROM (SELECT ${STANDIN_SCHEMA}.json_value(doc, key) AS v) x $$;
--- JSONExtractFloat: the number (±inf beyond float64), 0 when the value is not a number.
-CREATE OR REPLACE FUNCTION ${STANDIN_SCHEMA}.json_extract_float(doc text, key text) RETURNS float8 LANGUAGE plpgsql IMMUTABLE AS $$
-DECLARE v jsonb := ${STANDIN_SCHEMA}.json_value(doc, key);
-BEGIN
-  IF jsonb_typeof(v) IS DISTINCT FROM 'number' THEN RETURN 0; END IF;
-  BEGIN RETURN (v #>> '{}')::float8;
-  EXCEPTION WHEN others THEN RETURN CASE WHEN (v #>> '{}')::numeric > 0 THEN 'Infinity'::float8 ELSE '-Infinity'::float8 END; END;
-END $$;
--- toFloat (toFloat64OrNull): NULL when the text is not a float ('nan' and 'inf' are floats).
-CREATE OR REPLACE FUNCTION ${STANDIN_SCHEMA}.to_float(s text) RETURNS float8 LANGUAGE plpgsql IMMUTABLE AS $$
-BEGIN RETURN s::float8; EXCEPTION WHEN others THEN RETURN NULL; END $$;
-CREATE OR REPLACE FUNCTION ${STANDIN_SCHEMA}.to_datetime(s text) RETURNS timestamptz LANGUAGE plpgsql STABLE AS $$
-BEGIN RETURN s::timestamptz; EXCEPTION WHEN others THEN RETURN NULL; END $$;
+CREATE OR REPLACE FUNCTION ${STANDIN_SCHEMA}.jstring(v jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN jsonb_typeof(v) = 'string' THEN v #>> '{}' ELSE '' END $$;
+CREATE OR REPLACE FUNCTION ${STANDIN_SCHEMA}.jraw(v jsonb) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT coalesce(v::text, '') $$;
+-- JSONExtractFloat: the number (±inf beyond float64, 0 below its least), 0 when the value is not a number.
+CREATE OR REPLACE FUNCTION ${STANDIN_SCHEMA}.jfloat(v jsonb) RETURNS float8 LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN jsonb_typeof(v) IS DISTINCT FROM 'number' THEN 0
+              WHEN abs((v #>> '{}')::numeric) >= 1e308 THEN sign((v #>> '{}')::numeric) * 'Infinity'::float8
+              WHEN abs((v #>> '{}')::numeric) < 1e-307 THEN 0
+              ELSE (v #>> '{}')::float8 END $$;
+-- toFloat (toFloat64OrNull): NULL when the text is not a float; 'nan' and 'inf' are floats. (Exponent
+-- forms, which ClickHouse reads, are NULL here: the store never asks for them.)
+CREATE OR REPLACE FUNCTION ${STANDIN_SCHEMA}.to_float(s text) RETURNS float8 LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN s ~* '^[-+]?(nan|inf|infinity)$' OR (s ~ '^[-+]?[0-9]+(\\.[0-9]*)?$' AND length(s) <= 300) THEN s::float8 END $$;
+CREATE OR REPLACE FUNCTION ${STANDIN_SCHEMA}.to_datetime(s text) RETURNS timestamptz LANGUAGE sql STABLE AS $$
+  SELECT s::timestamptz $$;
 CREATE OR REPLACE FUNCTION ${STANDIN_SCHEMA}.to_unix_ms(t timestamptz) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
   SELECT floor(extract(epoch FROM t) * 1000)::bigint $$;
 CREATE OR REPLACE FUNCTION ${STANDIN_SCHEMA}.array_sort(a anyarray) RETURNS anyarray LANGUAGE sql IMMUTABLE AS $$
@@ -203,10 +203,11 @@ const arity = (name: string, a: string[], min: number, max = min) => {
   if (a.length < min || a.length > max) throw new HogqlQueryError(`Function '${name}' expects ${min === max ? min : `${min} to ${max}`} arguments, got ${a.length}`);
 };
 const FUNCTIONS: Record<string, Fn> = {
-  JSONType: (a) => (arity('JSONType', a, 2), `${S}.json_type(${a[0]}, ${a[1]})`),
-  JSONExtractString: (a) => (arity('JSONExtractString', a, 2), `${S}.json_extract_string(${a[0]}, ${a[1]})`),
-  JSONExtractRaw: (a) => (arity('JSONExtractRaw', a, 2), `${S}.json_extract_raw(${a[0]}, ${a[1]})`),
-  JSONExtractFloat: (a) => (arity('JSONExtractFloat', a, 2), `${S}.json_extract_float(${a[0]}, ${a[1]})`),
+  // The JSON functions get the document as text, or the events' own column already parsed (see emitItem).
+  JSONType: (a) => (arity('JSONType', a, 2), `${S}.jtype(${S}.jv(${a[0]}, ${a[1]}))`),
+  JSONExtractString: (a) => (arity('JSONExtractString', a, 2), `${S}.jstring(${S}.jv(${a[0]}, ${a[1]}))`),
+  JSONExtractRaw: (a) => (arity('JSONExtractRaw', a, 2), `${S}.jraw(${S}.jv(${a[0]}, ${a[1]}))`),
+  JSONExtractFloat: (a) => (arity('JSONExtractFloat', a, 2), `${S}.jfloat(${S}.jv(${a[0]}, ${a[1]}))`),
   toFloat: (a) => (arity('toFloat', a, 1), `${S}.to_float((${a[0]})::text)`),
   toDateTime: (a) => (arity('toDateTime', a, 1), `${S}.to_datetime((${a[0]})::text)`),
   toString: (a: string[]) => (arity('toString', a, 1), `(${a[0]})::text`),
@@ -301,6 +302,8 @@ function emitItem(item: Item, ctx: EmitCtx, prev: Item | undefined, next: Item |
         return `${STANDIN_SCHEMA}.events AS events`;
       }
       if (next?.k === 'tok' && next.tok.t === 'op' && next.tok.v === '.') throw new HogqlQueryError('Property access (properties.x) is not in the stand-in\'s subset');
+      // The events' properties: their copy parsed once at insert (answered as JSON text all the same).
+      if (t.v === 'properties') return '"_props_jsonb"';
       return `"${t.v}"`;
     }
     default: throw new HogqlQueryError(`Syntax error at "${t.v}"`);
@@ -352,7 +355,8 @@ export function splicedValues(query: string, values: Record<string, unknown>): s
   const scalars = Object.values(values).flatMap((v) => (Array.isArray(v) ? v : [v]));
   for (const v of scalars) {
     if (typeof v === 'string' && v.length > 0) {
-      if ((v.length >= 3 && text.includes(v)) || literals.some((l) => l === v)) found.push(v);
+      const esc = v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      if (new RegExp(`(^|[^A-Za-z0-9_])${esc}([^A-Za-z0-9_]|$)`).test(text) || literals.some((l) => l === v)) found.push(v);
     } else if (typeof v === 'number' && Math.abs(v) >= 1000 && new RegExp(`(^|[^0-9.])${String(v).replace('.', '\\.')}([^0-9]|$)`).test(text)) {
       found.push(String(v));
     }
@@ -422,7 +426,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** PostgreSQL type OIDs → ClickHouse type names, for `types`. */
-const TYPE_NAMES: Record<number, string> = { 20: 'Int64', 23: 'Int32', 21: 'Int16', 1700: 'Float64', 701: 'Float64', 25: 'String', 1184: "DateTime64(6, 'UTC')", 16: 'Bool', 1022: 'Array(Float64)', 1009: 'Array(String)' };
+const TYPE_NAMES: Record<number, string> = { 3802: 'String', 20: 'Int64', 23: 'Int32', 21: 'Int16', 1700: 'Float64', 701: 'Float64', 25: 'String', 1184: "DateTime64(6, 'UTC')", 16: 'Bool', 1022: 'Array(Float64)', 1009: 'Array(String)' };
 
 export async function startPosthogQueryStandIn(o: PosthogQueryStandInOptions): Promise<PosthogQueryStandIn> {
   const options = {
@@ -437,7 +441,7 @@ export async function startPosthogQueryStandIn(o: PosthogQueryStandInOptions): P
   // Answer int8 and numeric as numbers, as ClickHouse's Int64 and Float64 reach PostHog's JSON.
   const types = {
     getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-      oid === 20 || oid === 1700 ? (v: string) => Number(v) : oid === 1184 ? (v: string) => v : pg.types.getTypeParser(oid, format as 'text'),
+      oid === 20 || oid === 1700 ? (v: string) => Number(v) : oid === 1184 || oid === 3802 || oid === 114 ? (v: string) => v : pg.types.getTypeParser(oid, format as 'text'),
   };
   const requests: StandInRequest[] = [];
   const violations: string[] = [];
