@@ -297,3 +297,18 @@ describe('email and Slack', () => {
     expect(JSON.stringify(slack.blocks)).toContain('your decision review is delayed');
   });
 });
+
+describe('the pages a review may have (pre-send check)', () => {
+  it('is one page at least (a quiet week) and grows with the decisions and tenants listed', async () => {
+    const { decisionReview } = await import('../../src/reports/decision-review/index.js');
+    const period = parsePeriod('2026-11', 'Europe/Berlin');
+    const base = { scope: 'portfolio' as const, period, next: nextPeriod(period), recorded: [], settings: defaultMetricSettings, defaultTimezone: 'UTC', now: Z('2026-12-01T07:00:00Z'), newestEventAt: null, newestSummaryDate: null };
+    const quiet = buildDecisionReview({ ...base, tenants: [BERLIN], log: { decisions: [], outcomes: [] } });
+    expect(decisionReview.pages!(quiet, { min: 2, max: 4 })).toEqual({ min: 1, max: 4 });
+    // 40 decisions due 5 Nov without an outcome, and 2 tenants: 42 rows, 30 beyond the first 12 → 3 more pages.
+    const many = Array.from({ length: 40 }, (_, i) => decision(`m${i}`, { date: '2026-08-05T08:00:00Z', timeframe: '3 months', rev: 1000, cost: 0 }));
+    const busy = buildDecisionReview({ ...base, tenants: [BERLIN, URAL], log: { decisions: many, outcomes: [] } });
+    expect(busy.awaiting).toHaveLength(40);
+    expect(decisionReview.pages!(busy, { min: 2, max: 4 })).toEqual({ min: 1, max: 7 });
+  });
+});

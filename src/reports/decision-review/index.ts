@@ -8,12 +8,22 @@ import type { ReportModule } from '../Report.js';
 import { loadDecisionReview } from './load.js';
 import type { DecisionReviewData } from './types.js';
 
+/** Table rows a printed page of the review holds at least (a decision with its note takes three lines). */
+export const ROWS_PER_PAGE = 12;
+
 export const decisionReview: ReportModule<DecisionReviewData> = {
   id: 'decision-review',
   title: 'Decision review',
   scopes: ['tenant', 'portfolio'],
   periodKinds: ['week', 'month'],
   load: (ctx, scope, period) => loadDecisionReview(ctx, scope, period),
+  warm: () => import('./render.js'),
+  // A quiet week is one page (nothing due: a line that says so); every decision listed, and every
+  // tenant of the portfolio, may add to the configured budget.
+  pages: (data, configured) => ({
+    min: 1,
+    max: configured.max + Math.ceil(Math.max(0, data.reviewed.length + data.awaiting.length + data.coming_up.length + (data.scope === 'portfolio' ? data.by_tenant.length : 0) - ROWS_PER_PAGE) / ROWS_PER_PAGE),
+  }),
   async html(data, opts) {
     return (await import('./render.js')).decisionReviewHtml(data, opts);
   },
