@@ -3,7 +3,8 @@ import { importRecipients } from '../recipients/recipientsRepo.js';
 
 /**
  * The demo tenants' leadership: who `config/demo.yaml` delivers briefs to (c-suite, finance), and
- * who is on call for alerts (oncall: tier 0; c-suite: tier 1). Slack channel ids are the ones
+ * who is on call for alerts (oncall: tier 0; c-suite: tier 1); and the platform's own CEO
+ * (tenant null), who alone receives the portfolio reports. Slack channel ids are the ones
  * `scripts/dev-sinks.ts` (the local Slack stand-in) knows. Idempotent (an import).
  */
 export const SAMPLE_RECIPIENTS_YAML = `
@@ -17,10 +18,11 @@ recipients:
   - { tenant: northwind, name: Priya Nair, role: Head of deliverability, email: priya.nair@northwind.example, phone: "+12125550111", timezone: America/New_York, groups: [oncall] }
   - { tenant: bluepeak, name: Lena Vogt, role: Head of deliverability, email: lena.vogt@bluepeak.example, slack_channel: C0BPONCALL, phone: "+4915123456789", timezone: Europe/Berlin, groups: [oncall] }
   - { tenant: copperleaf, name: Wei Lim, role: Deliverability lead, email: wei.lim@copperleaf.example, phone: "+6591234567", timezone: Asia/Singapore, groups: [oncall] }
+  - { tenant: null, name: Maya Brooks, role: Platform CEO, email: maya.brooks@herald-platform.example, slack_channel: C0PLATFORM, timezone: Europe/Berlin, groups: [c-suite] }
 `;
 
 /** The Slack channels of the sample recipients (the dev stand-in accepts these). */
-export const SAMPLE_SLACK_CHANNELS = ['C0NWEXEC01', 'C0BPEXEC01', 'C0CLEXEC01', 'C0BPONCALL'];
+export const SAMPLE_SLACK_CHANNELS = ['C0NWEXEC01', 'C0BPEXEC01', 'C0CLEXEC01', 'C0BPONCALL', 'C0PLATFORM'];
 
 export async function loadSampleRecipients(db: Db): Promise<number> {
   const result = await importRecipients(db, SAMPLE_RECIPIENTS_YAML, { file: 'sample recipients' });

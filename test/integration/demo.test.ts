@@ -7,6 +7,13 @@ import { herald } from '../helpers/cli.js';
 import { pdfText } from '../helpers/pdfText.js';
 import { readdir } from 'node:fs/promises';
 import { simpleParser } from 'mailparser';
+import { registeredReports } from '../../src/reports/registry.js';
+
+const TENANTS = ['northwind', 'bluepeak', 'copperleaf'];
+const KIND_WORD = { day: 'daily', week: 'weekly', month: 'monthly' } as const;
+/** What the demo prints (runDemo): every registered report, each tenant and the portfolio where the report has them, at each of its kinds of period. */
+const EXPECTED = registeredReports().flatMap((r) => [...(r.scopes.includes('tenant') ? TENANTS : []), ...(r.scopes.includes('portfolio') ? ['portfolio'] : [])]
+  .flatMap((scope) => r.periodKinds.map((k) => `/${scope}/${r.id}-${KIND_WORD[k]}-`)));
 
 let t: TestDatabase;
 let dir: string;
@@ -19,25 +26,23 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** The nine PDF paths the demo prints, one per line after its summary. */
+/** The PDF paths the demo prints, one per line after its summary. */
 function printedPdfs(stdout: string): string[] {
   return stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter((p) => p.endsWith('.pdf'));
 }
 
 describe('herald demo', () => {
-  it('on the embedded PGlite: nine briefs, each a readable 2–4 page PDF of its tenant and period', async () => {
+  it('on the embedded PGlite: every registered report of each tenant and of the portfolio; the nine executive summaries each a readable 2–4 page PDF of its tenant and period', async () => {
     const out = path.join(dir, 'embedded');
     const r = await herald(['demo', '--out', out], { DATABASE_URL: '' });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/embedded PostgreSQL \(PGlite/);
-    expect(r.stderr).toMatch(/\[9\/9\] copperleaf monthly/);     // plain progress lines off a terminal
-    const pdfs = printedPdfs(r.stdout);
+    expect(r.stderr).toContain(`[${EXPECTED.length}/${EXPECTED.length}]`);     // plain progress lines off a terminal
+    const printed = printedPdfs(r.stdout);
+    expect(printed).toHaveLength(EXPECTED.length);
+    for (const e of EXPECTED) expect(printed.filter((p) => p.includes(e)), e).toHaveLength(1);
+    const pdfs = printed.filter((p) => p.includes('/executive-summary-'));
     expect(pdfs).toHaveLength(9);
-    for (const tenant of ['northwind', 'bluepeak', 'copperleaf']) {
-      for (const kind of ['daily', 'weekly', 'monthly']) {
-        expect(pdfs.filter((p) => p.includes(`/${tenant}/executive-summary-${kind}-`))).toHaveLength(1);
-      }
-    }
     const names: Record<string, string> = { northwind: 'Northwind Mail Co', bluepeak: 'Bluepeak Commerce', copperleaf: 'Copperleaf & Sons <Outfitters>' };
     for (const file of pdfs) {
       const { text, pages } = await pdfText(await readFile(file));
@@ -86,6 +91,16 @@ describe('herald demo', () => {
     expect(mail.text).toContain('Bluepeak Commerce');
     const slack = await readdir(path.join(outbox, 'slack'));
     expect(slack.filter((f) => f.startsWith('demo_executive-summary_'))).toHaveLength(9);
+    // The portfolio briefs go to the platform's own CEO (tenant null) only: one email and one digest per brief.
+    for (const report of registeredReports().filter((m) => m.scopes.includes('portfolio'))) {
+      const mails = emls.filter((f) => f.startsWith(`demo_${report.id}_portfolio_`));
+      expect(mails, report.id).toHaveLength(report.periodKinds.length);
+      for (const f of mails) {
+        const to = (await simpleParser(await readFile(path.join(outbox, 'email', f)))).to;
+        expect((Array.isArray(to) ? to : [to]).flatMap((a) => a!.value.map((v) => v.address)), f).toEqual(['maya.brooks@herald-platform.example']);
+      }
+      expect(slack.filter((f) => f.startsWith(`demo_${report.id}_portfolio_`)), report.id).toHaveLength(report.periodKinds.length);
+    }
     const digest = JSON.parse(await readFile(path.join(outbox, 'slack', slack.find((f) => f.startsWith('demo_executive-summary_bluepeak'))!), 'utf8'));
     expect(digest).toMatchObject({ method: 'chat.postMessage', args: { channel: 'C0BPEXEC01' }, thread_file: { method: 'files.uploadV2' } });
     const lena = await readFile(path.join(outbox, 'sms', '_4915123456789.txt'), 'utf8');
@@ -115,6 +130,6 @@ describe('herald demo', () => {
     expect(await one(`SELECT count(*)::int AS n FROM deliverability_daily_summary`)).toBe(270);
     expect(await one(`SELECT max(c)::int AS n FROM (SELECT count(*) AS c FROM posthog_events GROUP BY uuid) x`)).toBe(2);
     const runs = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM herald.runs WHERE trigger = 'demo' AND status = 'rendered'`);
-    expect(runs.rows[0].n).toBe(18);
+    expect(runs.rows[0].n).toBe(2 * EXPECTED.length);
   });
 });
