@@ -22,6 +22,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { herald } from '../helpers/cli.js';
+import { Writable } from 'node:stream';
+import { startSmtpSink } from '../helpers/smtpSink.js';
+import { addRecipient } from '../../src/recipients/recipientsRepo.js';
+import { runCommand } from '../../src/cli/commands/run.js';
 
 const pool = new BrowserPool({ size: 1 });
 let t: TestDatabase;
@@ -204,4 +208,45 @@ describe('herald preview decision-review', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('delivered by a schedule', () => {
+  it('a tenant\'s monthly review reaches its c-suite with the state in the subject and the PDF attached; the portfolio\'s goes to the platform only', async () => {
+    const smtp = await startSmtpSink();
+    const archiveDir = await mkdtemp(path.join(tmpdir(), 'herald-dr-archive-'));
+    try {
+      // Fresh data for the pre-send check: a daily summary and an event at November's end.
+      await t.db.query(`INSERT INTO deliverability_daily_summary (tenant_id, tracking_date, emails_sent, emails_delivered, emails_bounced, emails_spam) VALUES ('t-b', '2026-11-30', 10, 10, 0, 0), ('t-u', '2026-11-30', 10, 10, 0, 0)`);
+      await event('resource_usage_event', '2026-11-30T22:50:00Z', { tenant_id: 't-b', utilization_percentage: 50 });
+      await addRecipient(t.db, { tenantId: 't-b', name: 'Ada Finch', email: 'ada@berlin.test', groups: ['c-suite'] });
+      await addRecipient(t.db, { tenantId: 't-u', name: 'Ivan Ural', email: 'ivan@ural.test', groups: ['c-suite'] });
+      await addRecipient(t.db, { tenantId: null, name: 'Pia Platform', email: 'pia@platform.test', groups: ['c-suite'] });
+      const config = parseConfig({
+        timezone: 'UTC', archiveDir, delivery: { from: 'Herald <herald@test>' },
+        schedules: [
+          { id: 'monthly-decisions', report: 'decision-review', every: 'monthly', at: '08:00', scope: 'all', deliver: [{ channel: 'email', to: ['c-suite'] }] },
+          { id: 'monthly-decisions-portfolio', report: 'decision-review', every: 'monthly', at: '08:00', scope: 'portfolio', deliver: [{ channel: 'email', to: ['c-suite'] }] },
+        ],
+      });
+      const env = { DATABASE_URL: t.url, SMTP_URL: smtp.url };
+      let out = '';
+      const sink = new Writable({ write(chunk, _enc, done) { out += String(chunk); done(); } });
+      const err = new Writable({ write(_c, _e, done) { done(); } }) as unknown as NodeJS.WriteStream;
+      expect(await runCommand('monthly-decisions', { period: '2026-11', tenant: 't-b' }, config, sink, env, err), out).toBe(0);
+      expect(out).toMatch(/1 brief\(s\): 1 queued, 0 held; deliveries: 1 sent/);
+      expect(smtp.messages.map((m) => m.envelope.rcptTo)).toEqual([['ada@berlin.test']]);
+      const mail = smtp.messages[0];
+      expect(mail.subject).toBe(`Warning · ${HOSTILE} · Decision review · November 2026`);
+      expect(mail.text).toContain('“Zero net” lost $2,000 net against $0 expected');
+      expect(mail.attachments.map((a) => a.contentType)).toEqual(['application/pdf']);
+      expect(flat((await pdfText(mail.attachments[0].content)).text)).toContain('Decision review');
+      out = '';
+      expect(await runCommand('monthly-decisions-portfolio', { period: '2026-11' }, config, sink, env, err), out).toBe(0);
+      expect(smtp.messages.map((m) => m.envelope.rcptTo)).toEqual([['ada@berlin.test'], ['pia@platform.test']]);
+      expect(smtp.messages[1].subject).toMatch(/^Warning · Portfolio · Decision review · November 2026$/);
+    } finally {
+      await smtp.close();
+      await rm(archiveDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
