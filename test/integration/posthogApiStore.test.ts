@@ -25,6 +25,8 @@ import { HogqlClient, PosthogApiError, hogqlOptionsFromEnv } from '../../src/sou
 import { eventStoreFor } from '../../src/cli/context.js';
 import { parseConfig } from '../../src/config/loadConfig.js';
 import { InputError } from '../../src/report/ReportContext.js';
+import { configCheckCommand } from '../../src/cli/commands/configCheck.js';
+import { Writable } from 'node:stream';
 
 let t: TestDatabase;
 let standIn: PosthogQueryStandIn;
@@ -132,6 +134,17 @@ describe('retries', () => {
     standIn.faults.push({ delayMs: 1000 }, { delayMs: 1000 });
     const err = await once.s.countEvents(NAMES, AFTER, UNTIL).catch((e) => e);
     expect(err.message).toBe(`posthog-api: no answer from ${standIn.url} within 0.3 s; gave up on the event count query after 2 attempts and 0.5 s of waiting`);
+  });
+
+  it('at most 3 queries are in flight at once (PostHog limits concurrent queries per project)', async () => {
+    const { s } = store();
+    standIn.faults.push(...Array.from({ length: 6 }, () => ({ delayMs: 300 })));
+    const from = since();
+    const counts = await Promise.all(Array.from({ length: 6 }, () => s.countEvents(NAMES, AFTER, UNTIL)));
+    expect(counts).toEqual([23, 23, 23, 23, 23, 23]);
+    const at = standIn.requests.slice(from).map((r) => r.at);
+    expect(at[2] - at[0]).toBeLessThan(200);        // the first three at once
+    expect(at[3] - at[0]).toBeGreaterThanOrEqual(250); // the fourth when one of them is answered
   });
 
   it('PostHog down (nothing listening) is a one-line failure after the retries', async () => {
@@ -296,5 +309,32 @@ describe('sources.events.kind: posthog-api', () => {
     const refused = await herald(args, { ...base, HERALD_CONFIG: file, POSTHOG_HOST: standIn.url, POSTHOG_PROJECT_ID: standIn.projectId, POSTHOG_PERSONAL_API_KEY: 'phx_wrong_key_123' });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe('herald: posthog-api: the personal API key was refused (401): Invalid personal API key.; check POSTHOG_PERSONAL_API_KEY\n');
+  });
+
+  it('herald config check names a missing variable; --live asks PostHog with the key and says what it answered', async () => {
+    const file = path.join(dir, 'check.yaml');
+    await writeFile(file, 'sources:\n  events:\n    kind: posthog-api\n');
+    const run = async (env: Record<string, string>, live: boolean) => {
+      const saved = { ...process.env };
+      Object.assign(process.env, { DATABASE_URL: t.url, ...env });
+      let out = '', err = '';
+      const sink = (add: (s: string) => void) => new Writable({ write(c, _e, cb) { add(String(c)); cb(); } });
+      try {
+        const code = await configCheckCommand(file, sink((x) => { out += x; }), sink((x) => { err += x; }), { live });
+        return { code, out, err };
+      } finally {
+        for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+        Object.assign(process.env, saved);
+      }
+    };
+    const good = { POSTHOG_HOST: standIn.url, POSTHOG_PROJECT_ID: standIn.projectId, POSTHOG_PERSONAL_API_KEY: standIn.apiKey };
+    expect(await run({ ...good, POSTHOG_PROJECT_ID: '' }, false)).toEqual({ code: 2, out: '',
+      err: `${file}: sources.events.kind: posthog-api: POSTHOG_PROJECT_ID: not set (sources.events.kind is posthog-api: it needs POSTHOG_HOST, POSTHOG_PROJECT_ID and POSTHOG_PERSONAL_API_KEY)\n` });
+    // (The default alert routes name email, Slack and SMS, unconfigured here: their lines are theirs.)
+    expect((await run(good, true)).out).toMatch(/\nposthog-api: ok\n$/);
+    const refused = await run({ ...good, POSTHOG_PERSONAL_API_KEY: 'phx_not_the_key' }, true);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/\nposthog-api: PROBLEM\n {2}posthog-api: the personal API key was refused \(401\): Invalid personal API key\.; check POSTHOG_PERSONAL_API_KEY\n$/);
+    expect(refused.out).not.toContain('phx_not_the_key');
   });
 });
