@@ -238,8 +238,11 @@ describe('delivered by a schedule', () => {
       const mail = smtp.messages[0];
       expect(mail.subject).toBe(`Warning · ${HOSTILE} · Decision review · November 2026`);
       expect(mail.text).toContain('“Zero net” lost $2,000 net against $0 expected');
-      expect(mail.attachments.map((a) => a.contentType)).toEqual(['application/pdf']);
-      expect(flat((await pdfText(mail.attachments[0].content)).text)).toContain('Decision review');
+      // The key chart inline (by cid:, drawn for a phone), the PDF attached.
+      expect(mail.attachments.map((a) => [a.contentType, a.contentDisposition])).toEqual([['image/png', 'inline'], ['application/pdf', 'attachment']]);
+      expect(mail.attachments[0].contentId).toMatch(/^<decision-net-impact\.[0-9a-f]{16}@herald>$/);
+      expect(mail.html).toMatch(/<img src="data:image\/png;base64,[^"]+"[^>]* alt="Net impact, expected and actual, of 5 decisions reviewed: Unparseable: expected \$6,000, actual \$7,500; /);
+      expect(flat((await pdfText(mail.attachments[1].content)).text)).toContain('Decision review');
       out = '';
       expect(await runCommand('monthly-decisions-portfolio', { period: '2026-11' }, config, sink, env, err), out).toBe(0);
       expect(smtp.messages.map((m) => m.envelope.rcptTo)).toEqual([['ada@berlin.test'], ['pia@platform.test']]);

@@ -2,10 +2,14 @@
  * The decision review's charts: rows from its data object (pure), and the Vega-Lite specs of
  * templates/charts/ rendered to SVG on the server with the brief's theme and measured fonts.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse, View, type Runtime } from 'vega';
 import { compile, type Config, type TopLevelSpec } from 'vega-lite';
-import { formatUsdCompact, humanize } from '../../report/format.js';
+import { formatUsd, formatUsdCompact, humanize } from '../../report/format.js';
+import { chartMarkCount } from '../../charts/renderCharts.js';
+import { rasterizeChart } from '../../charts/rasterizeChart.js';
+import type { InlineImage } from '../../delivery/Channel.js';
 import { installTextMetrics, measureText } from '../../charts/textMetrics.js';
 import { wrapLabel } from '../../charts/executiveChartValues.js';
 import type { DecisionReviewData } from './types.js';
@@ -22,12 +26,12 @@ const LABEL_WIDTH = 250;
  * A label on at most two measured lines (a pair of bars is 26 px high): a longer one ends its
  * second line with "…" at a word (the table beside the chart has the whole title).
  */
-export function twoLines(text: string): string {
-  const lines = wrapLabel(text, LABEL_WIDTH).split('\n');
+export function twoLines(text: string, width = LABEL_WIDTH): string {
+  const lines = wrapLabel(text, width).split('\n');
   if (lines.length <= 2) return lines.join('\n');
   const words = lines[1].split(' ');
   let second = `${lines[1]}…`;
-  while (words.length > 1 && measureText(second, 10) > LABEL_WIDTH) {
+  while (words.length > 1 && measureText(second, 10) > width) {
     words.pop();
     second = `${words.join(' ')}…`;
   }
@@ -35,7 +39,7 @@ export function twoLines(text: string): string {
 }
 
 /** Rows of each chart. */
-export function decisionChartValues(data: DecisionReviewData): Record<DecisionChartName, object[]> {
+export function decisionChartValues(data: DecisionReviewData, labelWidth = LABEL_WIDTH): Record<DecisionChartName, object[]> {
   const charted = data.reviewed.filter((d) => d.outcome && d.expected_net !== null).slice(0, CHARTED_DECISIONS);
   const seen = new Map<string, number>();
   const net = charted.flatMap((d, order) => {
@@ -43,7 +47,7 @@ export function decisionChartValues(data: DecisionReviewData): Record<DecisionCh
     // Each decision is a row of its own: two that share a title are told apart by a number.
     const times = (seen.get(name) ?? 0) + 1;
     seen.set(name, times);
-    const decision = twoLines(times > 1 ? `${name} (${times})` : name);
+    const decision = twoLines(times > 1 ? `${name} (${times})` : name, labelWidth);
     return [
       { decision, order, kind: 'Expected', value: d.expected_net, display: formatUsdCompact(d.expected_net) },
       { decision, order, kind: 'Actual', value: d.outcome!.actual_net, display: formatUsdCompact(d.outcome!.actual_net) },
@@ -62,25 +66,35 @@ export function decisionChartValues(data: DecisionReviewData): Record<DecisionCh
 
 const TEMPLATE_DIR = new URL('../../../templates/charts/', import.meta.url);
 let theme: Config | null = null;
-const runtimes = new Map<DecisionChartName, Runtime>();
+const runtimes = new Map<string, Runtime>();
 
-function runtime(name: DecisionChartName): Runtime {
-  let r = runtimes.get(name);
+/** The spec's dataflow, parsed once per chart and width; `narrow`: drawn `narrow` px wide with labels at most NARROW_LABEL px. */
+function runtime(name: DecisionChartName, narrow?: number): Runtime {
+  const key = `${name}:${narrow ?? ''}`;
+  let r = runtimes.get(key);
   if (!r) {
     theme ??= JSON.parse(readFileSync(new URL('theme.json', TEMPLATE_DIR), 'utf8')) as Config;
-    const spec = JSON.parse(readFileSync(new URL(`${name}.vl.json`, TEMPLATE_DIR), 'utf8')) as TopLevelSpec;
+    const spec = JSON.parse(readFileSync(new URL(`${name}.vl.json`, TEMPLATE_DIR), 'utf8')) as TopLevelSpec & { width?: number; encoding?: { y?: { axis?: { labelLimit?: number } } } };
+    if (narrow) {
+      spec.width = narrow;
+      if (spec.encoding?.y?.axis) spec.encoding.y.axis.labelLimit = NARROW_LABEL + 10;
+    }
     r = parse(compile(spec, { config: theme }).spec);
-    runtimes.set(name, r);
+    runtimes.set(key, r);
   }
   return r;
 }
 
+/** The email's picture: the net-impact chart laid out for a phone's column (labels keep their size at 375 px). */
+export const NARROW_WIDTH = 340;
+const NARROW_LABEL = 130;
+
 /** One chart as an SVG string; null when it has no rows (the page says so in words instead). */
-export async function renderDecisionChart(name: DecisionChartName, rows: object[]): Promise<string | null> {
+export async function renderDecisionChart(name: DecisionChartName, rows: object[], narrow?: number): Promise<string | null> {
   if (rows.length === 0) return null;
   installTextMetrics();
   const errors: unknown[] = [];
-  const view = new View(runtime(name), { renderer: 'none', logLevel: 1 });
+  const view = new View(runtime(name, narrow), { renderer: 'none', logLevel: 1 });
   try {
     view.data('values', rows.map((r) => ({ ...r })));
     const svg = await view.toSVG();
@@ -101,4 +115,30 @@ export async function renderDecisionCharts(data: DecisionReviewData): Promise<Re
     if (svg) out[name] = svg;
   }
   return out;
+}
+
+/**
+ * The email's key chart (SPEC §7): expected vs actual net of the decisions reviewed, drawn for a
+ * phone and rasterised (resvg, palette PNG) at twice its width; null when none was reviewed.
+ */
+export async function decisionKeyChart(data: DecisionReviewData): Promise<InlineImage | null> {
+  const rows = decisionChartValues(data, NARROW_LABEL)['decision-net-impact'];
+  const svg = await renderDecisionChart('decision-net-impact', rows, NARROW_WIDTH);
+  if (!svg || chartMarkCount(svg) === 0) return null;
+  const { png, width, height } = await rasterizeChart(svg, { width: NARROW_WIDTH * 2 });
+  const charted = data.reviewed.filter((d) => d.outcome && d.expected_net !== null).slice(0, CHARTED_DECISIONS);
+  const alt = `Net impact, expected and actual, of ${charted.length} ${charted.length === 1 ? 'decision' : 'decisions'} reviewed: `
+    + charted.slice(0, 5).map((d) => `${d.title}: expected ${formatUsd(d.expected_net)}, actual ${formatUsd(d.outcome!.actual_net)}`).join('; ')
+    + (charted.length > 5 ? `; and ${charted.length - 5} more` : '');
+  return {
+    cid: `decision-net-impact.${createHash('sha256').update(png).digest('hex').slice(0, 16)}@herald`,
+    filename: 'decision-net-impact.png',
+    contentType: 'image/png',
+    contentBase64: png.toString('base64'),
+    alt,
+    width: Math.round(width / 2),
+    height: Math.round(height / 2),
+    title: 'Net impact, expected and actual',
+    caption: 'Revenue minus cost of each decision reviewed; a loss left of zero.',
+  };
 }

@@ -34,6 +34,9 @@ export const decisionReview: ReportModule<DecisionReviewData> = {
     const values = (await import('./charts.js')).decisionChartValues(data);
     return Object.fromEntries(Object.entries(values).map(([name, rows]) => [name, rows.length]));
   },
+  async keyChart(data) {
+    return (await import('./charts.js')).decisionKeyChart(data);
+  },
   async messages(data, kind, opts) {
     return (await import('./messages.js')).decisionReviewMessages(data, kind, opts);
   },

@@ -3,7 +3,7 @@
  * (subject that states the state, HTML body and text part; the PDF is attached from the archive)
  * and the Slack digest (Block Kit; the PDF follows in its thread), or the short delayed notice.
  */
-import type { EmailMessage, SlackMessage } from '../../delivery/Channel.js';
+import type { EmailMessage, InlineImage, SlackMessage } from '../../delivery/Channel.js';
 import type { EmailKind } from '../../delivery/email/renderEmail.js';
 import { clipEscaped, escapeSlack, SLACK_LIMITS } from '../../delivery/slack/slackDigest.js';
 import { isolateBidi } from '../../render/bidi.js';
@@ -30,7 +30,8 @@ export function decisionReviewSubject(data: DecisionReviewData, kind: EmailKind)
 
 const more = (n: number, shown: number, what: string) => (n > shown ? `…and ${n - shown} more ${what}` : '');
 
-export function decisionReviewMessages(data: DecisionReviewData, kind: EmailKind, opts: { confidentiality?: string } = {}): { email: EmailMessage; slack: SlackMessage } {
+export function decisionReviewMessages(data: DecisionReviewData, kind: EmailKind, opts: { confidentiality?: string; keyChart?: InlineImage | null } = {}): { email: EmailMessage; slack: SlackMessage } {
+  const chart = kind === 'brief' ? opts.keyChart ?? null : null;
   const confidentiality = opts.confidentiality?.replaceAll('{tenant}', isolateBidi(data.scope_name));
   const v = reviewView(data);
   const context = {
@@ -41,6 +42,7 @@ export function decisionReviewMessages(data: DecisionReviewData, kind: EmailKind
       reviewed_more: more(v.reviewed.length, LISTED.reviewed, 'decisions reviewed'),
       awaiting: v.awaiting.slice(0, LISTED.awaiting),
       awaiting_more: more(v.awaiting.length, LISTED.awaiting, 'awaiting an outcome'),
+      chart: chart ? { src: `cid:${chart.cid}`, width: chart.width, height: chart.height, alt: chart.alt, title: chart.title ?? '', caption: chart.caption ?? '' } : null,
     },
   };
   const email: EmailMessage = {
@@ -48,6 +50,7 @@ export function decisionReviewMessages(data: DecisionReviewData, kind: EmailKind
     subject: decisionReviewSubject(data, kind),
     html: renderView('email/decision-review.html', context, { confidentiality }),
     text: renderView('email/decision-review.txt', context, { confidentiality, format: 'text' }),
+    ...(chart ? { inline: [chart] } : {}),
   };
   return { email, slack: { channel: 'slack', ...slackDigest(data, kind, confidentiality) } };
 }
