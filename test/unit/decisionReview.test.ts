@@ -312,3 +312,61 @@ describe('the pages a review may have (pre-send check)', () => {
     expect(decisionReview.pages!(busy, { min: 2, max: 4 })).toEqual({ min: 1, max: 7 });
   });
 });
+
+describe('a demanding reader\'s cases', () => {
+  const NY = { id: 't-n', name: 'New York Co', timezone: 'America/New_York' };
+  // ISO week 2026-W48 in New York: Mon 23 Nov 00:00 EST (05:00Z) to Mon 30 Nov 00:00 EST (05:00Z).
+  const week = range('2026-W48', 'America/New_York');
+  const next = range('2026-W49', 'America/New_York');
+  const review = (decisions: LoggedDecision[], outcomes: OutcomeEventRow[] = [], recordedRows: RecordedOutcome[] = []) => computeDecisionReview({
+    period: week, next, tenants: [NY], log: { decisions, outcomes }, recorded: recordedRows, settings, defaultTimezone: 'UTC',
+  });
+
+  it('a week in New York: a window ending Monday 00:00 local is the next week\'s, one ending Sunday 23:59 this week\'s', () => {
+    const m = review([
+      // 26 Oct 00:00 EDT + 5 weeks = 30 Nov 00:00 EST (the week's end): next week.
+      decision('w-out', { tenant: NY.id, date: '2026-10-26T04:00:00Z', timeframe: '5 weeks', rev: 100, cost: 0 }),
+      // 25 Oct 23:59 EDT + 5 weeks = 29 Nov 23:59 EST: this week, awaiting, 1 day overdue.
+      decision('w-in', { tenant: NY.id, date: '2026-10-26T03:59:00Z', timeframe: '5 weeks', rev: 100, cost: 0 }),
+    ]);
+    expect(m.awaiting.map((d) => [d.decision_id, d.due_at, d.days_overdue])).toEqual([['w-in', '2026-11-30T04:59:00.000Z', 1]]);
+    expect(m.coming_up.map((d) => [d.decision_id, d.due_at])).toEqual([['w-out', '2026-11-30T05:00:00.000Z']]);
+  });
+
+  it('an outcome recorded early (before the review date) is reviewed in the week it was recorded, and is not "coming up"', () => {
+    const m = review([decision('early', { tenant: NY.id, date: '2026-11-02T15:00:00Z', timeframe: '6 weeks', rev: 1000, cost: 0 })],
+      [outcomeEvent('early', '2026-11-25T15:00:00Z', 900, 0, NY.id)]);
+    expect(m.reviewed.map((d) => [d.decision_id, d.due_in_period, d.roi_achievement])).toEqual([['early', false, 90]]);
+    expect(m.coming_up).toEqual([]);
+    expect(m.summary.due_for_review).toBe(1);
+  });
+
+  it('two outcomes at the same instant: the command\'s record wins (a person corrected the event)', () => {
+    const at = '2026-11-25T15:00:00Z';
+    const m = review([decision('tie', { tenant: NY.id, date: '2026-10-12T15:00:00Z', timeframe: '6 weeks', rev: 1000, cost: 0 })],
+      [outcomeEvent('tie', at, 100, 0, NY.id)], [recorded('tie', at, 1000, 0, NY.id)]);
+    expect(m.reviewed[0].outcome).toMatchObject({ source: 'command', actual_net: 1000, records: 2 });
+    expect(m.reviewed[0].roi_achievement).toBe(100);
+  });
+
+  it('a decision awaiting in one week is reviewed in the week its late outcome arrives', () => {
+    const decisionsLate = [decision('late', { tenant: NY.id, date: '2026-10-05T15:00:00Z', timeframe: '6 weeks', rev: 1000, cost: 200 })];
+    // Due 16 Nov: W48 still waits for it (14 days overdue at 30 Nov, New York); the outcome comes 2 Dec, in W49.
+    const w48 = review(decisionsLate, [], [recorded('late', '2026-12-02T15:00:00Z', 1200, 200, NY.id)]);
+    expect(w48.awaiting.map((d) => [d.decision_id, d.days_overdue])).toEqual([['late', 14]]);
+    const w49 = computeDecisionReview({
+      period: next, next: range('2026-W50', 'America/New_York'), tenants: [NY], log: { decisions: decisionsLate, outcomes: [] },
+      recorded: [recorded('late', '2026-12-02T15:00:00Z', 1200, 200, NY.id)], settings, defaultTimezone: 'UTC',
+    });
+    expect(w49.awaiting).toEqual([]);
+    expect(w49.reviewed.map((d) => [d.decision_id, d.due_in_period, d.roi_achievement, d.state])).toEqual([['late', false, 125, 'met']]);
+  });
+
+  it('an outcome event without a decision_id, or of another tenant\'s decision, is left out and counted', () => {
+    const m = review([decision('own', { tenant: NY.id, date: '2026-10-12T15:00:00Z', timeframe: '6 weeks', rev: 1000, cost: 0 })],
+      [outcomeEvent(null, '2026-11-25T15:00:00Z', 1, 1, NY.id), outcomeEvent('own', '2026-11-25T15:00:00Z', 900, 0, 'someone-else')]);
+    // The other tenant's event is not this review's (its tenant is not reviewed); the one without an id is counted.
+    expect(m.data_notes).toEqual([{ code: 'outcome-unknown-decision', count: 1, text: "1 decision_outcome_event names no decision tracked by the period's end; left out" }]);
+    expect(m.awaiting.map((d) => d.decision_id)).toEqual(['own']);
+  });
+});
