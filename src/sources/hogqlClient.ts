@@ -11,7 +11,8 @@
  *   left fails at once, saying so. Worst case for one query: 5 × 30 s + 30 s = 3 minutes.
  * - 401, 403, an unknown project (404) and a refused query (400) fail at once, in one line
  *   that never holds the key.
- * - At most 3 queries in flight per client (PostHog limits concurrent queries per project and
+ * - At most 3 queries in flight per project in this process, whatever the number of clients (a
+ *   worker makes a report context per job; PostHog limits concurrent queries per project and
  *   answers 429 beyond).
  */
 import { InputError } from '../report/ReportContext.js';
@@ -29,7 +30,7 @@ export interface HogqlClientOptions {
   maxAttempts?: number;
   /** The most one query waits in all between its attempts. Default 30,000. */
   maxWaitMs?: number;
-  /** Queries in flight at once. Default 3. */
+  /** Queries in flight at once to this project (shared by the process's clients). Default 3. */
   maxConcurrent?: number;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
@@ -71,6 +72,9 @@ export function hogqlOptionsFromEnv(env: NodeJS.ProcessEnv): Pick<HogqlClientOpt
   return { host, projectId, apiKey: env.POSTHOG_PERSONAL_API_KEY!.trim() };
 }
 
+/** Queries in flight and waiting, per project URL (shared by every client of the process). */
+const slots = new Map<string, { inFlight: number; queue: (() => void)[] }>();
+
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A `Retry-After` header in ms (delta-seconds or an HTTP date); undefined when absent or unreadable. */
@@ -94,8 +98,7 @@ export class HogqlClient {
   private readonly maxConcurrent: number;
   private readonly fetchFn: typeof fetch;
   private readonly sleep: (ms: number) => Promise<void>;
-  private inFlight = 0;
-  private readonly queue: (() => void)[] = [];
+  private readonly slot: { inFlight: number; queue: (() => void)[] };
 
   constructor(private readonly o: HogqlClientOptions) {
     const base = new URL(o.host);
@@ -107,6 +110,9 @@ export class HogqlClient {
     this.maxConcurrent = Math.max(1, o.maxConcurrent ?? 3);
     this.fetchFn = o.fetch ?? fetch;
     this.sleep = o.sleep ?? sleepFor;
+    let slot = slots.get(this.url);
+    if (!slot) slots.set(this.url, (slot = { inFlight: 0, queue: [] }));
+    this.slot = slot;
   }
 
   /** Runs one HogQL query; `what` names it in errors ("event facts", …). */
@@ -120,17 +126,17 @@ export class HogqlClient {
   }
 
   private async acquire(): Promise<void> {
-    if (this.inFlight < this.maxConcurrent) {
-      this.inFlight++;
+    if (this.slot.inFlight < this.maxConcurrent) {
+      this.slot.inFlight++;
       return;
     }
-    await new Promise<void>((resolve) => this.queue.push(resolve));
+    await new Promise<void>((resolve) => this.slot.queue.push(resolve));
   }
 
   private release(): void {
-    const next = this.queue.shift();
+    const next = this.slot.queue.shift();
     if (next) next(); // the slot passes on
-    else this.inFlight--;
+    else this.slot.inFlight--;
   }
 
   private fail(message: string, status: number | null): PosthogApiError {
