@@ -11,7 +11,8 @@
  *
  * Environment: BENCH_TENANTS (1000), BENCH_DAYS (90), BENCH_EVENTS_PER_DAY (50), BENCH_RUNS (3:
  * the first is cold: modules, chart compilation, Chromium's launch), BENCH_API (1: also the
- * posthog-api store; 0 skips it), BENCH_NOW (2026-12-02T12:00:00Z).
+ * posthog-api store; 0 skips it), BENCH_NOW (2026-12-02T12:00:00Z), BENCH_KEEP_DB (1: keep the generated
+ * database and print its URL, for EXPLAIN; drop it yourself), BENCH_DATA_ONLY (1: generate and stop).
  */
 import { createTestDatabase } from '../test/helpers/testDb.js';
 import { copyExportToStandIn, installStandInSchema, startPosthogQueryStandIn } from '../test/helpers/posthogQueryStandIn.js';
@@ -170,6 +171,8 @@ async function main(): Promise<void> {
     const g0 = performance.now();
     const rows = await loadData(t.db);
     log(`data in ${s(performance.now() - g0)}: ${Object.entries(rows).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`);
+    if (process.env.BENCH_KEEP_DB === '1') log(`database kept: ${t.url}`);
+    if (process.env.BENCH_DATA_ONLY === '1') return;
     const config = parseConfig({});
     const clock = fixedClock(NOW.toISOString());
     for (const kind of ['month', 'week'] as const) {
@@ -199,7 +202,8 @@ async function main(): Promise<void> {
   } finally {
     await standIn?.close();
     await pool.close();
-    await t.drop();
+    if (process.env.BENCH_KEEP_DB === '1') await t.db.close();
+    else await t.drop();
   }
 }
 

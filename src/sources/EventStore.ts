@@ -27,7 +27,8 @@ export interface EventStore {
    * The cost optimization events of these tenants in each range, aggregated by tenant, range,
    * category and type (see OptimizationGroup), and the newest timestamp of any event of these
    * tenants (the report's freshness), null when they have none. One round trip for any number of
-   * tenants; the ids are bound values, never spliced into the query.
+   * tenants; the ids are bound values, never spliced into the query. The ranges do not overlap
+   * (the periods of a trend); an event belongs to the one it falls in.
    */
   optimizationTotals(tenantIds: readonly string[], ranges: readonly InstantRange[]): Promise<{ groups: OptimizationGroup[]; newest_event_at: Date | null }>;
 

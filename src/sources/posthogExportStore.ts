@@ -125,20 +125,23 @@ export class PosthogExportStore implements EventStore {
    */
   async optimizationTotals(tenantIds: readonly string[], ranges: readonly InstantRange[]): Promise<{ groups: OptimizationGroup[]; newest_event_at: Date | null }> {
     if (tenantIds.length === 0) return { groups: [], newest_event_at: null };
-    const starts = ranges.map((r) => r.start), ends = ranges.map((r) => r.end);
+    // The ranges by start (they do not overlap): an event's range is found by width_bucket on the
+    // starts, and it must fall before that range's end. Scanning the (tenant, event, timestamp)
+    // index once over the whole span beats a join on the ranges, which PostgreSQL answered with
+    // the timestamp index, every event of every kind in each range (3 s of 4.5 million events).
+    const order = ranges.map((r, i) => ({ ...r, i })).sort((a, b) => +a.start - +b.start);
+    const starts = order.map((r) => r.start), ends = order.map((r) => r.end), index = order.map((r) => r.i);
     const [groups, newest] = await Promise.all([
       ranges.length === 0 ? { rows: [] as OptimizationGroup[] } : this.db.query<OptimizationGroup>(
         `WITH ev AS (
-           SELECT DISTINCT ON (e.uuid) e.properties->>'tenant_id' AS tenant_id, (r.i - 1)::int AS range,
+           SELECT DISTINCT ON (e.uuid) e.properties->>'tenant_id' AS tenant_id, ($4::int[])[b.i] AS range,
                   coalesce(nullif(e.properties->>'optimization_category', ''), 'uncategorized') AS category,
                   coalesce(e.properties->>'optimization_type', 'unknown') AS type,
                   ${num('savings_amount')} AS savings, ${num('baseline_cost')} AS baseline, ${num('roi')} AS roi
-             FROM ${this.table} e
-             JOIN unnest($2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS r(start_at, end_at, i)
-               ON e."timestamp" >= r.start_at AND e."timestamp" < r.end_at
+             FROM ${this.table} e, LATERAL (SELECT width_bucket(e."timestamp", $2::timestamptz[]) AS i) b
             WHERE e.properties->>'tenant_id' = ANY($1::text[]) AND e.event = 'cost_optimization_event'
-              AND e."timestamp" >= (SELECT min(x) FROM unnest($2::timestamptz[]) x)
-              AND e."timestamp" < (SELECT max(x) FROM unnest($3::timestamptz[]) x)
+              AND e."timestamp" >= $5 AND e."timestamp" < $6
+              AND b.i > 0 AND e."timestamp" < ($3::timestamptz[])[b.i]
             ORDER BY e.uuid, e."timestamp"
          ), judged AS (
            SELECT *, CASE WHEN savings IS NULL OR savings < 0 THEN 'invalid'
@@ -156,7 +159,8 @@ export class PosthogExportStore implements EventStore {
                 coalesce(array_agg(savings ORDER BY savings) FILTER (WHERE verdict = 'kept' AND type = 'identified'), '{}')::float8[] AS identified_amounts
            FROM judged
           GROUP BY tenant_id, range, category, type
-          ORDER BY tenant_id, range, category, type`, [tenantIds, starts, ends]),
+          ORDER BY tenant_id, range, category, type`,
+        [tenantIds, starts, ends, index, new Date(Math.min(...starts.map(Number))), new Date(Math.max(...ends.map(Number)))]),
       this.db.query<{ at: Date | null }>(
         `SELECT max(x.at) AS at FROM unnest($1::text[]) t(id) CROSS JOIN unnest($2::text[]) n(name),
                 LATERAL (SELECT e."timestamp" AS at FROM ${this.table} e

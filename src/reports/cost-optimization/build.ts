@@ -64,6 +64,30 @@ export function trendPeriods(period: Period, count = TREND_PERIODS): Period[] {
 
 // ---- one tenant, one period -------------------------------------------------------------------
 
+/**
+ * A period's words, instants and short label, worked out once per period (luxon's formatting costs
+ * tens of µs, and a portfolio asks for the same six periods for every tenant).
+ */
+const periodInfos = new WeakMap<Period, { info: ReturnType<typeof periodToInfo>; short: string }>();
+function infoOf(p: Period): { info: ReturnType<typeof periodToInfo>; short: string } {
+  let x = periodInfos.get(p);
+  if (!x) periodInfos.set(p, (x = { info: periodToInfo(p), short: shortLabel(p) }));
+  return x;
+}
+
+/** "November 2026" of a month label in a zone, remembered. */
+const monthWordsMemo = new Map<string, string>();
+function monthWords(month: string, zone: string): string {
+  const key = `${month} ${zone}`;
+  let w = monthWordsMemo.get(key);
+  if (w === undefined) {
+    w = describePeriod(parsePeriod(month, zone));
+    if (monthWordsMemo.size > 1000) monthWordsMemo.clear();
+    monthWordsMemo.set(key, w);
+  }
+  return w;
+}
+
 interface TenantPeriod {
   cost: CostMetrics;
   savings: CostOptimization;
@@ -80,7 +104,7 @@ function tenantPeriod(f: TenantCostFacts, i: number, period: Period, monthlyTota
   const facts = f.periods[i] ?? { cash: 0, payments: 0, sent: 0, delivered: 0, summary_days: 0, optimization: [] };
   const cost = { ...computeCost({ vps: f.vps, ips: f.ips, payments: [], subscriptions: f.subscriptions, delivered: facts.delivered }, period.days), revenue: cents(facts.cash) };
   const savings = costOptimizationFromGroups(facts.optimization, monthlyTotalCost);
-  const info = periodToInfo(period);
+  const { info, short } = infoOf(period);
   const net = cents(cost.recognized_revenue - cost.total_cost);
   return {
     cost,
@@ -88,7 +112,7 @@ function tenantPeriod(f: TenantCostFacts, i: number, period: Period, monthlyTota
     point: {
       label: info.label,
       words: info.words,
-      short: shortLabel(period),
+      short,
       start: info.start,
       end: info.end,
       infrastructure_cost: cost.infrastructure_cost,
@@ -135,11 +159,11 @@ export function budgetView(monthlyBudget: number | null, monthlyTotalCost: numbe
   const projected = complete ? actual : cents((actual / elapsed) * length);
   const budget = monthlyBudget !== null && Number.isFinite(monthlyBudget) && monthlyBudget > 0 ? monthlyBudget : null;
   const vs = ratio(projected, budget);
-  const monthWords = describePeriod(parsePeriod(month, period.timezone));
+  const words = monthWords(month, period.timezone);
   return {
     monthly_budget: budget,
     month,
-    month_words: monthWords,
+    month_words: words,
     days_in_month: length,
     days_elapsed: elapsed,
     month_complete: complete,
@@ -147,7 +171,7 @@ export function budgetView(monthlyBudget: number | null, monthlyTotalCost: numbe
     budget_to_date: budget === null ? null : prorateMonthly(budget, elapsedDays),
     projected_month_end: projected,
     projection_method: complete
-      ? `${monthWords} is over: the projection is its actual cost.`
+      ? `${words} is over: the projection is its actual cost.`
       : `Run-rate of the ${elapsed === 1 ? 'day' : `${elapsed} days`} elapsed: ${formatUsd(actual)} ÷ ${elapsed === 1 ? '1 day' : `${elapsed} days`} × ${length} days.`,
     projected_vs_budget: vs,
     projected_over_budget: budget === null ? null : cents(projected - budget),
@@ -450,11 +474,11 @@ function addPoint(sum: Sum, p: CostTrendPoint): void {
 }
 
 function finishPoint(sum: Sum, period: Period): CostTrendPoint {
-  const info = periodToInfo(period);
+  const { info } = infoOf(period);
   const total = cents(sum.total_cost), revenue = cents(sum.recognized_revenue);
   const net = cents(revenue - total);
   return {
-    label: info.label, words: info.words, short: shortLabel(period), start: info.start, end: info.end,
+    label: info.label, words: info.words, short: infoOf(period).short, start: info.start, end: info.end,
     infrastructure_cost: cents(sum.infrastructure_cost),
     email_service_cost: cents(sum.email_service_cost),
     total_cost: total,

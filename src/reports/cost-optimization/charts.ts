@@ -16,6 +16,8 @@ export const RANKING_CHART_TENANTS = 20;
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 function trendRows(trend: CostTrendPoint[], marginTarget: number): object[] {
+  // Nothing but zeros is no chart (and no rows: the pre-send check wants marks for rows).
+  if (!trend.some((p) => p.total_cost !== 0 || p.recognized_revenue !== 0)) return [];
   const rows: object[] = [];
   trend.forEach((p, order) => {
     rows.push({ kind: 'cost', period: p.short, order, component: 'Infrastructure', stackOrder: 0, value: p.infrastructure_cost });

@@ -8,8 +8,8 @@ import type { ReportModule } from '../Report.js';
 import { loadCostOptimization } from './load.js';
 import type { CostOptimizationData } from './types.js';
 
-/** Fewest rows of the portfolio's ranking table a printed page holds (measured: 1,000 tenants print on 17 pages of it). */
-export const RANKING_ROWS_PER_PAGE = 55;
+/** Fewest tenants a printed page of the portfolio's ranking holds (two columns of about 75 lines; measured). */
+export const RANKING_ROWS_PER_PAGE = 140;
 
 export const costOptimization: ReportModule<CostOptimizationData> = {
   id: 'cost-optimization',
@@ -26,7 +26,7 @@ export const costOptimization: ReportModule<CostOptimizationData> = {
   },
   // The portfolio lists every tenant: its ranking's pages come on top of the configured budget.
   pages: (data, configured) => (data.scope === 'portfolio'
-    ? { min: configured.min, max: configured.max + Math.ceil(data.ranking.length / RANKING_ROWS_PER_PAGE) }
+    ? { min: configured.min, max: configured.max + 1 + Math.ceil(data.ranking.length / RANKING_ROWS_PER_PAGE) }
     : configured),
   async chartRows(data) {
     const values = (await import('./charts.js')).costChartValues(data);

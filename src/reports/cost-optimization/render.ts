@@ -12,6 +12,12 @@ import type { ReportHtml } from '../Report.js';
 import { RANKING_CHART_TENANTS, renderCostCharts } from './charts.js';
 import type { CostOptimizationData } from './types.js';
 
+/** Up to this many tenants the portfolio's ranking is a full table (cost, revenue, budget, savings); beyond, a two-column list. */
+export const FULL_RANKING_TABLE = 60;
+
+/** Tenants losing money named in the table on page 1 (all of them come first in the ranking). */
+export const LOSING_LISTED = 20;
+
 /** Who a portfolio report is for, where a tenant's report names the tenant. */
 export const PORTFOLIO_AUDIENCE = "the platform's";
 
@@ -34,6 +40,13 @@ function view(data: CostOptimizationData) {
     name: scopeName(data),
     for: data.scope === 'portfolio' ? PORTFOLIO_AUDIENCE : data.tenant.name,
     portfolio: data.scope === 'portfolio',
+    // Beyond a page of rows, the full table would run to dozens of pages: two columns of one line each.
+    compact_ranking: data.scope === 'portfolio' && data.ranking.length > FULL_RANKING_TABLE,
+    // The worst losses are named on page 1; the rest, in the ranking (where they come first).
+    losing_listed: data.scope === 'portfolio' ? data.losing_money.slice(0, LOSING_LISTED) : [],
+    losing_more: data.scope === 'portfolio' && data.losing_money.length > LOSING_LISTED
+      ? `…and ${(data.losing_money.length - LOSING_LISTED).toLocaleString('en-US')} more tenants losing money: ranks ${LOSING_LISTED + 1}–${data.losing_money[data.losing_money.length - 1].rank} of the ranking below.`
+      : '',
     periods: `${data.trend.length} ${plural}`,
     period_kind: kind === 'week' ? 'Week' : kind === 'month' ? 'Month' : 'Day',
     ranking_chart_note: data.scope === 'portfolio'
