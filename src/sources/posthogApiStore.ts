@@ -20,9 +20,17 @@
  *   silently; OFFSET is refused to personal API keys): every query has a LIMIT of its own;
  *   lists are read by keyset pages (ORDER BY time, uuid; WHERE after the last row), each row
  *   carrying how many rows were left (`count() OVER ()`), and reading stops only when all of
- *   them came; an aggregate answer that fills its LIMIT or says hasMore is an error.
+ *   them came; an aggregate answer that fills its LIMIT, comes short of its own count or says
+ *   hasMore is an error.
  * - Instants come back as epoch milliseconds (toUnixTimestamp64Milli), not as formatted text
  *   in the project's time zone.
+ *
+ * Where the two stores may still differ (none of it in the contract suite's events): events of
+ * the same millisecond are ordered by uuid here, by their microseconds there; sums of floats may
+ * differ in the last bit (another order of addition); a JSON number within a hair of a trillion
+ * (999999999999.99999999) the export reads as 1e12 and keeps, this store drops; a tenant_id that
+ * is an object or an array matches no tenant here; copies of one uuid with the same timestamp and
+ * different properties: the export keeps any one, this store the least properties text.
  */
 import type { EventStore, InstantRange } from './EventStore.js';
 import type { AlertCandidateEvent, DecisionLog, EventFacts, OptimizationEvent, OptimizationGroup } from './types.js';
