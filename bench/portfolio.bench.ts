@@ -12,9 +12,11 @@
  * Environment: BENCH_TENANTS (1000), BENCH_DAYS (90), BENCH_EVENTS_PER_DAY (50), BENCH_RUNS (3:
  * the first is cold: modules, chart compilation, Chromium's launch), BENCH_API (1: also the
  * posthog-api store; 0 skips it), BENCH_NOW (2026-12-02T12:00:00Z), BENCH_KEEP_DB (1: keep the generated
- * database and print its URL, for EXPLAIN; drop it yourself), BENCH_DATA_ONLY (1: generate and stop).
+ * database and print its URL, for EXPLAIN; drop it yourself), BENCH_DATA_ONLY (1: generate and stop),
+ * BENCH_DATABASE_URL (a database a kept run generated: no generation, not dropped).
  */
 import { createTestDatabase } from '../test/helpers/testDb.js';
+import { pgDb } from '../src/db/pgDb.js';
 import { copyExportToStandIn, installStandInSchema, startPosthogQueryStandIn } from '../test/helpers/posthogQueryStandIn.js';
 import { reportContext } from '../src/cli/context.js';
 import { parseConfig } from '../src/config/loadConfig.js';
@@ -163,14 +165,17 @@ function report(label: string, runs: Run[], peak: { node: number; chromium: numb
 }
 
 async function main(): Promise<void> {
-  const t = await createTestDatabase();
+  const reuse = process.env.BENCH_DATABASE_URL;
+  const t = reuse ? { url: reuse, db: pgDb(reuse), drop: async () => {} } : await createTestDatabase();
   const pool = new BrowserPool({ size: 1 });
   let standIn: Awaited<ReturnType<typeof startPosthogQueryStandIn>> | null = null;
   try {
-    log(`generating ${TENANTS} tenants × ${DAYS} days × ${PER_DAY} events a day …`);
-    const g0 = performance.now();
-    const rows = await loadData(t.db);
-    log(`data in ${s(performance.now() - g0)}: ${Object.entries(rows).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`);
+    if (!reuse) {
+      log(`generating ${TENANTS} tenants × ${DAYS} days × ${PER_DAY} events a day …`);
+      const g0 = performance.now();
+      const rows = await loadData(t.db);
+      log(`data in ${s(performance.now() - g0)}: ${Object.entries(rows).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')}`);
+    }
     if (process.env.BENCH_KEEP_DB === '1') log(`database kept: ${t.url}`);
     if (process.env.BENCH_DATA_ONLY === '1') return;
     const config = parseConfig({});
@@ -185,6 +190,7 @@ async function main(): Promise<void> {
     if (API) {
       const c0 = performance.now();
       await installStandInSchema(t.db);
+      await t.db.exec(`TRUNCATE posthog_standin.events`);
       await copyExportToStandIn(t.db);
       await t.db.exec(`CREATE INDEX ON posthog_standin.events (event, "timestamp"); ANALYZE posthog_standin.events;`);
       log(`stand-in loaded in ${s(performance.now() - c0)}`);
@@ -202,7 +208,7 @@ async function main(): Promise<void> {
   } finally {
     await standIn?.close();
     await pool.close();
-    if (process.env.BENCH_KEEP_DB === '1') await t.db.close();
+    if (process.env.BENCH_KEEP_DB === '1' || reuse) await t.db.close();
     else await t.drop();
   }
 }
