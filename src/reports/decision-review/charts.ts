@@ -54,7 +54,9 @@ export function decisionChartValues(data: DecisionReviewData, labelWidth = LABEL
     ];
   });
   const target = data.success_threshold_percent / 100;
-  const byType = data.by_type.filter((t) => t.rated > 0).map((t, order) => ({
+  // Every rate zero draws empty tracks: the table (and a line) say it better.
+  const rated = data.by_type.filter((t) => t.rated > 0);
+  const byType = (rated.some((t) => t.met > 0) ? rated : []).map((t, order) => ({
     type: humanize(t.decision_type),
     rate: t.success_rate,
     tone: t.success_rate! >= target ? 'good' : t.success_rate! >= 0.5 ? 'warning' : 'critical',

@@ -93,6 +93,8 @@ export function reviewView(data: DecisionReviewData) {
       velocity_missed: data.decisions_made.velocity_target_met === false,
       headline_color: statusColor(data.headline_level),
       net_caption: `Revenue minus cost of each decision reviewed, in USD; a loss is drawn left of zero, its figure in red.${data.reviewed.filter((d) => d.outcome && d.expected_net !== null).length > CHARTED_DECISIONS ? ` The first ${CHARTED_DECISIONS} are drawn; the table lists all.` : ''}`,
+      type_chart: data.by_type.some((t) => t.met > 0),
+      type_none_met: data.by_type.some((t) => t.rated > 0) && !data.by_type.some((t) => t.met > 0),
       type_caption: `Share of the rated decisions of each type that reached ${data.success_threshold_percent}% of their expected net.`,
     },
   };
