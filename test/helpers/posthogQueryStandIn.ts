@@ -281,8 +281,11 @@ function emitItem(item: Item, ctx: EmitCtx, prev: Item | undefined, next: Item |
   }
   const afterFrom = prev?.k === 'tok' && prev.tok.t === 'id' && prev.tok.v.toUpperCase() === 'FROM';
   if (item.k === 'group') {
-    const inner = `(${item.parts.map((p) => emitSeq(p, ctx)).join(', ')})`;
     const isSubquery = item.parts[0]?.[0]?.k === 'tok' && item.parts[0][0].tok.v.toUpperCase() === 'SELECT';
+    // OFFSET 0 keeps PostgreSQL from flattening a subquery in FROM into its outer query, which
+    // would compute its columns again in every outer expression that names them (ClickHouse
+    // computes them once): 20 s instead of 0.5 s for an aggregate over 20,000 events.
+    const inner = `(${item.parts.map((p) => emitSeq(p, ctx)).join(', ')}${afterFrom && isSubquery ? ' OFFSET 0' : ''})`;
     const aliased = next?.k === 'tok' && next.tok.t === 'id' && (next.tok.v.toUpperCase() === 'AS' || !KEYWORDS.has(next.tok.v.toUpperCase()));
     return afterFrom && isSubquery && !aliased ? `${inner} AS _sq${++ctx.subqueries}` : inner;
   }
