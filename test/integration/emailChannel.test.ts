@@ -420,9 +420,8 @@ describe('email channel against a real SMTP server', () => {
     await down.stop(); // nothing listens on its port now
     const ch = createEmailChannel({ smtpUrl: `smtp://user:${PASSWORD}@127.0.0.1:${down.port}`, from: FROM, timeouts: { connectionMs: 1000, greetingMs: 1000, socketMs: 1000 } });
     extra.push(ch);
-    const t0 = performance.now();
+    // Quick: a channel that waited would run past the test's own timeout (no time is asserted here).
     const err = await sendError(ch.send(delivery()));
-    expect(performance.now() - t0).toBeLessThan(3000);
     expect([err.retryable, err.reason]).toEqual([true, 'network']);
     expect(err.message).toContain('127.0.0.1');
     expect(err.message).not.toContain(PASSWORD);
@@ -445,9 +444,8 @@ describe('email channel against a real SMTP server', () => {
     const port = (silent.address() as AddressInfo).port;
     const ch = createEmailChannel({ smtpUrl: `smtp://user:${PASSWORD}@127.0.0.1:${port}`, from: FROM, timeouts: { connectionMs: 500, greetingMs: 500, socketMs: 500 } });
     extra.push(ch);
-    const t0 = performance.now();
+    // Quick: a channel that waited would run past the test's own timeout (no time is asserted here).
     const err = await sendError(ch.send(delivery()));
-    expect(performance.now() - t0).toBeLessThan(3000);
     expect([err.retryable, err.reason]).toEqual([true, 'network']);
     expect(inspect(err, { depth: 10 })).not.toContain(PASSWORD);
   });

