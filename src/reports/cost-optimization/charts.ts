@@ -66,7 +66,8 @@ function budgetRows(data: CostOptimizationTenantData): object[] {
 }
 
 function rankingRows(data: CostOptimizationPortfolioData): object[] {
-  const rows: object[] = data.ranking.slice(0, RANKING_CHART_TENANTS).map((l) => ({
+  // Those without recognized revenue have no margin to draw: they lead the ranking and the table says so.
+  const rows: object[] = data.ranking.filter((l) => l.gross_margin !== null).slice(0, RANKING_CHART_TENANTS).map((l) => ({
     kind: 'tenant',
     // Unique even when two tenants share a name: the rank leads.
     tenant: `${l.rank}. ${l.name}`,

@@ -49,10 +49,18 @@ function view(data: CostOptimizationData) {
       : '',
     periods: `${data.trend.length} ${plural}`,
     period_kind: kind === 'week' ? 'Week' : kind === 'month' ? 'Month' : 'Day',
-    ranking_chart_note: data.scope === 'portfolio'
-      ? (data.ranking.length > RANKING_CHART_TENANTS ? `The ${RANKING_CHART_TENANTS} lowest of ${data.ranking.length.toLocaleString('en-US')}; all are listed below` : `All ${data.ranking.length} tenants`)
-      : '',
+    ranking_chart_note: data.scope === 'portfolio' ? rankingChartNote(data.ranking.filter((l) => l.gross_margin !== null).length, data.ranking.length) : '',
+    no_revenue_count: data.scope === 'portfolio' ? count(data.ranking.filter((l) => l.gross_margin === null && l.losing_money).length, 'tenant') : '',
   };
+}
+
+function count(n: number, what: string): string {
+  return n === 0 ? '' : `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`;
+}
+
+function rankingChartNote(withMargin: number, all: number): string {
+  if (withMargin > RANKING_CHART_TENANTS) return `The ${RANKING_CHART_TENANTS} lowest margins of ${all.toLocaleString('en-US')} tenants; all are listed below`;
+  return withMargin === all ? `All ${all} tenants` : `The ${withMargin} tenants with a margin, of ${all.toLocaleString('en-US')}`;
 }
 
 /** The header and footer's view: the report, whom it is for, the period. */
