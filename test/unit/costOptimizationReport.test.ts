@@ -223,3 +223,16 @@ describe('portfolio scope', () => {
     expect(data.opportunities.map((o) => [o.tenant_id, o.rule, o.estimated_monthly_saving, o.resources])).toEqual([['t-good', 'right-size-vps', 50, ['t-good-v']]]);
   });
 });
+
+describe('the page budget of the pre-send check', () => {
+  it('is the configured one for a tenant; a portfolio adds its ranking\'s pages', async () => {
+    const { costOptimization } = await import('../../src/reports/cost-optimization/index.js');
+    const periods = trendPeriods(parsePeriod('2026-11', 'UTC'));
+    const one = buildTenantCostReport(acme(6), { periods, now, settings: s, newestSummaryDate: null, newestEventAt: null });
+    expect(costOptimization.pages!(one, { min: 2, max: 4 })).toEqual({ min: 2, max: 4 });
+    const many = buildPortfolioCostReport(Array.from({ length: 1000 }, (_, i) => ({ ...acme(6), tenant: { id: `t${i}`, name: `T${i}`, timezone: 'UTC', monthly_budget: null } })),
+      { periods, now, settings: s, newestSummaryDate: null, newestEventAt: null });
+    // 1,000 tenants at 140 a page (two columns): 8 pages, and one for the list's start.
+    expect(costOptimization.pages!(many, { min: 2, max: 4 })).toEqual({ min: 2, max: 13 });
+  });
+});
