@@ -40,12 +40,12 @@ beforeAll(async () => {
   // The same id at two tenants.
   await event('e2', 'strategic_decision_event', '2026-09-01T08:00:00Z', { tenant_id: 'nw', decision_id: 'shared', decision_title: 'Shared nw', expected_revenue_impact: 1000, expected_cost_impact: 0, outcome_timeframe: '1 month' });
   await event('e3', 'strategic_decision_event', '2026-09-01T08:00:00Z', { tenant_id: 'bp', decision_id: 'shared', decision_title: 'Shared bp', expected_revenue_impact: 1000, expected_cost_impact: 0, outcome_timeframe: '1 month' });
-  // bp dec-2: due 2026-10-01T09:00Z, no outcome; on 2026-12-02 it is 62 days overdue (Oct 31 + Nov 30 + 1).
+  // bp dec-2: due 2026-10-01T09:00Z, no outcome.
   await event('e4', 'strategic_decision_event', '2026-09-01T09:00:00Z', {
     tenant_id: 'bp', decision_id: 'dec-2', decision_title: 'Nordic campaign\u202e', decision_type: 'budget_allocation', decision_date: '2026-09-01T09:00:00Z',
     expected_revenue_impact: 9000, expected_cost_impact: 3000, outcome_timeframe: '1 month',
   });
-  // bp dec-3: due 2027-01-01, not yet.
+  // bp dec-3: due 2027-01-01 (in flight until then).
   await event('e5', 'strategic_decision_event', '2026-11-01T09:00:00Z', {
     tenant_id: 'bp', decision_id: 'dec-3', decision_title: 'Later', decision_date: '2026-11-01T09:00:00Z', expected_revenue_impact: 100, expected_cost_impact: 0, outcome_timeframe: '2 months',
   });
@@ -139,26 +139,30 @@ describe('herald decisions outcome', () => {
 });
 
 describe('herald decisions list', () => {
+  // As of a time after every outcome the commands above recorded (they record at the real now):
+  // from 1 Oct 2026 to 1 Jan 2030 is 365 + 366 (2028 is a leap year) + 365 + 92 = 1188 days.
+  const LIST_AT = '2030-01-01T12:00:00Z';
+
   it("lists a tenant's decisions as of now: the latest outcome of each, what is in flight, what is overdue", async () => {
     const { out, text } = sink();
-    await decisionsListCommand(config, { tenant: 'nw' }, out, fixedClock('2026-12-02T09:00:00Z'));
+    await decisionsListCommand(config, { tenant: 'nw' }, out, fixedClock(LIST_AT));
     const lines = text().trimEnd().split('\n');
     expect(lines[0]).toMatch(/^DECISION\s+DECIDED\s+TYPE\s+DUE \(Europe\/Berlin\)\s+STATUS\s+EXPECTED NET\s+ACTUAL NET\s+RECORDED BY\s+TITLE$/);
     // dec-1: the latest of three outcomes (event 60%, Ada 93.3%, Bo −40%) is Bo's.
     expect(lines.find((l) => l.startsWith('dec-1'))).toMatch(/^dec-1\s+2026-08-01\s+infrastructure\s+2026-11-01\s+missed \(−40\.0% < 80%\)\s+\$15,000\s+−\$6,000\s+Bo Lind\s+Scale IP pool$/);
-    // shared (nw): due 1 Oct 10:00 CEST, no outcome at nw: 62 days overdue on 2 Dec.
-    expect(lines.find((l) => l.startsWith('shared'))).toMatch(/awaiting, 62 days overdue/);
+    // shared (nw): due 1 Oct 10:00 CEST, no outcome at nw: 1188 days overdue on 1 Jan 2030.
+    expect(lines.find((l) => l.startsWith('shared'))).toMatch(/awaiting, 1188 days overdue/);
     expect(lines).toHaveLength(3);
   });
 
   it('--due lists what is past due without an outcome, most overdue first, and escapes hostile titles', async () => {
     const { out, text } = sink();
-    await decisionsListCommand(config, { tenant: 'bp', due: true }, out, fixedClock('2026-12-02T09:00:00Z'));
+    await decisionsListCommand(config, { tenant: 'bp', due: true }, out, fixedClock(LIST_AT));
     const lines = text().trimEnd().split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(/^dec-2\s+2026-09-01\s+budget_allocation\s+2026-10-01\s+awaiting, 62 days overdue\s+\$6,000\s+Nordic campaign\\u202e$/);
+    expect(lines[1]).toMatch(/^dec-2\s+2026-09-01\s+budget_allocation\s+2026-10-01\s+awaiting, 1188 days overdue\s+\$6,000\s+Nordic campaign\\u202e$/);
     const { out: out2, text: text2 } = sink();
-    await decisionsListCommand(config, { tenant: 'nw', due: true }, out2, fixedClock('2026-12-02T09:00:00Z'));
+    await decisionsListCommand(config, { tenant: 'nw', due: true }, out2, fixedClock(LIST_AT));
     expect(text2()).toMatch(/^DECISION.*\nshared\s/);
   });
 
