@@ -31,14 +31,12 @@ export async function loadDecisionReview(ctx: ReportContext, scope: DecisionRevi
   const tenants = scope.kind === 'tenant' ? [await requireTenant(ctx, scope.tenantId)] : await ctx.business.tenants();
   const until = period.end.toJSDate();
   const ids = scope.kind === 'tenant' ? [scope.tenantId] : null;
-  const [log, recorded, summaryDates, newestEvent] = await Promise.all([
+  const [log, recorded, newestSummary, newestEvent] = await Promise.all([
     ctx.events.decisionLog(scope.kind === 'tenant' ? scope.tenantId : null, until),
     recordedOutcomes(ctx.heraldDb, ids, until),
-    Promise.all(tenants.map((t) => ctx.business.newestSummaryDate(t.id))),
+    ctx.business.newestSummaryDateOf(tenants.map((t) => t.id)),
     ctx.events.newestEventAt(BUSINESS_EVENTS),
   ]);
-  // Freshness (the pre-send check): the newest daily summary of any tenant reviewed.
-  const newestSummary = summaryDates.reduce<string | null>((a, d) => (d !== null && (a === null || d > a) ? d : a), null);
   return buildDecisionReview({
     scope: scope.kind,
     period,
@@ -50,6 +48,7 @@ export async function loadDecisionReview(ctx: ReportContext, scope: DecisionRevi
     defaultTimezone: ctx.timezone,
     now: ctx.clock.now(),
     newestEventAt: newestEvent,
+    // Freshness (the pre-send check): the newest daily summary of any tenant reviewed, in one query.
     newestSummaryDate: newestSummary,
   });
 }
