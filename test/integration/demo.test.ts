@@ -31,10 +31,15 @@ function printedPdfs(stdout: string): string[] {
   return stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter((p) => p.endsWith('.pdf'));
 }
 
+// The demo renders every registered report (about 25 PDFs): on a loaded 2-core CI machine that
+// takes longer than the suite's default 60 s per test.
+const DEMO_TIMEOUT_MS = 240_000;
+const RUN = { timeoutMs: DEMO_TIMEOUT_MS };
+
 describe('herald demo', () => {
   it('on the embedded PGlite: every registered report of each tenant and of the portfolio; the nine executive summaries each a readable 2–4 page PDF of its tenant and period', async () => {
     const out = path.join(dir, 'embedded');
-    const r = await herald(['demo', '--out', out], { DATABASE_URL: '' });
+    const r = await herald(['demo', '--out', out], { DATABASE_URL: '' }, RUN);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/embedded PostgreSQL \(PGlite/);
     expect(r.stderr).toContain(`[${EXPECTED.length}/${EXPECTED.length}]`);     // plain progress lines off a terminal
@@ -114,15 +119,15 @@ describe('herald demo', () => {
     expect(r.stdout).toContain(`Lena Vogt replied "ACK ${code}"; Herald answered: Acknowledged ${code}`);
     const threads = await Promise.all(slack.filter((f) => f.startsWith('alert_')).map(async (f) => JSON.parse(await readFile(path.join(outbox, 'slack', f), 'utf8'))));
     expect(threads.some((p) => p.args.thread_ts && String(p.args.text).includes('acknowledged by Lena Vogt (SMS)'))).toBe(true);
-  });
+  }, DEMO_TIMEOUT_MS);
 
   it('with DATABASE_URL: uses that database, and a second run replaces its own sample data', async () => {
-    const first = await herald(['demo', '--out', path.join(dir, 'pg1')], { DATABASE_URL: t.url });
+    const first = await herald(['demo', '--out', path.join(dir, 'pg1')], { DATABASE_URL: t.url }, RUN);
     expect(first.code).toBe(0);
     expect(first.stderr).toContain(t.name);
     const one = (sql: string) => t.db.query<{ n: number }>(sql).then((r) => r.rows[0].n);
     expect(await one(`SELECT count(*)::int AS n FROM posthog_events`)).toBeGreaterThan(1000);
-    const second = await herald(['demo', '--out', path.join(dir, 'pg2')], { DATABASE_URL: t.url });
+    const second = await herald(['demo', '--out', path.join(dir, 'pg2')], { DATABASE_URL: t.url }, RUN);
     expect(second.code).toBe(0);
     // Replaced, not added: still three tenants with 90 days each, and no event stored more than
     // twice (the sample duplicates ~1% of events once, as PostHog's export may).
@@ -131,5 +136,5 @@ describe('herald demo', () => {
     expect(await one(`SELECT max(c)::int AS n FROM (SELECT count(*) AS c FROM posthog_events GROUP BY uuid) x`)).toBe(2);
     const runs = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM herald.runs WHERE trigger = 'demo' AND status = 'rendered'`);
     expect(runs.rows[0].n).toBe(2 * EXPECTED.length);
-  });
+  }, 2 * DEMO_TIMEOUT_MS);
 });
