@@ -58,7 +58,7 @@ function figures(data: CostOptimizationData): { label: string; value: string; st
 }
 
 function lists(data: CostOptimizationData): List[] {
-  const more = (n: number, what: string) => (n > LISTED ? `…and ${n - LISTED} more ${what} in the PDF` : '');
+  const more = (n: number, one: string, many: string) => (n > LISTED ? `…and ${n - LISTED} more ${n - LISTED === 1 ? one : many} in the PDF` : '');
   if (data.scope === 'tenant') {
     const recs = data.recommendations;
     if (recs.length === 0) return [];
@@ -70,7 +70,7 @@ function lists(data: CostOptimizationData): List[] {
         value: r.estimated_monthly_saving === null ? 'not monthly' : `${formatUsd(r.estimated_monthly_saving)}/mo`,
         status: r.estimated_monthly_saving === null ? 'neutral' : 'ok',
       })),
-      more: more(recs.length, 'recommendations'),
+      more: more(recs.length, 'recommendation', 'recommendations'),
     }];
   }
   const out: List[] = [];
@@ -83,14 +83,14 @@ function lists(data: CostOptimizationData): List[] {
         value: formatUsd(l.net),
         status: 'critical',
       })),
-      more: more(data.losing_money.length, 'tenants losing money'),
+      more: more(data.losing_money.length, 'tenant losing money', 'tenants losing money'),
     });
   }
   if (data.opportunities.length > 0) {
     out.push({
       title: 'Largest savings opportunities',
       items: data.opportunities.slice(0, LISTED).map((o) => ({ title: `${o.tenant_name}: ${o.title}`, detail: `Rule ${o.rule}`, value: `${formatUsd(o.estimated_monthly_saving)}/mo`, status: 'ok' })),
-      more: more(data.opportunities.length, 'opportunities'),
+      more: more(data.opportunities.length, 'opportunity', 'opportunities'),
     });
   }
   return out;
