@@ -7,6 +7,7 @@ import { scoreStatus } from '../metrics/efficiency.js';
 import { worseLevel } from '../metrics/revenueProtection.js';
 import { trend, ratio, type TrendBasis } from '../metrics/trend.js';
 import { cents, monthlyRateOf } from '../metrics/cost.js';
+import { savingsDataNotes } from '../metrics/costOptimization.js';
 import { bySeverity, classifyEvent, worse, type Classified } from '../alerts/rules.js';
 import type { RuleSettings } from '../alerts/settings.js';
 import type { AlertHistoryRow } from '../alerts/alertHistory.js';
@@ -204,22 +205,9 @@ function openCriticalAt(records: AlertHistoryRow[] | null, end: Date): { count: 
 
 /** The brief's data notes (SPEC §5): events left out of the figures, and figures flagged, one line each. */
 function dataNotes(cur: PeriodMetrics, ev: EventFacts): DataNote[] {
-  const notes: DataNote[] = [];
+  // The savings' notes are the cost-optimization report's too (src/metrics/costOptimization.ts).
+  const notes = savingsDataNotes(cur.cost_optimization, cur.cost.monthly_total_cost);
   const events = (n: number, what: string) => `${pluralize(n, what)} left out`;
-  const x = cur.cost_optimization.excluded_events;
-  if (x.invalid_amount > 0) {
-    notes.push({ code: 'optimization-invalid-amount', count: x.invalid_amount, text: `${events(x.invalid_amount, 'cost optimization event')}: a savings amount that is negative or not a number.` });
-  }
-  if (x.above_baseline > 0) {
-    notes.push({ code: 'optimization-above-baseline', count: x.above_baseline, text: `${events(x.above_baseline, 'cost optimization event')}: savings larger than the baseline cost they were measured against.` });
-  }
-  const f = cur.cost_optimization.identified_flagged;
-  if (f.count > 0) {
-    notes.push({
-      code: 'identified-above-monthly-cost', count: f.count,
-      text: `${f.count === 1 ? 'An identified saving' : `${f.count} identified savings`} (${formatList(f.amounts.map((a) => formatUsd(a)))}) ${f.count === 1 ? 'is' : 'are each'} larger than the monthly total cost of ${formatUsd(cur.cost.monthly_total_cost)}: flagged, not counted as a saving a month.`,
-    });
-  }
   const r = ev.excluded?.revenue_impact_invalid_amount ?? 0;
   if (r > 0) notes.push({ code: 'revenue-impact-invalid-amount', count: r, text: `${events(r, 'revenue impact event')}: an impact amount that is negative or not a number.` });
   const u = ev.excluded?.utilization_out_of_range ?? 0;
