@@ -21,6 +21,14 @@ import { renderCostOptimization } from '../../src/reports/cost-optimization/rend
 import { costOptimizationMessages } from '../../src/reports/cost-optimization/messages.js';
 import type { CostOptimizationPortfolioData, CostOptimizationTenantData } from '../../src/reports/cost-optimization/types.js';
 import type { Db } from '../../src/db/Db.js';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { startSmtpSink } from '../helpers/smtpSink.js';
+import { startSlackStandIn } from '../helpers/slackStandIn.js';
+import { addRecipient } from '../../src/recipients/recipientsRepo.js';
+import { runCommand } from '../../src/cli/commands/run.js';
 
 const HOSTILE = 'Acme <script>alert(1)</script> & Co';
 let t: TestDatabase;
@@ -195,4 +203,59 @@ describe('portfolio scope, November 2026', () => {
     expect(m.email.subject).toBe('Warning · All tenants · Cost optimization (portfolio) · November 2026');
     expect(m.email.text).toContain('Losing money (1)');
   });
+});
+
+describe('delivered by schedules', () => {
+  it('a tenant\'s month reaches its people by email (PDF attached) and Slack (PDF in the thread); the portfolio\'s reaches the platform only', async () => {
+    const smtp = await startSmtpSink();
+    const slack = await startSlackStandIn({ channels: ['C0ACMEFIN1'] });
+    const archiveDir = await mkdtemp(path.join(tmpdir(), 'herald-co-archive-'));
+    try {
+      // Fresh data for the pre-send check: the daily summaries reach 30 Nov; an event at the period's end.
+      await insertEvent(t.db, 'fresh', 'resource_usage_event', '2026-11-30T23:00:00Z', { tenant_id: 'acme', utilization_percentage: 50 });
+      await addRecipient(t.db, { tenantId: 'acme', name: 'Ada Finch', email: 'ada@acme.test', slackChannel: 'C0ACMEFIN1', groups: ['finance'] });
+      await addRecipient(t.db, { tenantId: 'alpha', name: 'Al Pha', email: 'al@alpha.test', groups: ['finance'] });
+      await addRecipient(t.db, { tenantId: null, name: 'Pia Platform', email: 'pia@platform.test', groups: ['finance'] });
+      const config = parseConfig({
+        timezone: 'UTC', archiveDir, delivery: { from: 'Herald <herald@test>' },
+        schedules: [
+          { id: 'monthly-costs', report: 'cost-optimization', every: 'monthly', at: '08:00', scope: { tenants: ['acme'] }, deliver: [{ channel: 'email', to: ['finance'] }, { channel: 'slack', to: ['finance'] }] },
+          { id: 'monthly-costs-portfolio', report: 'cost-optimization', every: 'monthly', at: '08:00', scope: 'portfolio', deliver: [{ channel: 'email', to: ['finance'] }] },
+        ],
+      });
+      const env = { DATABASE_URL: t.url, SMTP_URL: smtp.url, SLACK_TOKEN: 'xoxb-test-token', SLACK_API_URL: slack.url };
+      let out = '';
+      const sink = new Writable({ write(chunk, _enc, done) { out += String(chunk); done(); } });
+      const err = new Writable({ write(_c, _e, done) { done(); } }) as unknown as NodeJS.WriteStream;
+
+      expect(await runCommand('monthly-costs', { period: '2026-11' }, config, sink, env, err), out).toBe(0);
+      expect(out).toMatch(/1 brief\(s\): 1 queued, 0 held; deliveries: 2 sent/);
+      expect(smtp.messages.map((m) => m.envelope.rcptTo)).toEqual([['ada@acme.test']]);
+      const mail = smtp.messages[0];
+      expect(mail.subject).toBe(`Warning · ${HOSTILE} · Cost optimization · November 2026`);
+      expect(mail.text).toContain('Costs came to $960 in November 2026');
+      const pdf = mail.attachments.find((a) => a.contentType === 'application/pdf');
+      expect(pdf?.contentDisposition).toBe('attachment');
+      const { text } = await pdfText(pdf!.content);
+      expect(text).toContain('Cost optimization');
+      expect(text).toContain('Right-size VPS v1');
+      expect(slack.messages.map((m) => m.channel)).toEqual(['C0ACMEFIN1']);
+      expect(slack.messages[0].text.startsWith('Warning · Acme &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co · Cost optimization · November 2026')).toBe(true);
+      expect(slack.callsOf('files.completeUploadExternal').map((c) => c.params.channel_id)).toEqual(['C0ACMEFIN1']);
+
+      // A rerun sends nothing again (the outbox keys).
+      out = '';
+      expect(await runCommand('monthly-costs', { period: '2026-11' }, config, sink, env, err), out).toBe(0);
+      expect(smtp.messages).toHaveLength(1);
+
+      out = '';
+      expect(await runCommand('monthly-costs-portfolio', { period: '2026-11' }, config, sink, env, err), out).toBe(0);
+      expect(smtp.messages.map((m) => m.envelope.rcptTo)).toEqual([['ada@acme.test'], ['pia@platform.test']]);
+      expect(smtp.messages[1].subject).toBe('Warning · All tenants · Cost optimization (portfolio) · November 2026');
+    } finally {
+      await smtp.close();
+      await slack.close();
+      await rm(archiveDir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
