@@ -48,19 +48,7 @@ export function computeCostOptimization(events: OptimizationEvent[], monthlyTota
     }
     byCategory.set(e.category, c);
   }
-  const by_category = [...byCategory.entries()]
-    .map(([category, v]) => ({ category, realized: cents(v.realized), identified: cents(v.identified), identified_flagged: cents(v.flagged) }))
-    .sort((a, b) => b.realized + b.identified - (a.realized + a.identified) || a.category.localeCompare(b.category));
-  return {
-    realized_savings: cents(realized),
-    identified_savings: cents(identified),
-    identified_flagged: { count: flagged.length, total: cents(flagged.reduce((a, b) => a + b, 0)), amounts: flagged.map(cents).sort((a, b) => a - b) },
-    by_category,
-    average_roi: ratio(roiSum, roiCount),
-    implemented_baseline_cost: cents(baseline),
-    savings_rate: ratio(realized, baseline),
-    excluded_events: excluded,
-  };
+  return costOptimizationOf({ byCategory, realized, identified, baseline, roiSum, roiCount, excluded, flagged });
 }
 
 /**
@@ -96,18 +84,34 @@ export function costOptimizationFromGroups(groups: readonly OptimizationGroup[],
     roiCount += g.roi_count;
     byCategory.set(g.category, c);
   }
-  const by_category = [...byCategory.entries()]
+  return costOptimizationOf({ byCategory, realized, identified, baseline, roiSum, roiCount, excluded, flagged });
+}
+
+/** What both ways of counting savings (events one by one, or groups summed by a store) add up. */
+interface SavingsTally {
+  byCategory: Map<string, { realized: number; identified: number; flagged: number }>;
+  realized: number;
+  identified: number;
+  baseline: number;
+  roiSum: number;
+  roiCount: number;
+  excluded: { invalid_amount: number; above_baseline: number };
+  flagged: number[];
+}
+
+function costOptimizationOf(t: SavingsTally): CostOptimization {
+  const by_category = [...t.byCategory.entries()]
     .map(([category, v]) => ({ category, realized: cents(v.realized), identified: cents(v.identified), identified_flagged: cents(v.flagged) }))
     .sort((a, b) => b.realized + b.identified - (a.realized + a.identified) || a.category.localeCompare(b.category));
   return {
-    realized_savings: cents(realized),
-    identified_savings: cents(identified),
-    identified_flagged: { count: flagged.length, total: cents(flagged.reduce((a, b) => a + b, 0)), amounts: flagged.map(cents).sort((a, b) => a - b) },
+    realized_savings: cents(t.realized),
+    identified_savings: cents(t.identified),
+    identified_flagged: { count: t.flagged.length, total: cents(t.flagged.reduce((a, b) => a + b, 0)), amounts: t.flagged.map(cents).sort((a, b) => a - b) },
     by_category,
-    average_roi: ratio(roiSum, roiCount),
-    implemented_baseline_cost: cents(baseline),
-    savings_rate: ratio(realized, baseline),
-    excluded_events: excluded,
+    average_roi: ratio(t.roiSum, t.roiCount),
+    implemented_baseline_cost: cents(t.baseline),
+    savings_rate: ratio(t.realized, t.baseline),
+    excluded_events: t.excluded,
   };
 }
 

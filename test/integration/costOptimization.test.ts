@@ -240,7 +240,7 @@ describe('delivered by schedules', () => {
       expect(text).toContain('Cost optimization');
       expect(text).toContain('Right-size VPS v1');
       expect(slack.messages.map((m) => m.channel)).toEqual(['C0ACMEFIN1']);
-      expect(slack.messages[0].text.startsWith('Warning · Acme &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co · Cost optimization · November 2026')).toBe(true);
+      expect(String(slack.messages[0].text).startsWith('Warning · Acme &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co · Cost optimization · November 2026')).toBe(true);
       expect(slack.callsOf('files.completeUploadExternal').map((c) => c.params.channel_id)).toEqual(['C0ACMEFIN1']);
 
       // A rerun sends nothing again (the outbox keys).
