@@ -14,7 +14,7 @@ import { parse, View } from 'vega';
 import { compile, type Config, type TopLevelSpec } from 'vega-lite';
 import type { ExecutiveSummaryData } from '../report/types.js';
 import { executiveChartValues } from './executiveChartValues.js';
-import type { ChartName } from './renderCharts.js';
+import type { AnyChartName, ChartName } from './renderCharts.js';
 import { installTextMetrics } from './textMetrics.js';
 
 /** Width the narrow chart is laid out for (px), about a phone's content column. */
@@ -48,6 +48,9 @@ export function narrowSpec(spec: Json, width = NARROW_WIDTH): Json {
     }
   } else if (typeof s.width === 'number') {
     s.width = width;
+  } else if (Array.isArray(s.vconcat)) {
+    // Panels one above the other: each as wide as the column, less its y axis's labels (~60 px).
+    for (const panel of s.vconcat) if (isObject(panel) && typeof panel.width === 'number') panel.width = Math.max(120, width - 60);
   }
   return s;
 }
@@ -70,7 +73,7 @@ function collectingLogger(errors: unknown[]): Logger {
   return logger;
 }
 
-function runtime(name: ChartName, width: number): ReturnType<typeof parse> {
+function runtime(name: AnyChartName, width: number): ReturnType<typeof parse> {
   const key = `${name}:${width}`;
   let r = runtimes.get(key);
   if (!r) {
@@ -90,13 +93,18 @@ function runtime(name: ChartName, width: number): ReturnType<typeof parse> {
  * when vega reports an error, as the PDF's charts do; the caller falls back to the PDF's picture.
  */
 export async function renderNarrowChart(name: ChartName, data: ExecutiveSummaryData, width = NARROW_WIDTH): Promise<string> {
+  return renderNarrowRows(name, executiveChartValues(data)[name], signalsFor(name, width), width);
+}
+
+/** Any report's chart `name` drawn from its rows, laid out `width` px wide (see narrowSpec). */
+export async function renderNarrowRows(name: AnyChartName, rows: readonly object[], signals: Record<string, unknown> = {}, width = NARROW_WIDTH): Promise<string> {
   installTextMetrics();
   const errors: unknown[] = [];
   // vega catches errors inside its dataflow and still draws: collect them so the render fails.
   const view = new View(runtime(name, width), { renderer: 'none', logger: collectingLogger(errors) as never, logLevel: 1 });
   try {
-    view.data('values', executiveChartValues(data)[name].map((r) => ({ ...r })));
-    for (const [k, v] of Object.entries(signalsFor(name, width))) view.signal(k, v);
+    view.data('values', rows.map((r) => ({ ...r })));
+    for (const [k, v] of Object.entries(signals)) view.signal(k, v);
     const svg = await view.toSVG();
     if (errors.length > 0) {
       const first = errors[0];

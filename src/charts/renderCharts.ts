@@ -153,6 +153,11 @@ function loadTheme(): Config {
   return theme;
 }
 
+/** The signals a chart is drawn with for these rows (label limits, room for value labels), as renderChart sets them. */
+export function chartSignals(name: AnyChartName, rows: readonly object[]): Record<string, unknown> {
+  return CHARTS[name].signals?.(rows as Row[], loadTheme()) ?? {};
+}
+
 /** vega's and vega-lite's logger shape (both LoggerInterface from vega-util). */
 interface Logger {
   level(l?: number): number | Logger;

@@ -21,7 +21,7 @@ import { renderCostOptimization } from '../../src/reports/cost-optimization/rend
 import { costOptimizationMessages } from '../../src/reports/cost-optimization/messages.js';
 import type { CostOptimizationPortfolioData, CostOptimizationTenantData } from '../../src/reports/cost-optimization/types.js';
 import type { Db } from '../../src/db/Db.js';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -234,8 +234,16 @@ describe('delivered by schedules', () => {
       const mail = smtp.messages[0];
       expect(mail.subject).toBe(`Warning · ${HOSTILE} · Cost optimization · November 2026`);
       expect(mail.text).toContain('Costs came to $960 in November 2026');
-      const pdf = mail.attachments.find((a) => a.contentType === 'application/pdf');
-      expect(pdf?.contentDisposition).toBe('attachment');
+      // The key chart inline (by cid:, drawn for a phone's column), then the PDF attached.
+      expect(mail.attachments.map((a) => [a.contentType, a.contentDisposition])).toEqual([['image/png', 'inline'], ['application/pdf', 'attachment']]);
+      const png = mail.attachments[0];
+      expect(png.contentId).toMatch(/^<cost-margin-trend\.[0-9a-f]{16}@herald>$/);
+      // (the mail parser shows a cid: image as the data: URI of its part)
+      expect(mail.html).toContain(`<img src="data:image/png;base64,${png.content.toString('base64')}"`);
+      expect(mail.html).toContain('alt="Total cost $');
+      expect(png.content.readUInt32BE(16)).toBe(680);   // IHDR width: 340 CSS px at 2×
+      if (process.env.HERALD_KEEP_KEY_CHARTS) await writeFile(path.join(process.env.HERALD_KEEP_KEY_CHARTS, 'cost-tenant.png'), png.content);
+      const pdf = mail.attachments[1];
       const { text } = await pdfText(pdf!.content);
       expect(text).toContain('Cost optimization');
       expect(text).toContain('Right-size VPS v1');
@@ -252,6 +260,11 @@ describe('delivered by schedules', () => {
       expect(await runCommand('monthly-costs-portfolio', { period: '2026-11' }, config, sink, env, err), out).toBe(0);
       expect(smtp.messages.map((m) => m.envelope.rcptTo)).toEqual([['ada@acme.test'], ['pia@platform.test']]);
       expect(smtp.messages[1].subject).toBe('Warning · All tenants · Cost optimization (portfolio) · November 2026');
+      const portfolioPng = smtp.messages[1].attachments.find((a) => a.contentType === 'image/png');
+      expect(portfolioPng?.contentId).toMatch(/^<portfolio-margin-ranking\.[0-9a-f]{16}@herald>$/);
+      // drawn: the three tenants with a margin, lowest first; the one without revenue is listed, not drawn
+      expect(smtp.messages[1].html).toMatch(/alt="Gross margin by tenant, lowest first: Acme &lt;script&gt;alert\(1\)&lt;\/script&gt; &amp; Co 20\.0%; Alpha 20\.0%; beta 20\.0%\."/);
+      if (process.env.HERALD_KEEP_KEY_CHARTS) await writeFile(path.join(process.env.HERALD_KEEP_KEY_CHARTS, 'cost-portfolio.png'), portfolioPng!.content);
     } finally {
       await smtp.close();
       await slack.close();

@@ -32,7 +32,10 @@ export const costOptimization: ReportModule<CostOptimizationData> = {
     const values = (await import('./charts.js')).costChartValues(data);
     return Object.fromEntries(Object.entries(values).map(([name, rows]) => [name, rows?.length ?? 0]));
   },
+  async keyChart(data) {
+    return (await import('./keyChart.js')).costKeyChart(data);
+  },
   async messages(data, kind, opts) {
-    return (await import('./messages.js')).costOptimizationMessages(data, kind, { confidentiality: opts.confidentiality });
+    return (await import('./messages.js')).costOptimizationMessages(data, kind, { confidentiality: opts.confidentiality, keyChart: opts.keyChart });
   },
 };

@@ -4,7 +4,7 @@
  * headline; the PDF is attached from the archive) and the Slack digest (Block Kit; the PDF follows
  * in its thread). A delayed notice is a short message of its own. Pure.
  */
-import type { EmailMessage, SlackMessage } from '../../delivery/Channel.js';
+import type { EmailMessage, InlineImage, SlackMessage } from '../../delivery/Channel.js';
 import type { EmailKind } from '../../delivery/email/renderEmail.js';
 import { subjectPeriod } from '../../delivery/email/renderEmail.js';
 import { SLACK_LIMITS, clipEscaped, escapeSlack } from '../../delivery/slack/slackDigest.js';
@@ -142,14 +142,16 @@ function slackView(data: CostOptimizationData, kind: EmailKind, confidentiality:
 }
 
 /** The email and the Slack digest of a report, or of its delayed notice. */
-export function costOptimizationMessages(data: CostOptimizationData, kind: EmailKind, opts: { confidentiality?: string } = {}): { email: EmailMessage; slack: SlackMessage } {
+export function costOptimizationMessages(data: CostOptimizationData, kind: EmailKind, opts: { confidentiality?: string; keyChart?: InlineImage | null } = {}): { email: EmailMessage; slack: SlackMessage } {
   const confidentiality = confidentialityFor(data, opts.confidentiality);
-  const view = emailView(data, kind);
+  // The key chart by cid: (costKeyChart); a delayed notice shows none.
+  const chart = kind === 'brief' ? opts.keyChart ?? null : null;
+  const view = { ...emailView(data, kind), chart: chart ? { src: `cid:${chart.cid}`, width: chart.width, height: chart.height, alt: chart.alt, title: chart.title ?? '', caption: chart.caption ?? '' } : null };
   const html = renderView('email/cost-optimization.html', view, { confidentiality });
   const text = renderView('email/cost-optimization.txt', view, { confidentiality, format: 'text' });
   const slack = slackView(data, kind, confidentiality ?? `Confidential — prepared for ${scopeName(data)} leadership`);
   return {
-    email: { channel: 'email', subject: costEmailSubject(data, kind), html, text },
+    email: { channel: 'email', subject: costEmailSubject(data, kind), html, text, ...(chart ? { inline: [chart] } : {}) },
     slack: { channel: 'slack', text: slack.text, blocks: slack.blocks },
   };
 }
