@@ -53,6 +53,8 @@ export interface SlackChannelOptions {
   maxRetryAfterSeconds?: number;
   /** Per-request timeout in milliseconds (a timed-out request counts as a network error). Default 10,000. */
   timeoutMs?: number;
+  /** How a rate limit is waited out (tests record the waits instead). Default: a timer. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** What a Slack delivery has completed, persisted through `Delivery.checkpoint`. */
@@ -100,6 +102,7 @@ export function createSlackChannel(opts: SlackChannelOptions): Channel<'slack'> 
     throw new Error('slack: token is required (SLACK_TOKEN)');
   }
   const maxWaitMs = Math.max(0, opts.maxRetryAfterSeconds ?? 60) * 1000;
+  const wait = opts.sleep ?? sleep;
   const token = opts.token || undefined;
   const client = opts.client ?? new WebClient(opts.token, {
     slackApiUrl: opts.apiUrl,
@@ -126,7 +129,7 @@ export function createSlackChannel(opts: SlackChannelOptions): Channel<'slack'> 
       const pending = until - Date.now();
       if (pending > 0) {
         if (waitedMs + pending > maxWaitMs || attempt > MAX_RATE_LIMIT_RETRIES) throw rateLimited(what, pending, waitedMs + pending > maxWaitMs);
-        await sleep(pending);
+        await wait(pending);
         waitedMs += pending;
       }
       try {
