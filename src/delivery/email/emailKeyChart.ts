@@ -37,19 +37,29 @@ export async function emailKeyChart(data: ExecutiveSummaryData, charts: Record<s
     svg = charts[choice.chart];
     cssWidth = COLUMN_WIDTH;
   }
-  if (typeof svg !== 'string' || chartMarkCount(svg) === 0) return null;
-  const { png, width, height } = await rasterizeChart(svg, { width: cssWidth * DENSITY });
+  if (typeof svg !== 'string') return null;
+  return chartPicture(choice.chart, svg, { cssWidth, alt: choice.alt, title: choice.title, caption: choice.caption });
+}
+
+/**
+ * Any report's chart SVG as the email's inline picture: rasterised at twice `cssWidth`, named by
+ * its content (a resend carries the same cid), shown at `cssWidth`. Null when it has no marks
+ * (a "no data" frame says nothing in an email).
+ */
+export async function chartPicture(name: string, svg: string, o: { cssWidth?: number; alt: string; title?: string; caption?: string }): Promise<InlineImage | null> {
+  if (chartMarkCount(svg) === 0) return null;
+  const { png, width, height } = await rasterizeChart(svg, { width: (o.cssWidth ?? NARROW_WIDTH) * DENSITY });
   const hash = createHash('sha256').update(png).digest('hex').slice(0, 16);
   return {
-    cid: `${choice.chart}.${hash}@herald`,
-    filename: `${choice.chart}.png`,
+    cid: `${name}.${hash}@herald`,
+    filename: `${name}.png`,
     contentType: 'image/png',
     contentBase64: png.toString('base64'),
-    alt: choice.alt,
+    alt: o.alt,
     width: Math.round(width / DENSITY),
     height: Math.round(height / DENSITY),
-    title: choice.title,
-    ...(choice.caption ? { caption: choice.caption } : {}),
+    ...(o.title ? { title: o.title } : {}),
+    ...(o.caption ? { caption: o.caption } : {}),
   };
 }
 

@@ -4,17 +4,14 @@
  * phone's column (renderNarrowRows) and rasterised as the executive summary's is. A tenant's:
  * cost, recognized revenue and margin over the six periods; the portfolio's: its lowest margins.
  */
-import { createHash } from 'node:crypto';
-import { NARROW_WIDTH, renderNarrowRows } from '../../charts/narrowChart.js';
-import { chartMarkCount, chartSignals, type AnyChartName } from '../../charts/renderCharts.js';
-import { rasterizeChart } from '../../charts/rasterizeChart.js';
+import { renderNarrowRows } from '../../charts/narrowChart.js';
+import { chartSignals, type AnyChartName } from '../../charts/renderCharts.js';
 import type { InlineImage } from '../../delivery/Channel.js';
+import { chartPicture } from '../../delivery/email/emailKeyChart.js';
 import { formatPercent, formatUsd } from '../../report/format.js';
 import { costChartValues } from './charts.js';
 import type { CostOptimizationData } from './types.js';
 
-/** Pixels per CSS pixel: sharp on a 2× screen. */
-const DENSITY = 2;
 /** Tenants the phone's ranking picture names (the PDF's chart draws more; the email lists the losing ones). */
 const PHONE_RANKING = 10;
 
@@ -52,17 +49,5 @@ export async function costKeyChart(data: CostOptimizationData): Promise<InlineIm
   const choice = choose(data);
   if (!choice) return null;
   const svg = await renderNarrowRows(choice.chart, choice.rows, chartSignals(choice.chart, choice.rows));
-  if (chartMarkCount(svg) === 0) return null;
-  const { png, width, height } = await rasterizeChart(svg, { width: NARROW_WIDTH * DENSITY });
-  return {
-    cid: `${choice.chart}.${createHash('sha256').update(png).digest('hex').slice(0, 16)}@herald`,
-    filename: `${choice.chart}.png`,
-    contentType: 'image/png',
-    contentBase64: png.toString('base64'),
-    alt: choice.alt,
-    width: Math.round(width / DENSITY),
-    height: Math.round(height / DENSITY),
-    title: choice.title,
-    caption: choice.caption,
-  };
+  return chartPicture(choice.chart, svg, { alt: choice.alt, title: choice.title, caption: choice.caption });
 }

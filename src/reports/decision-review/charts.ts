@@ -2,13 +2,12 @@
  * The decision review's charts: rows from its data object (pure), and the Vega-Lite specs of
  * templates/charts/ rendered to SVG on the server with the brief's theme and measured fonts.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse, View, type Runtime } from 'vega';
 import { compile, type Config, type TopLevelSpec } from 'vega-lite';
 import { formatUsd, formatUsdCompact, humanize } from '../../report/format.js';
-import { chartMarkCount } from '../../charts/renderCharts.js';
-import { rasterizeChart } from '../../charts/rasterizeChart.js';
+import { NARROW_WIDTH } from '../../charts/narrowChart.js';
+import { chartPicture } from '../../delivery/email/emailKeyChart.js';
 import type { InlineImage } from '../../delivery/Channel.js';
 import { installTextMetrics, measureText } from '../../charts/textMetrics.js';
 import { wrapLabel } from '../../charts/executiveChartValues.js';
@@ -87,8 +86,7 @@ function runtime(name: DecisionChartName, narrow?: number): Runtime {
   return r;
 }
 
-/** The email's picture: the net-impact chart laid out for a phone's column (labels keep their size at 375 px). */
-export const NARROW_WIDTH = 340;
+// The email's picture is the net-impact chart laid out NARROW_WIDTH px wide, a phone's column.
 const NARROW_LABEL = 130;
 
 /** One chart as an SVG string; null when it has no rows (the page says so in words instead). */
@@ -126,21 +124,14 @@ export async function renderDecisionCharts(data: DecisionReviewData): Promise<Re
 export async function decisionKeyChart(data: DecisionReviewData): Promise<InlineImage | null> {
   const rows = decisionChartValues(data, NARROW_LABEL)['decision-net-impact'];
   const svg = await renderDecisionChart('decision-net-impact', rows, NARROW_WIDTH);
-  if (!svg || chartMarkCount(svg) === 0) return null;
-  const { png, width, height } = await rasterizeChart(svg, { width: NARROW_WIDTH * 2 });
+  if (!svg) return null;
   const charted = data.reviewed.filter((d) => d.outcome && d.expected_net !== null).slice(0, CHARTED_DECISIONS);
   const alt = `Net impact, expected and actual, of ${charted.length} ${charted.length === 1 ? 'decision' : 'decisions'} reviewed: `
     + charted.slice(0, 5).map((d) => `${d.title}: expected ${formatUsd(d.expected_net)}, actual ${formatUsd(d.outcome!.actual_net)}`).join('; ')
     + (charted.length > 5 ? `; and ${charted.length - 5} more` : '');
-  return {
-    cid: `decision-net-impact.${createHash('sha256').update(png).digest('hex').slice(0, 16)}@herald`,
-    filename: 'decision-net-impact.png',
-    contentType: 'image/png',
-    contentBase64: png.toString('base64'),
-    alt,
-    width: Math.round(width / 2),
-    height: Math.round(height / 2),
+  return chartPicture('decision-net-impact', svg, {
+    cssWidth: NARROW_WIDTH, alt,
     title: 'Net impact, expected and actual',
     caption: 'Revenue minus cost of each decision reviewed; a loss left of zero.',
-  };
+  });
 }
