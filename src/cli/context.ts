@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Db } from '../db/Db.js';
 import { pgDb } from '../db/pgDb.js';
+import { heraldMigrations, migrate } from '../db/migrate.js';
 import type { HeraldConfig } from '../config/schema.js';
 import { BusinessSource } from '../sources/BusinessSource.js';
 import { PosthogExportStore } from '../sources/posthogExportStore.js';
@@ -53,4 +54,15 @@ export function reportContext(config: HeraldConfig, dbs: { herald: Db; source: D
     clock,
     timezone: config.timezone,
   };
+}
+
+/** Runs a command's work on herald's database, migrated first (a command may be the first to touch it), and closes it. */
+export async function withMigratedDatabases<T>(config: HeraldConfig, fn: (dbs: Databases) => Promise<T>): Promise<T> {
+  const dbs = openDatabases(config);
+  try {
+    await migrate(dbs.herald, heraldMigrations);
+    return await fn(dbs);
+  } finally {
+    await dbs.close();
+  }
 }

@@ -5,7 +5,6 @@ import { BusinessSource } from '../../sources/BusinessSource.js';
 import { createLogger } from '../../ops/logger.js';
 import { HeraldMetrics } from '../../ops/metrics.js';
 import { OperatorNotices } from '../../ops/operatorNotices.js';
-import { migrate, heraldMigrations } from '../../db/migrate.js';
 import { OutboxDispatcher } from '../../delivery/OutboxDispatcher.js';
 import { channelsFromEnv, closeChannels } from '../../worker/channelsFromEnv.js';
 import { systemClock, type Clock } from '../../time/clock.js';
@@ -15,7 +14,7 @@ import { alertById } from '../../alerts/alertStore.js';
 import { observe } from '../../alerts/lifecycle.js';
 import { RULE_NAMES, defaultRuleSettings, type RuleName } from '../../alerts/settings.js';
 import { ruleLabel } from '../../alerts/alertMessages.js';
-import { openDatabases, type Databases } from '../context.js';
+import { withMigratedDatabases } from '../context.js';
 import { heraldEventsFromEnv } from '../../ops/heraldEvents.js';
 
 /** `herald alerts list|show|ack|test` (SPEC §8, §9). */
@@ -27,15 +26,6 @@ function table(rows: string[][], out: NodeJS.WritableStream): void {
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString().replace(/\.\d{3}Z$/, 'Z') : '');
 export const STATES = ['pending', 'firing', 'acknowledged', 'resolved', 'open'] as const;
 
-async function withDatabases<T>(config: HeraldConfig, fn: (dbs: Databases) => Promise<T>): Promise<T> {
-  const dbs = openDatabases(config);
-  try {
-    await migrate(dbs.herald, heraldMigrations);
-    return await fn(dbs);
-  } finally {
-    await dbs.close();
-  }
-}
 
 function alertId(text: string): number {
   if (!/^\d{1,15}$/.test(text)) throw new InputError('alert-id', `"${text.slice(0, 40)}" is not an alert id (a number, see herald alerts list)`);
@@ -46,7 +36,7 @@ export async function alertsListCommand(config: HeraldConfig, o: { tenant?: stri
   const limit = Number(o.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new InputError('--limit', `"${o.limit}" is not a number from 1 to 10000`);
   if (o.state !== undefined && !(STATES as readonly string[]).includes(o.state)) throw new InputError('--state', `"${o.state}" (expected ${STATES.join(', ')})`);
-  await withDatabases(config, async (dbs) => {
+  await withMigratedDatabases(config, async (dbs) => {
     const { rows } = await dbs.herald.query<{ id: number; code: string | null; rule: string; tenant_id: string | null; severity: string; state: string; test: boolean; fired_at: Date | null; acknowledged_by: string | null; resolved_at: Date | null; summary: string }>(
       `SELECT id::int AS id, code, rule, tenant_id, severity, state, test, fired_at, acknowledged_by, resolved_at, coalesce(short, summary) AS summary
          FROM herald.alerts
@@ -65,7 +55,7 @@ export async function alertsListCommand(config: HeraldConfig, o: { tenant?: stri
 /** `herald alerts show <id>`: the alert, its timeline, and every notification with who, when, how and the provider's id. */
 export async function alertsShowCommand(config: HeraldConfig, id: string, out: NodeJS.WritableStream = process.stdout): Promise<void> {
   const alertIdNumber = alertId(id);
-  await withDatabases(config, async (dbs) => {
+  await withMigratedDatabases(config, async (dbs) => {
     const a = await alertById(dbs.herald, alertIdNumber);
     if (!a) throw new InputError('alert-id', `no alert ${id}`);
     out.write(`alert ${a.id} (code ${a.code}): ${ruleLabel(a.rule)} for ${a.tenantName ?? a.tenantId ?? 'the platform'}${a.test ? ' — TEST' : ''}\n`);
@@ -99,7 +89,7 @@ export async function alertsAckCommand(config: HeraldConfig, id: string, o: { by
   const n = alertId(id);
   const by = o.by?.trim() || `${userInfo().username} (command line)`;
   const events = heraldEventsFromEnv(env, createLogger({ level: env.HERALD_LOG_LEVEL || 'warn' }));
-  return withDatabases(config, async (dbs) => {
+  return withMigratedDatabases(config, async (dbs) => {
     const engine = AlertEngine.withBusiness(config, createLogger({ level: 'error' }), new BusinessSource(dbs.source));
     const r = await actOnAlert(dbs.herald, engine, { id: n }, { kind: 'ack' }, () => by, clock.now(), config.alerts.tiers.length, { events, via: 'command-line' });
     if (!r.ok && !r.alert) throw new InputError('alert-id', `no alert ${id}`);
@@ -128,7 +118,7 @@ export async function alertsTestCommand(config: HeraldConfig, rule: string, o: {
   const logger = createLogger({ level: env.HERALD_LOG_LEVEL || 'error' });
   const events = heraldEventsFromEnv(env, logger);
   try {
-    return await withDatabases(config, async (dbs) => {
+    return await withMigratedDatabases(config, async (dbs) => {
       const business = new BusinessSource(dbs.source);
       const tenant = await business.tenant(o.tenant!.trim());
       if (!tenant) throw new InputError('--tenant', `unknown tenant "${o.tenant}"`);

@@ -3,14 +3,13 @@ import type { Command } from 'commander';
 import type { HeraldConfig } from '../../config/schema.js';
 import { InputError } from '../../report/ReportContext.js';
 import { BusinessSource } from '../../sources/BusinessSource.js';
-import { migrate, heraldMigrations } from '../../db/migrate.js';
 import { computeDecisionReview, roiAchievement } from '../../metrics/decisionReview.js';
 import { recordOutcome, recordedOutcomes } from '../../reports/decision-review/outcomes.js';
 import type { ReviewDecision } from '../../reports/decision-review/types.js';
 import { formatPercentValue, formatUsd } from '../../report/format.js';
 import { formatInZone } from '../../time/periods.js';
 import { systemClock, type Clock } from '../../time/clock.js';
-import { eventStoreFor, openDatabases, type Databases } from '../context.js';
+import { eventStoreFor, withMigratedDatabases } from '../context.js';
 import { oneLine } from '../oneLine.js';
 
 /**
@@ -72,15 +71,6 @@ export function actorOf(by: string | undefined, env: NodeJS.ProcessEnv): string 
   return `${user} (command line)`;
 }
 
-async function withDatabases<T>(config: HeraldConfig, fn: (dbs: Databases) => Promise<T>): Promise<T> {
-  const dbs = openDatabases(config);
-  try {
-    await migrate(dbs.herald, heraldMigrations);
-    return await fn(dbs);
-  } finally {
-    await dbs.close();
-  }
-}
 
 /** `herald decisions outcome <decision-id> --revenue N --cost N [--note TEXT] [--tenant ID] [--by NAME]`. */
 export async function decisionsOutcomeCommand(config: HeraldConfig, idText: string, o: OutcomeOptions, out: NodeJS.WritableStream = process.stdout,
@@ -92,7 +82,7 @@ export async function decisionsOutcomeCommand(config: HeraldConfig, idText: stri
   const by = actorOf(o.by, env);
   const tenantFlag = o.tenant === undefined ? null : o.tenant.trim();
   if (tenantFlag === '') throw new InputError('--tenant', 'required (a tenant id)');
-  return withDatabases(config, async (dbs) => {
+  return withMigratedDatabases(config, async (dbs) => {
     const now = clock.now();
     const business = new BusinessSource(dbs.source);
     if (tenantFlag !== null && !(await business.tenant(tenantFlag))) throw new InputError('--tenant', `unknown tenant "${oneLine(tenantFlag, 60)}"`);
@@ -146,7 +136,7 @@ function table(rows: string[][], out: NodeJS.WritableStream): void {
 export async function decisionsListCommand(config: HeraldConfig, o: ListOptions, out: NodeJS.WritableStream = process.stdout, clock: Clock = systemClock): Promise<number> {
   const tenantId = o.tenant?.trim();
   if (!tenantId) throw new InputError('--tenant', 'required (a tenant id)');
-  return withDatabases(config, async (dbs) => {
+  return withMigratedDatabases(config, async (dbs) => {
     const now = clock.now();
     const tenant = await new BusinessSource(dbs.source).tenant(tenantId);
     if (!tenant) throw new InputError('--tenant', `unknown tenant "${oneLine(tenantId, 60)}"`);
